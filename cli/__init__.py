@@ -1,0 +1,1 @@
+"""The ``mwx`` command line (Typer), one module per command group."""

@@ -1,0 +1,61 @@
+"""mwx: compose humanoid skills from a sentence (MetaWorld / MetaWorld-X as an SDK).
+
+The public API is re-exported here and resolved lazily, so ``import mwx_sdk`` stays light:
+nothing imports torch or mujoco until a component that needs it is built.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    # registries and discovery
+    "load_plugins": "mwx_sdk.plugins",
+    "check_pending": "mwx_sdk.plugins",
+    "list_plugins": "mwx_sdk.plugins",
+    "list_experts": "mwx_sdk.plugins",
+    "list_routers": "mwx_sdk.plugins",
+    "list_planners": "mwx_sdk.plugins",
+    "list_vlm_backends": "mwx_sdk.plugins",
+    "list_envs": "mwx_sdk.plugins",
+    "get_expert": "mwx_sdk.plugins",
+    "get_router": "mwx_sdk.plugins",
+    "get_planner": "mwx_sdk.plugins",
+    "get_vlm_backend": "mwx_sdk.plugins",
+    "make_env": "mwx_sdk.plugins",
+    "PluginError": "mwx_sdk.plugins",
+    "UnknownComponentError": "mwx_sdk.plugins",
+    # interfaces
+    "Expert": "mwx_sdk.interfaces",
+    "ExpertSpec": "mwx_sdk.interfaces",
+    "Router": "mwx_sdk.interfaces",
+    "Planner": "mwx_sdk.interfaces",
+    "VLMBackend": "mwx_sdk.interfaces",
+    "SemanticPlan": "mwx_sdk.interfaces",
+    "SubGoal": "mwx_sdk.interfaces",
+    "StepContext": "mwx_sdk.interfaces",
+    "StepDiagnostics": "mwx_sdk.interfaces",
+    # composition
+    "compose": "mwx_sdk.agent",
+    "Agent": "mwx_sdk.agent",
+}
+
+__all__ = ["hookimpl", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mwx_sdk' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

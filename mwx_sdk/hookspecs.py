@@ -1,0 +1,75 @@
+"""Hook specifications: one ``register_*`` hook per extension point.
+
+A plugin is a module (found through the ``mwx`` entry-point group) that implements some of
+these hooks with the :data:`mwx_sdk.hookimpl` marker::
+
+    from mwx_sdk import hookimpl
+
+    @hookimpl
+    def register_experts(register):
+        register(MyExpert, name="wave")
+
+Each ``register`` callback takes the object, an optional ``name`` (defaults to the object's
+``name`` attribute), an optional one-line ``description`` (defaults to the docstring's first
+line) and, for components, ``defaults``: keyword arguments merged under the user's config.
+New arguments are only ever added in ways pluggy's opt-in rule keeps backward compatible.
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+PROJECT = "mwx"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_experts(register):
+    """Register expert classes (subclasses of :class:`mwx_sdk.interfaces.Expert`).
+
+    :param register: ``register(cls, name=None, description=None, defaults=None)``
+    """
+
+
+@hookspec
+def register_routers(register):
+    """Register router classes (subclasses of :class:`mwx_sdk.interfaces.Router`).
+
+    :param register: ``register(cls, name=None, description=None, defaults=None)``
+    """
+
+
+@hookspec
+def register_planners(register):
+    """Register planner classes (subclasses of :class:`mwx_sdk.interfaces.Planner`).
+
+    :param register: ``register(cls, name=None, description=None, defaults=None)``
+    """
+
+
+@hookspec
+def register_vlm_backends(register):
+    """Register VLM backend classes (subclasses of :class:`mwx_sdk.interfaces.VLMBackend`).
+
+    :param register: ``register(cls, name=None, description=None, defaults=None)``
+    """
+
+
+@hookspec
+def register_envs(register):
+    """Register gymnasium environment ids.
+
+    :param register: ``register(env_id, entry_point, description=None, **gym_kwargs)`` where
+        ``entry_point`` is ``"module:Class"`` or a callable and ``gym_kwargs`` go to
+        ``gymnasium.register`` (``max_episode_steps``, ``kwargs``, ...).
+    """
+
+
+@hookspec
+def register_commands(app):
+    """Add commands or command groups to the ``mwx`` command line.
+
+    :param app: the root ``typer.Typer`` application; use ``app.command()`` or ``app.add_typer``.
+    """

@@ -1,0 +1,311 @@
+"""The four extension points of mwx and the small records that flow between them.
+
+Data flow of one control step (MetaWorld):
+
+    instruction --VLMBackend--> SemanticPlan (ordered SubGoals, each with weights w over experts)
+    observation --Router------> fused weights  w~ = alpha*w + (1-alpha)*p(i|s)
+    experts pi_i(s) ----------> reference action a_ref = sum_i w~_i * pi_i(s)
+    a_ref --Planner-----------> action in [-1, 1]^nu
+
+Observations and actions are numpy float arrays at these edges. Every class here is
+deliberately small: a plugin author implements a handful of methods and nothing else.
+This module imports only numpy and the standard library.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+__all__ = [
+    "ExpertSpec",
+    "SubGoal",
+    "SemanticPlan",
+    "StepContext",
+    "StepDiagnostics",
+    "Expert",
+    "Router",
+    "Planner",
+    "VLMBackend",
+]
+
+
+@dataclass(frozen=True)
+class ExpertSpec:
+    """What an expert is, in terms a VLM and a composer can read.
+
+    Args:
+        name: registry name, e.g. ``"walk"``.
+        description: one paragraph written for a VLM: what the skill does and when to use it.
+        robot: robot the expert drives, e.g. ``"h1"``.
+        action_dim: size of the action it outputs (actions live in ``[-1, 1]``).
+        obs_dim: size of the observation it expects, or ``None`` if it reads the physics
+            state through ``StepContext.env`` and accepts any observation.
+        tags: free keywords (``"locomotion"``, ``"manipulation"``) used by lexical scorers.
+    """
+
+    name: str
+    description: str
+    robot: str
+    action_dim: int
+    obs_dim: int | None = None
+    tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.name or not isinstance(self.name, str):
+            raise ValueError("ExpertSpec.name must be a non-empty string")
+        if int(self.action_dim) <= 0:
+            raise ValueError(f"ExpertSpec.action_dim must be positive, got {self.action_dim}")
+        if self.obs_dim is not None and int(self.obs_dim) <= 0:
+            raise ValueError(f"ExpertSpec.obs_dim must be positive or None, got {self.obs_dim}")
+
+
+@dataclass
+class SubGoal:
+    """One step of a semantic plan.
+
+    Args:
+        description: what should happen, in words (``"walk to the chair"``).
+        weights: expert name -> weight; non-negative, summing to 1.
+        predicate: completion condition chosen from the task's predicates
+            (``"near(chair)"``, ``"seated"``), or ``None`` to run until re-planning.
+        scores: the raw per-expert scores before the softmax, kept for diagnostics.
+    """
+
+    description: str
+    weights: dict[str, float]
+    predicate: str | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.weights:
+            raise ValueError(f"sub-goal {self.description!r} has no expert weights")
+        vals = np.array(list(self.weights.values()), dtype=float)
+        if not np.all(np.isfinite(vals)) or np.any(vals < 0):
+            raise ValueError(f"sub-goal {self.description!r} has invalid weights {self.weights}")
+        total = float(vals.sum())
+        if total <= 0:
+            raise ValueError(f"sub-goal {self.description!r} weights sum to zero")
+        self.weights = {k: float(v) / total for k, v in self.weights.items()}
+
+    @property
+    def lead(self) -> str:
+        """Name of the expert with the largest weight."""
+        return max(self.weights, key=self.weights.__getitem__)
+
+
+@dataclass
+class SemanticPlan:
+    """Ordered sub-goals produced by a VLM backend for one instruction.
+
+    Args:
+        instruction: the instruction the plan answers.
+        subgoals: ordered sub-goals; at least one.
+        backend: name of the backend that produced it.
+        raw: the backend's raw response (text), for debugging; never contains secrets.
+    """
+
+    instruction: str
+    subgoals: list[SubGoal]
+    backend: str = ""
+    raw: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.subgoals:
+            raise ValueError(f"plan for {self.instruction!r} has no sub-goals")
+
+    def weight_vector(self, index: int, expert_names: Sequence[str]) -> np.ndarray:
+        """Weights of sub-goal ``index`` as a vector ordered like ``expert_names``.
+
+        Experts the sub-goal does not mention get weight 0; the vector is renormalised and
+        falls back to uniform when no listed expert is mentioned.
+        """
+        sg = self.subgoals[min(index, len(self.subgoals) - 1)]
+        w = np.array([sg.weights.get(n, 0.0) for n in expert_names], dtype=np.float64)
+        s = w.sum()
+        return w / s if s > 0 else np.full(len(expert_names), 1.0 / len(expert_names))
+
+
+@dataclass
+class StepContext:
+    """Everything a component may read about the current control step.
+
+    Args:
+        step: control step index within the episode (0 at reset).
+        dt: control period in seconds (0.02 for the H1 tasks).
+        instruction: the instruction being executed.
+        subgoal_index: index of the active sub-goal in ``plan``.
+        plan: the active semantic plan, if any.
+        env: the unwrapped environment (gives access to ``model``/``data`` for experts and
+            planners that read the physics state), or ``None`` when running without one.
+        rng: a seeded generator owned by the agent; components draw randomness from it.
+        extras: free-form values a component may publish for others (kept small).
+    """
+
+    step: int = 0
+    dt: float = 0.02
+    instruction: str = ""
+    subgoal_index: int = 0
+    plan: SemanticPlan | None = None
+    env: Any = None
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def subgoal(self) -> SubGoal | None:
+        if self.plan is None:
+            return None
+        return self.plan.subgoals[min(self.subgoal_index, len(self.plan.subgoals) - 1)]
+
+
+@dataclass
+class StepDiagnostics:
+    """What happened inside the agent during one control step.
+
+    Arrays are ordered like the agent's expert list.
+    """
+
+    step: int
+    subgoal_index: int
+    semantic_weights: np.ndarray
+    state_weights: np.ndarray
+    fused_weights: np.ndarray
+    a_ref: np.ndarray
+    action: np.ndarray
+    planner: dict[str, float] = field(default_factory=dict)
+    subgoal: str = ""
+
+    def as_dict(self, expert_names: Sequence[str] | None = None) -> dict[str, Any]:
+        """Flatten to JSON-friendly values (lists and floats)."""
+        out: dict[str, Any] = {
+            "step": self.step,
+            "subgoal_index": self.subgoal_index,
+            "subgoal": self.subgoal,
+            "semantic_weights": self.semantic_weights.tolist(),
+            "state_weights": self.state_weights.tolist(),
+            "fused_weights": self.fused_weights.tolist(),
+            "a_ref": self.a_ref.tolist(),
+            "action": self.action.tolist(),
+            "planner": {k: float(v) for k, v in self.planner.items()},
+        }
+        if expert_names is not None:
+            out["experts"] = list(expert_names)
+        return out
+
+
+class Expert(abc.ABC):
+    """A skill policy: observation -> action in ``[-1, 1]^action_dim``.
+
+    Subclasses set ``spec`` (class attribute or in ``__init__``) and implement ``act``.
+    Constructor keyword arguments are the expert's configuration (``get_expert(name, **cfg)``).
+    """
+
+    spec: ExpertSpec
+
+    def reset(self, ctx: StepContext) -> None:  # noqa: B027 - optional hook
+        """Called at the start of an episode or when the agent switches sub-goal."""
+
+    @abc.abstractmethod
+    def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
+        """Return the expert's action for ``obs``.
+
+        Args:
+            obs: the environment observation.
+            ctx: the step context (physics access through ``ctx.env``).
+
+        Returns:
+            Action array of shape ``(spec.action_dim,)`` with values in ``[-1, 1]``.
+        """
+
+    def embedding(self) -> np.ndarray | None:
+        """The expert's feature psi_i for state-aware routing, or ``None``.
+
+        Routers compare it with a state feature phi(s); the bundled motion-prior experts
+        return the mean of their reference states in the router's feature space.
+        """
+        return None
+
+    def reference_qpos(self, ctx: StepContext) -> np.ndarray | None:
+        """The joint positions the expert's motion prior wants now, or ``None``.
+
+        Planners use it for optional pose tracking; evaluators use it for naturalness.
+        """
+        return None
+
+
+class Router(abc.ABC):
+    """Fuses semantic weights with state-aware selection into expert weights."""
+
+    name: str = ""
+
+    def reset(self, experts: Sequence[Expert], ctx: StepContext) -> None:  # noqa: B027
+        """Called once per episode with the agent's experts, in order."""
+
+    @abc.abstractmethod
+    def weights(self, obs: np.ndarray, semantic_w: np.ndarray, ctx: StepContext) -> np.ndarray:
+        """Return fused weights.
+
+        Args:
+            obs: the environment observation.
+            semantic_w: semantic weights w from the active sub-goal, ordered like the experts.
+            ctx: the step context.
+
+        Returns:
+            Non-negative weights summing to 1, ordered like the experts.
+        """
+
+    def state_weights(self) -> np.ndarray | None:
+        """The last p(i|s) computed, for diagnostics (``None`` if the router has none)."""
+        return None
+
+
+class Planner(abc.ABC):
+    """Turns the fused reference action a_ref into the action sent to the environment."""
+
+    name: str = ""
+
+    def reset(self, env: Any, ctx: StepContext) -> None:  # noqa: B027
+        """Called at episode start with the (unwrapped) environment to plan on."""
+
+    @abc.abstractmethod
+    def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
+        """Return the action for this control step (values in ``[-1, 1]``)."""
+
+    def diagnostics(self) -> Mapping[str, float]:
+        """Figures from the last ``plan`` call (e.g. ``best_cost``, ``ess``, ``ms``)."""
+        return {}
+
+    def close(self) -> None:  # noqa: B027
+        """Release threads, processes or files the planner holds."""
+
+
+class VLMBackend(abc.ABC):
+    """Maps an instruction (and optionally an image and a state summary) to a semantic plan."""
+
+    name: str = ""
+
+    @abc.abstractmethod
+    def plan(
+        self,
+        instruction: str,
+        experts: Sequence[ExpertSpec],
+        *,
+        image: np.ndarray | None = None,
+        state: Mapping[str, Any] | None = None,
+        predicates: Sequence[str] = (),
+    ) -> SemanticPlan:
+        """Return ordered sub-goals with weights over ``experts``.
+
+        Args:
+            instruction: what the user asked for, in natural language.
+            experts: the experts available, with their descriptions.
+            image: an RGB image ``(H, W, 3)`` uint8 of the scene, when the caller has one.
+            state: a compact state summary (name -> value) for the prompt.
+            predicates: completion predicates the task publishes (``"standing"``, ...).
+
+        Returns:
+            A ``SemanticPlan`` whose weights only name experts from ``experts``.
+        """

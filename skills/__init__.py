@@ -1,0 +1,1 @@
+"""Bundled skills (stand, walk, run, sit, carry, reach), one plugin package each."""
