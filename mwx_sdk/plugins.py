@@ -325,8 +325,8 @@ class PluginHost:
                 defaults=dict(gym_kwargs),
                 bundled=info.bundled,
             )
-            if self._add(info, entry):
-                _gym_register(env_id, entry_point, gym_kwargs)
+            # gymnasium itself is imported only when an env is made (keeps `mwx --help` fast)
+            self._add(info, entry)
 
         return register
 
@@ -343,6 +343,12 @@ class PluginHost:
         table[entry.name] = entry
         info.components.append(f"{entry.kind}:{entry.name}")
         return True
+
+    def sync_gym(self) -> None:
+        """Register every plugin-provided env id with gymnasium (idempotent)."""
+        self.load()
+        for entry in self.registry["env"].values():
+            _gym_register(entry.name, entry.obj, entry.defaults)
 
     def check_pending(self) -> None:
         """Report hook implementations that match no hook specification."""
@@ -499,5 +505,10 @@ def make_env(env_id: str, **kwargs: Any):
     """``gymnasium.make`` after plugin discovery, so plugin-provided ids resolve."""
     import gymnasium
 
-    host()
+    host().sync_gym()
+    if env_id not in gymnasium.registry:
+        known = sorted(e.name for e in host().entries("env"))
+        raise gymnasium.error.NameNotFound(
+            f"no environment {env_id!r}{_suggest(env_id, known)}. mwx provides: {', '.join(known) or 'none'}"
+        )
     return gymnasium.make(env_id, **kwargs)

@@ -1,0 +1,81 @@
+"""Entry point of the ``mwx`` command line.
+
+Command groups live one per module in this package and are joined here. Modules imported at
+start-up may import only typer, rich and the standard library at top level: ``mwx --help``
+must not pull in torch or mujoco.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from mwx_sdk import __version__
+
+app = typer.Typer(
+    name="mwx",
+    help="Compose humanoid skills from a sentence: experts, routers, planners and VLMs for the H1.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+# (module in mwx_cli, attribute) of each command group or single command registrar.
+# A module exposes either ``app`` (a Typer group, added under its ``NAME``) or
+# ``register(app)`` (adds top-level commands).
+_COMMAND_MODULES = [
+    "plugins_cmd",
+    "skills",
+    "doctor",
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mwx {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """mwx: compose humanoid skills from a sentence."""
+
+
+def _install_commands(root: typer.Typer) -> None:
+    for name in _COMMAND_MODULES:
+        module = importlib.import_module(f"mwx_cli.{name}")
+        if hasattr(module, "register"):
+            module.register(root)
+        else:
+            root.add_typer(module.app, name=module.NAME)
+
+
+def _install_plugin_commands(root: typer.Typer) -> None:
+    from mwx_sdk.plugins import host
+
+    h = host()
+    for impl in h.pm.hook.register_commands.get_hookimpls():
+        info = h.plugins.get(impl.plugin_name)
+        try:
+            impl.function(root)
+        except Exception as exc:  # one broken plugin must not take the CLI down
+            h._problem(info, f"hook register_commands raised {type(exc).__name__}: {exc}")
+
+
+_install_commands(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI (console script ``mwx``)."""
+    _install_plugin_commands(app)
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="mwx")
+
+
+if __name__ == "__main__":
+    main()
