@@ -1,0 +1,1 @@
+"""HumanoidBench-compatible H1 tasks: rewards, quantities, gymnasium environments."""
