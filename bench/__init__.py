@@ -1,0 +1,1 @@
+"""Benchmarks: they print figures measured side by side in one run; they never gate CI."""
