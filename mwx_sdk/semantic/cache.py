@@ -1,0 +1,107 @@
+"""On-disk cache of backend responses, so a repeated run costs nothing.
+
+One JSON file per key in a cache folder (default ``~/.cache/mwx/vlm``, or ``$MWX_CACHE_DIR/vlm``).
+Files are written atomically (temp file in the same folder, then ``os.replace``), so a crash or
+two concurrent runs never leave a half-written entry. Entries hold the model name, the key and
+the response text only: never request headers or API keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """The response cache folder: ``$MWX_CACHE_DIR/vlm`` or ``~/.cache/mwx/vlm``."""
+    root = os.environ.get("MWX_CACHE_DIR")
+    base = Path(root).expanduser() if root else Path.home() / ".cache" / "mwx"
+    return base / "vlm"
+
+
+def cache_key(model: str, messages: Any, image_sha: str | None = None, **params: Any) -> str:
+    """A stable hash of everything that determines a response.
+
+    Args:
+        model: the model string (``"openai/gpt-4o-mini"``).
+        messages: the prompt (any JSON-serialisable structure; images must already be replaced
+            by their hash so the key stays small).
+        image_sha: SHA-256 of the image bytes, or ``None``.
+        **params: sampling parameters that change the answer (temperature, max tokens).
+
+    Returns:
+        A hex SHA-256 digest.
+    """
+    blob = json.dumps(
+        {"model": model, "messages": messages, "image": image_sha, "params": params},
+        sort_keys=True,
+        ensure_ascii=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """A folder of ``<key>.json`` files.
+
+    Args:
+        directory: where entries live; created on first write. ``None`` uses
+            :func:`default_cache_dir`.
+    """
+
+    def __init__(self, directory: str | os.PathLike | None = None) -> None:
+        self.directory = Path(directory).expanduser() if directory else default_cache_dir()
+
+    def _path(self, key: str) -> Path:
+        if not key or any(c not in "0123456789abcdef" for c in key):
+            raise ValueError(f"cache key must be a lowercase hex digest, got {key!r}")
+        return self.directory / f"{key}.json"
+
+    def get(self, key: str) -> str | None:
+        """The cached response text for ``key``, or ``None`` (also for unreadable entries)."""
+        path = self._path(key)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                entry = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if not isinstance(entry, dict) or entry.get("version") != FORMAT_VERSION:
+            return None
+        text = entry.get("response")
+        return text if isinstance(text, str) else None
+
+    def put(self, key: str, model: str, response: str) -> Path:
+        """Store ``response`` under ``key`` atomically and return the file path."""
+        path = self._path(key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        entry = {
+            "version": FORMAT_VERSION,
+            "key": key,
+            "model": model,
+            "created": time.time(),
+            "response": response,
+        }
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(entry, fh, ensure_ascii=False)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return path
+
+    def __len__(self) -> int:
+        if not self.directory.is_dir():
+            return 0
+        return sum(1 for p in self.directory.glob("*.json") if not p.name.startswith(".tmp-"))

@@ -1,0 +1,123 @@
+"""Plans without a VLM: split the instruction into clauses and score each against the experts.
+
+Each clause becomes one sub-goal. Its raw scores are min-max rescaled to [0, 1] (so the paper's
+tau = 0.3 keeps the meaning it has for a VLM's 0-1 scores) and turned into weights by the same
+temperature softmax. Its completion predicate is the published predicate whose words best
+match the clause (:func:`choose_predicate`). Everything is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from ..interfaces import ExpertSpec, SemanticPlan, SubGoal
+from .clauses import split_clauses
+from .lexical import tokens
+from .parsing import DEFAULT_TAU, scores_to_weights
+
+
+class ClauseScorer(Protocol):
+    name: str
+
+    def scores(self, clause: str, experts: Sequence[ExpertSpec]) -> np.ndarray: ...
+
+
+# Words that, in a clause, express the relation a predicate head names.
+_HEAD_CUES = {
+    "near": {"near", "to", "toward", "towards", "approach", "reach", "next", "beside", "close"},
+    "sit": {"sit"},
+    "stand": {"stand", "stay", "stop"},
+    "open": {"open"},
+    "hold": {"hold", "carry", "pick", "lift", "grab"},
+}
+
+
+def _predicate_parts(pred: str) -> tuple[set[str], set[str]]:
+    m = re.match(r"^\s*([A-Za-z_]+)\s*\((.*)\)\s*$", pred)
+    if m:
+        head, args = m.group(1), m.group(2)
+        return set(tokens(head.replace("_", " "))), set(tokens(args.replace("_", " ")))
+    return set(tokens(pred.replace("_", " "))), set()
+
+
+def choose_predicate(clause: str, predicates: Sequence[str]) -> str | None:
+    """The published predicate that best says when ``clause`` is done, or ``None``.
+
+    A predicate's head words (``near``, ``seated`` -> ``sit``, ``door_open``) count twice when
+    the clause expresses them; its arguments (``chair`` in ``near(chair)``) count once. Ties go
+    to the predicate listed first.
+
+    Args:
+        clause: one action clause.
+        predicates: predicate names published by the task.
+
+    Returns:
+        The chosen predicate name or ``None`` when none matches.
+    """
+    words = set(re.findall(r"[a-z]+", clause.lower())) | set(tokens(clause))
+    best, best_score = None, 0
+    for pred in predicates:
+        heads, args = _predicate_parts(pred)
+        if args and not (args & words):
+            continue  # near(chair) says nothing about a clause that never mentions a chair
+        score = 0
+        for h in heads:
+            cues = _HEAD_CUES.get(h, {h})
+            if words & (cues | {h}):
+                score += 2
+        score += len(args & words)
+        if score > best_score:
+            best, best_score = pred, score
+    return best
+
+
+class OfflinePlanner:
+    """Builds a :class:`SemanticPlan` from clause scores.
+
+    Args:
+        scorer: an object with ``scores(clause, experts) -> array``.
+        tau: softmax temperature over rescaled scores (0.3 as in MetaWorld).
+        backend: name recorded in the plans.
+    """
+
+    def __init__(self, scorer: ClauseScorer, tau: float = DEFAULT_TAU, backend: str = "offline"):
+        if tau <= 0:
+            raise ValueError(f"tau must be positive, got {tau}")
+        self.scorer = scorer
+        self.tau = float(tau)
+        self.backend = backend
+
+    def plan(
+        self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = ()
+    ) -> SemanticPlan:
+        """Plan ``instruction`` over ``experts``.
+
+        Args:
+            instruction: the instruction.
+            experts: expert specs, in the agent's order.
+            predicates: predicates the task publishes.
+
+        Returns:
+            One sub-goal per clause.
+        """
+        if not experts:
+            raise ValueError("no experts to plan over; compose at least one expert")
+        names = [e.name for e in experts]
+        subgoals = []
+        for clause in split_clauses(instruction):
+            raw = np.asarray(self.scorer.scores(clause, experts), dtype=np.float64)
+            lo, hi = float(raw.min()), float(raw.max())
+            scaled = (raw - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(raw)
+            w = scores_to_weights(scaled, self.tau)
+            subgoals.append(
+                SubGoal(
+                    description=clause,
+                    weights=dict(zip(names, w.tolist())),
+                    predicate=choose_predicate(clause, predicates),
+                    scores=dict(zip(names, raw.tolist())),
+                )
+            )
+        return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=self.backend)

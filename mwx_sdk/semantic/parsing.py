@@ -1,0 +1,205 @@
+"""Parse a planner model's answer into a :class:`~mwx_sdk.interfaces.SemanticPlan`.
+
+Models wrap JSON in code fences, add prose, name experts that do not exist, or emit NaN and
+negative scores. The parser keeps what is usable, warns about the rest, and raises
+:class:`PlanParseError` only when no sub-goal survives (the backend then falls back).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from ..interfaces import SemanticPlan, SubGoal
+
+DEFAULT_TAU = 0.3
+
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
+
+
+class PlanParseError(ValueError):
+    """The response contained no usable plan."""
+
+
+def scores_to_weights(scores: np.ndarray, tau: float = DEFAULT_TAU) -> np.ndarray:
+    """Temperature softmax ``exp(s_i / tau) / sum_j exp(s_j / tau)`` (MetaWorld, tau = 0.3).
+
+    Args:
+        scores: finite scores, one per expert.
+        tau: temperature; smaller is sharper. Must be positive.
+
+    Returns:
+        Weights summing to 1.
+    """
+    if tau <= 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    s = np.asarray(scores, dtype=np.float64)
+    if s.size == 0:
+        raise ValueError("no scores to normalise")
+    z = (s - s.max()) / tau
+    e = np.exp(z)
+    return e / e.sum()
+
+
+def extract_json(text: str) -> Any:
+    """Find the JSON value in a model answer (code fences and surrounding prose allowed).
+
+    Args:
+        text: the raw answer.
+
+    Returns:
+        The first decodable JSON object or array.
+
+    Raises:
+        PlanParseError: when nothing decodes.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise PlanParseError("empty response")
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    for cand in candidates:
+        cand = cand.strip()
+        for i, ch in enumerate(cand):
+            if ch not in "{[":
+                continue
+            try:
+                value, _ = decoder.raw_decode(_relax(cand[i:]))
+            except ValueError:
+                continue
+            if isinstance(value, (dict, list)):
+                return value
+    raise PlanParseError(f"no JSON object found in response: {text[:120]!r}")
+
+
+def _relax(s: str) -> str:
+    # Python's json accepts NaN/Infinity already; models also write trailing commas.
+    return re.sub(r",\s*([}\]])", r"\1", s)
+
+
+def _clean_score(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().rstrip("%"))
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        return None
+    return max(v, 0.0)
+
+
+def normalise_predicate(name: str) -> str:
+    """Canonical form for comparing predicate names (case and spaces ignored)."""
+    return re.sub(r"\s+", "", str(name)).lower()
+
+
+def parse_plan(
+    text: str,
+    instruction: str,
+    expert_names: Sequence[str],
+    predicates: Iterable[str] = (),
+    *,
+    tau: float = DEFAULT_TAU,
+    backend: str = "",
+) -> SemanticPlan:
+    """Turn a model answer into a plan over ``expert_names``.
+
+    Rules: unknown expert names are dropped with a warning; NaN, infinite or non-numeric scores
+    count as missing; negative scores are clipped to 0; experts a sub-goal does not score get
+    score 0 (the softmax still gives them a small weight, as in the paper); a predicate that the
+    task does not publish is dropped with a warning. Scores above 1 are accepted (some models
+    use 0-10): they are rescaled by the largest score so tau keeps its meaning.
+
+    Args:
+        text: raw model answer.
+        instruction: the instruction the plan answers.
+        expert_names: the experts available, in order.
+        predicates: the completion predicates the task publishes.
+        tau: softmax temperature over scores.
+        backend: name recorded in the plan.
+
+    Returns:
+        The parsed plan.
+
+    Raises:
+        PlanParseError: when no sub-goal with a usable score survives.
+    """
+    names = list(expert_names)
+    if not names:
+        raise ValueError("expert_names is empty")
+    lookup = {n.lower(): n for n in names}
+    preds = {normalise_predicate(p): p for p in predicates}
+    value = extract_json(text)
+    if isinstance(value, dict):
+        items = value.get("subgoals", value.get("sub_goals", value.get("plan")))
+        if items is None and ("scores" in value or "weights" in value):
+            items = [value]
+    else:
+        items = value
+    if not isinstance(items, list) or not items:
+        raise PlanParseError("response JSON has no 'subgoals' list")
+    subgoals: list[SubGoal] = []
+    unknown: set[str] = set()
+    bad_scores = 0
+    for k, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            continue
+        raw_scores = item.get("scores", item.get("weights"))
+        if not isinstance(raw_scores, Mapping):
+            continue
+        scores: dict[str, float] = {}
+        for key, val in raw_scores.items():
+            name = lookup.get(str(key).strip().lower())
+            if name is None:
+                unknown.add(str(key))
+                continue
+            s = _clean_score(val)
+            if s is None:
+                bad_scores += 1
+                continue
+            scores[name] = s
+        if not scores:
+            continue
+        vec = np.array([scores.get(n, 0.0) for n in names])
+        top = float(vec.max())
+        if top > 1.0:
+            vec = vec / top
+        w = scores_to_weights(vec, tau)
+        pred = item.get("predicate", item.get("done_when"))
+        chosen = None
+        if isinstance(pred, str) and pred.strip() and pred.strip().lower() not in {"null", "none"}:
+            chosen = preds.get(normalise_predicate(pred))
+            if chosen is None:
+                warnings.warn(
+                    f"plan sub-goal {k}: predicate {pred!r} is not published by the task "
+                    f"(known: {', '.join(preds.values()) or 'none'}); ignoring it",
+                    stacklevel=2,
+                )
+        desc = item.get("description") or item.get("goal") or f"sub-goal {k + 1}"
+        subgoals.append(
+            SubGoal(
+                description=str(desc),
+                weights={n: float(x) for n, x in zip(names, w)},
+                predicate=chosen,
+                scores={n: float(x) for n, x in zip(names, vec)},
+            )
+        )
+    if unknown:
+        warnings.warn(
+            f"plan names unknown expert(s) {sorted(unknown)}; dropped (known: {', '.join(names)})",
+            stacklevel=2,
+        )
+    if bad_scores:
+        warnings.warn(f"plan had {bad_scores} NaN or non-numeric score(s); treated as 0", stacklevel=2)
+    if not subgoals:
+        raise PlanParseError("no sub-goal had a usable score for a known expert")
+    return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=backend, raw=text)
