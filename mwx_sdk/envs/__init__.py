@@ -1,1 +1,37 @@
-"""HumanoidBench-compatible H1 tasks: rewards, quantities, gymnasium environments."""
+"""HumanoidBench-compatible H1 tasks: rewards, quantities, gymnasium environments.
+
+Importing this package registers the built-in ids ``mwx/h1-<task>-v0`` with gymnasium, so
+``gymnasium.make("mwx/h1-stand-v0")`` works; mujoco is imported only when an env is built.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .registration import TASK_NAMES, TASK_SPECS, env_id, register_builtin_envs
+
+register_builtin_envs()
+
+_LAZY = {
+    "H1Env": "mwx_sdk.envs.base",
+    "default_model_path": "mwx_sdk.envs.base",
+    "reference_model_path": "mwx_sdk.envs.base",
+    "H1Quantities": "mwx_sdk.envs.quantities",
+    "TASKS": "mwx_sdk.envs.tasks",
+    "SceneRenderer": "mwx_sdk.envs.render",
+    "VideoRecorder": "mwx_sdk.envs.render",
+    "rewards": "mwx_sdk.envs.rewards",
+}
+
+__all__ = ["TASK_NAMES", "TASK_SPECS", "env_id", "register_builtin_envs", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mwx_sdk.envs' has no attribute {name!r}")
+    mod = import_module(module)
+    value = mod if name == "rewards" else getattr(mod, name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,370 @@
+"""``H1Env``: the gymnasium base of the HumanoidBench-compatible H1 tasks.
+
+Mechanics (HumanoidBench task specification, section 1):
+
+- action ``a in [-1, 1]^nu`` maps affinely onto each actuator's ctrlrange,
+  ``ctrl = lo + (a + 1) / 2 (hi - lo)``; MuJoCo clamps values outside the range;
+- each step holds the controls for ``frame_skip = 10`` physics steps of 2 ms, then runs
+  ``mj_rnePostConstraint`` once and *no* ``mj_forward``: sites, bodies, sensors and actuator
+  forces describe the start of the last substep, ``qpos``/``qvel`` the end (as in the reference);
+- reset: keyframe 0 (or ``keyframe=``), ``mj_forward``, ``qpos += U(-r, r)`` with
+  ``r = randomness`` from the env's seeded ``np_random``, free-joint quaternions re-normalised,
+  ``mj_forward``, then the task reset;
+- ``info = {"per_timestep_reward": r, **reward_terms, "success": ...}``; truncation comes from
+  the gymnasium ``TimeLimit`` (``max_episode_steps`` of the task).
+
+Deliberate differences from the reference implementation:
+
+- task randomisation (goals, object poses) uses the env's seeded ``np_random`` instead of the
+  global numpy generator, so ``reset(seed=s)`` reproduces an episode completely;
+- ``mj_forward`` runs after the task reset, so the first observation is consistent (the
+  reference's package task returns a stale destination there);
+- stateful tasks (truck) clear their progress on reset.
+
+``info["success"]`` is the task's own success flag where it has one (push, package, truck,
+basketball) and otherwise ``episode return so far >= success_bar``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+from gymnasium import spaces
+
+from .quantities import H1Quantities
+
+FRAME_SKIP = 10
+
+# thresholds of the generic predicates (metres, m/s, and the torso zz component)
+STANDING_HEAD_HEIGHT = 1.2
+STANDING_UPRIGHT = 0.8
+FALLEN_HEAD_HEIGHT = 0.6
+MOVING_SPEED = 0.3
+NEAR_DISTANCE = 1.0
+
+_REFERENCE_ENVS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "humanoid_bench" / "assets" / "envs"
+
+
+def reference_model_path(task: str, robot: str = "h1") -> Path:
+    """Path of the HumanoidBench reference env XML for ``task`` (``$MWX_HB_ASSETS`` or ../shared)."""
+    root = Path(os.environ["MWX_HB_ASSETS"]) / "envs" if os.environ.get("MWX_HB_ASSETS") else _REFERENCE_ENVS
+    return root / f"{robot}_pos_{task}.xml"
+
+
+def default_model_path(task: str) -> Path:
+    """The project's own H1 scene for ``task`` when present, else the HumanoidBench reference XML.
+
+    Raises:
+        FileNotFoundError: when neither exists.
+    """
+    try:
+        from .assets import scene_path  # the project's own H1 MJCF scenes
+    except ImportError:
+        scene_path = None
+    if scene_path is not None:
+        try:
+            p = Path(scene_path(task))
+            if p.is_file():
+                return p
+        except (KeyError, ValueError, FileNotFoundError):
+            pass
+    ref = reference_model_path(task)
+    if ref.is_file():
+        return ref
+    raise FileNotFoundError(
+        f"no H1 scene found for task {task!r}: mwx_sdk.envs.assets has none and the reference XML "
+        f"{ref} does not exist. Pass model_path=<your MJCF using HumanoidBench names> or set "
+        "MWX_HB_ASSETS to a HumanoidBench assets folder."
+    )
+
+
+class H1Env(gym.Env):
+    """Base class of the H1 tasks; subclasses set the class attributes and the task hooks.
+
+    Args:
+        model_path: MJCF of the robot + task scene (HumanoidBench element names); defaults to
+            :func:`default_model_path`.
+        render_mode: ``None`` or ``"rgb_array"``.
+        randomness: half-width of the uniform qpos noise added on reset.
+        keyframe: keyframe name or index to reset from (default 0).
+        width: render width in pixels.
+        height: render height in pixels.
+        camera: fixed camera name or id to render from; default a camera tracking the pelvis.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    task: str = ""
+    max_episode_steps: int = 1000
+    success_bar: float = float("inf")
+    terminate_height: float | None = 0.2
+    description: str = ""
+    # scene objects for near(<name>) predicates: name -> ("body" | "site", element name)
+    scene_objects: dict[str, tuple[str, str]] = {}
+    # True when the reward terms carry the task's own ``success`` flag
+    own_success: bool = False
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        render_mode: str | None = None,
+        randomness: float = 0.01,
+        keyframe: str | int | None = None,
+        width: int = 256,
+        height: int = 256,
+        camera: str | int | None = None,
+    ) -> None:
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if randomness < 0:
+            raise ValueError(f"randomness must be >= 0, got {randomness}")
+        path = Path(model_path) if model_path is not None else default_model_path(self.task)
+        if not path.is_file():
+            raise FileNotFoundError(f"model_path {path} does not exist; pass an MJCF file path")
+        self.model_path = path
+        self.model = mujoco.MjModel.from_xml_path(str(path))
+        self.data = mujoco.MjData(self.model)
+        m = self.model
+        if abs(m.opt.timestep - 0.002) > 1e-12:
+            raise ValueError(f"{path}: physics timestep must be 0.002 s (HumanoidBench), got {m.opt.timestep}")
+        if m.nkey == 0:
+            raise ValueError(f"{path}: the model needs a keyframe to reset from (HumanoidBench key 'qpos0')")
+        self.q = H1Quantities(m)
+        self.render_mode = render_mode
+        self.randomness = float(randomness)
+        self.width, self.height, self.camera = int(width), int(height), camera
+        self._key = self._resolve_key(keyframe)
+        lo, hi = m.actuator_ctrlrange[:, 0].copy(), m.actuator_ctrlrange[:, 1].copy()
+        if not np.all(m.actuator_ctrllimited):
+            raise ValueError(f"{path}: every actuator needs a ctrlrange (ctrllimited) for the affine action map")
+        self._mid = (lo + hi) / 2.0
+        self._half = (hi - lo) / 2.0
+        self._ctrl = np.zeros(m.nu)
+        self._act_shape = (m.nu,)
+        self._free_quat = [int(m.jnt_qposadr[j]) + 3 for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
+        self._ball_quat = [int(m.jnt_qposadr[j]) for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_BALL]
+        self._step = self._make_stepper()
+        self._renderer = None
+        self._return = 0.0
+        self._succeeded = False
+        self._setup()
+        mujoco.mj_resetDataKeyframe(m, self.data, self._key)
+        mujoco.mj_forward(m, self.data)
+        obs = self._get_obs()
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(m.nu,), dtype=np.float32)
+        self.observation_space = spaces.Box(-np.inf, np.inf, shape=obs.shape, dtype=np.float64)
+
+    # -- task hooks (override) ---------------------------------------------------------------
+    def _setup(self) -> None:
+        """Resolve task element ids (called once, after the model is loaded)."""
+
+    def _task_reset(self) -> None:
+        """Task-specific randomisation after the keyframe + noise (use ``self.np_random``)."""
+
+    def _get_obs(self) -> np.ndarray:
+        return np.concatenate((self.data.qpos, self.data.qvel))
+
+    def _reward(self) -> tuple[float, dict]:
+        raise NotImplementedError
+
+    def _terminated(self) -> bool:
+        return self.terminate_height is not None and self.data.qpos[self.q.root_qposadr + 2] < self.terminate_height
+
+    def _task_predicates(self) -> dict[str, Callable[[], bool]]:
+        return {}
+
+    # -- gymnasium API -------------------------------------------------------------------------
+    def step(self, action: Any):
+        a = np.asarray(action, dtype=np.float64)
+        if a.shape != self._act_shape:
+            raise ValueError(f"action must have shape {self._act_shape}, got {a.shape}")
+        np.multiply(a, self._half, out=self._ctrl)
+        self._ctrl += self._mid
+        self.data.ctrl[:] = self._ctrl
+        self._step()
+        obs = self._get_obs()
+        reward, terms = self._reward()
+        terminated = bool(self._terminated())
+        self._return += reward
+        info = {"per_timestep_reward": reward, **terms}
+        if self.own_success:
+            self._succeeded = bool(terms["success"])
+        else:
+            self._succeeded = info["success"] = self._return >= self.success_bar
+        return obs, reward, terminated, False, info
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        m, d = self.model, self.data
+        mujoco.mj_resetDataKeyframe(m, d, self._key)
+        mujoco.mj_forward(m, d)
+        if self.randomness > 0:
+            d.qpos += self.np_random.uniform(-self.randomness, self.randomness, m.nq)
+            self._normalize_quats()
+            mujoco.mj_forward(m, d)
+        self._task_reset()
+        mujoco.mj_forward(m, d)
+        self._return = 0.0
+        self._succeeded = False
+        return self._get_obs(), {}
+
+    def render(self):
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array'")
+            return None
+        if self._renderer is None:
+            from .render import SceneRenderer
+
+            self._renderer = SceneRenderer(self.model, self.width, self.height, camera=self.camera)
+        return self._renderer.render(self.data)
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    # -- state, predicates, summaries ---------------------------------------------------------
+    @property
+    def episode_return(self) -> float:
+        """Undiscounted return since the last reset."""
+        return self._return
+
+    @property
+    def dt(self) -> float:
+        """Control period in seconds (0.02)."""
+        return self.model.opt.timestep * FRAME_SKIP
+
+    def object_position(self, name: str) -> np.ndarray:
+        """World position of a scene object listed in ``scene_objects`` (a copy)."""
+        kind, idx = self._object_ids[name]
+        return (self.data.xpos[idx] if kind == "body" else self.data.site_xpos[idx]).copy()
+
+    def object_distances(self) -> dict[str, float]:
+        """Horizontal distance from the pelvis to every scene object, nearest first."""
+        root = self.q.root_pos(self.data)
+        out = {n: float(np.hypot(*(self.object_position(n)[:2] - root[:2]))) for n in self._object_ids}
+        return dict(sorted(out.items(), key=lambda kv: kv[1]))
+
+    def predicates(self) -> dict[str, Callable[[], bool]]:
+        """Named completion predicates computed from the current physics state.
+
+        Generic ones (thresholds are module constants): ``standing`` (head above
+        ``STANDING_HEAD_HEIGHT`` = 1.2 m and torso zz above ``STANDING_UPRIGHT`` = 0.8),
+        ``fallen`` (head below ``FALLEN_HEAD_HEIGHT`` = 0.6 m or the task's termination
+        height reached), ``moving`` / ``still`` (horizontal CoM speed above / below
+        ``MOVING_SPEED`` = 0.3 m/s), ``near(<object>)`` (pelvis within ``NEAR_DISTANCE`` = 1 m
+        of the object horizontally) for each scene object, and ``success``. Tasks add their own.
+
+        Returns:
+            dict of predicate name -> zero-argument callable returning bool.
+        """
+        q, d = self.q, self.data
+        preds: dict[str, Callable[[], bool]] = {
+            "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
+            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or bool(self._terminated()),
+            "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
+            "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
+            "success": lambda: self._success_now(),
+        }
+        for name in self._object_ids:
+            preds[f"near({name})"] = (lambda n: lambda: self.object_distances()[n] < NEAR_DISTANCE)(name)
+        preds.update(self._task_predicates())
+        return preds
+
+    def evaluate_predicates(self) -> dict[str, bool]:
+        """Every predicate evaluated now."""
+        return {k: bool(f()) for k, f in self.predicates().items()}
+
+    def state_summary(self) -> dict[str, Any]:
+        """A compact description of the current state for a VLM prompt.
+
+        Returns:
+            dict with task, head_height, pelvis_height, upright, speed, position (x, y), the
+            nearest objects with distances, and the predicates that hold now.
+        """
+        q, d = self.q, self.data
+        root = q.root_pos(d)
+        return {
+            "task": self.task,
+            "head_height": round(q.head_height(d), 3),
+            "pelvis_height": round(float(root[2]), 3),
+            "upright": round(q.torso_upright(d), 3),
+            "speed": round(float(np.hypot(*q.com_velocity(d)[:2])), 3),
+            "position": [round(float(root[0]), 3), round(float(root[1]), 3)],
+            "nearest_objects": {k: round(v, 3) for k, v in list(self.object_distances().items())[:3]},
+            "true_predicates": sorted(k for k, v in self.evaluate_predicates().items() if v),
+        }
+
+    # -- internals --------------------------------------------------------------------------
+    def _success_now(self) -> bool:
+        return self._succeeded
+
+    def _resolve_key(self, keyframe: str | int | None) -> int:
+        if keyframe is None:
+            return 0
+        if isinstance(keyframe, (int, np.integer)):
+            if not 0 <= keyframe < self.model.nkey:
+                raise ValueError(f"keyframe index {keyframe} out of range (model has {self.model.nkey})")
+            return int(keyframe)
+        k = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_KEY, keyframe)
+        if k < 0:
+            names = [mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_KEY, i) for i in range(self.model.nkey)]
+            raise ValueError(f"no keyframe named {keyframe!r}; the model has {names}")
+        return k
+
+    def _normalize_quats(self) -> None:
+        qp = self.data.qpos
+        for a in self._free_quat + self._ball_quat:
+            qp[a : a + 4] /= np.linalg.norm(qp[a : a + 4])
+
+    def _make_stepper(self) -> Callable[[], None]:
+        m, d = self.model, self.data
+        step, rne = mujoco.mj_step, mujoco.mj_rnePostConstraint
+        try:
+            step(m, d, nstep=1)  # probe the nstep keyword (absent in old bindings)
+            mujoco.mj_resetData(m, d)
+
+            def run() -> None:
+                step(m, d, FRAME_SKIP)
+                rne(m, d)
+
+        except TypeError:
+
+            def run() -> None:
+                for _ in range(FRAME_SKIP):
+                    step(m, d)
+                rne(m, d)
+
+        return run
+
+    def _body(self, name: str) -> int:
+        i = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_BODY, name)
+        if i < 0:
+            raise ValueError(f"{self.model_path}: task {self.task!r} needs a body named {name!r}")
+        return i
+
+    def _site(self, name: str) -> int:
+        i = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_SITE, name)
+        if i < 0:
+            raise ValueError(f"{self.model_path}: task {self.task!r} needs a site named {name!r}")
+        return i
+
+    def _joint(self, name: str) -> tuple[int, int]:
+        """(qpos address, dof address) of a named joint."""
+        j = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_JOINT, name)
+        if j < 0:
+            raise ValueError(f"{self.model_path}: task {self.task!r} needs a joint named {name!r}")
+        return int(self.model.jnt_qposadr[j]), int(self.model.jnt_dofadr[j])
+
+    @property
+    def _object_ids(self) -> dict[str, tuple[str, int]]:
+        ids = self.__dict__.get("_object_ids_cache")
+        if ids is None:
+            ids = {n: (k, self._body(e) if k == "body" else self._site(e)) for n, (k, e) in self.scene_objects.items()}
+            self.__dict__["_object_ids_cache"] = ids
+        return ids

@@ -1,0 +1,237 @@
+"""Manipulation tasks: reach, door, push, package, basketball."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rewards as R
+from ..base import H1Env
+
+DOOR_OPEN_ANGLE = 0.8  # rad; the open term q|q| reaches 0.64 here
+HATCH_OPEN_ANGLE = 0.75  # rad; lower bound of the hatch tolerance
+HOLD_DISTANCE = 0.35  # m; each hand within this of an object's centre to count as holding it
+LIFT_HEIGHT = 0.15  # m above its resting height for a held object to count as lifted
+
+
+def _dist(a, b) -> float:
+    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+
+
+class ReachEnv(H1Env):
+    """Bring the left hand to a random goal in [-2, 2]^2 x [0.2, 2]; never terminates."""
+
+    task = "reach"
+    success_bar = 12000.0
+    terminate_height = None
+    description = "reach a point with the left hand"
+
+    def _setup(self):
+        self.goal = np.zeros(3)
+
+    def _task_reset(self):
+        self.goal = self.np_random.uniform((-2.0, -2.0, 0.2), (2.0, 2.0, 2.0))
+
+    def _get_obs(self):
+        q, d = self.q, self.data
+        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal))
+
+    def _reward(self):
+        q, d = self.q, self.data
+        return R.reach_reward(q.left_hand_pos(d), self.goal, q.pelvis_upright(d), d.qvel[: q.robot_nv])
+
+    def _task_predicates(self):
+        q, d = self.q, self.data
+        return {"at_goal": lambda: _dist(q.left_hand_pos(d), self.goal) < 0.05,
+                "near(goal)": lambda: _dist(q.left_hand_pos(d), self.goal) < 1.0}
+
+
+class DoorEnv(H1Env):
+    """Open the door (turn the hatch handle, swing the door) and walk through it."""
+
+    task = "door"
+    success_bar = 600.0
+    terminate_height = 0.58
+    description = "open the door and walk through"
+    scene_objects = {"door": ("body", "door")}
+
+    def _setup(self):
+        self._door = self._joint("door_hinge")[0]
+        self._hatch = self._joint("door_hatch_hinge")[0]
+        self._hatch_body = self._body("door_hatch")
+
+    def _reward(self):
+        q, d = self.q, self.data
+        return R.door_reward(
+            float(d.qpos[self._door]), float(d.qpos[self._hatch]), d.xpos[self._hatch_body],
+            q.left_hand_pos(d), q.right_hand_pos(d), float(q.imu_pos(d)[0]),
+            q.head_height(d), q.torso_upright(d), d.actuator_force,
+        )
+
+    def _task_predicates(self):
+        d = self.data
+        return {"door_open": lambda: d.qpos[self._door] >= DOOR_OPEN_ANGLE,
+                "hatch_open": lambda: d.qpos[self._hatch] >= HATCH_OPEN_ANGLE,
+                "through_door": lambda: float(self.q.imu_pos(d)[0]) >= 1.2}
+
+
+class PushEnv(H1Env):
+    """Push the box on the table to a random goal; terminates with +1000 within 5 cm."""
+
+    task = "push"
+    max_episode_steps = 500
+    success_bar = 700.0
+    terminate_height = None
+    own_success = True
+    description = "push the box on the table to the goal"
+    scene_objects = {"table": ("body", "table"), "object": ("body", "object")}
+
+    def _setup(self):
+        self._box_q, self._box_v = self._joint("free_object")
+        self.goal = np.array([0.85, 0.0, 1.0])
+        self._gd = np.inf
+
+    def _task_reset(self):
+        self.goal = np.array([self.np_random.uniform(0.7, 1.0), self.np_random.uniform(-0.5, 0.5), 1.0])
+        self._gd = np.inf
+
+    def _get_obs(self):
+        q, d = self.q, self.data
+        b, v = self._box_q, self._box_v
+        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal,
+                               d.qpos[b : b + 3], d.qvel[v : v + 3]))
+
+    def _reward(self):
+        b = self._box_q
+        r, terms = R.push_reward(self.data.qpos[b : b + 3], self.goal, self.q.left_hand_pos(self.data))
+        self._gd = terms["target_dist"]
+        return r, terms
+
+    def _terminated(self):
+        return self._gd < 0.05
+
+    def _task_predicates(self):
+        d, b = self.data, self._box_q
+        return {"at_goal": lambda: _dist(d.qpos[b : b + 3], self.goal) < 0.05,
+                "touching(object)": lambda: _dist(self.q.left_hand_pos(d), d.qpos[b : b + 3]) < 0.2}
+
+
+class PackageEnv(H1Env):
+    """Carry the package to a random destination; terminates with +1000 within 10 cm."""
+
+    task = "package"
+    success_bar = 1500.0
+    terminate_height = None
+    own_success = True
+    description = "carry the package to the destination"
+    scene_objects = {"package_a": ("body", "package_a"), "destination": ("site", "destination_loc")}
+
+    def _setup(self):
+        self._pkg_q, self._pkg_v = self._joint("free_package")
+        self._dest_body = self.model.nbody - 1  # the destination is the last body
+        if self._body("package_destination") != self._dest_body:
+            raise ValueError(f"{self.model_path}: package_destination must be the last body of the model")
+        self._dest = self._site("destination_loc")
+        self._dd = np.inf
+
+    def _task_reset(self):
+        rng, a = self.np_random, self._pkg_q
+        self.data.qpos[a : a + 3] = (rng.uniform(-2, 2), rng.uniform(-2, 2), 0.35)
+        self.model.body_pos[self._dest_body] = (rng.uniform(-2, 2), rng.uniform(-2, 2), 0.0)
+        self._dd = np.inf
+
+    def _get_obs(self):
+        q, d = self.q, self.data
+        a, v = self._pkg_q, self._pkg_v
+        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], d.site_xpos[self._dest],
+                               d.qpos[a : a + 7], d.qvel[v : v + 6], q.left_hand_pos(d), q.right_hand_pos(d)))
+
+    def _reward(self):
+        q, d, a = self.q, self.data, self._pkg_q
+        r, terms = R.package_reward(d.qpos[a : a + 3], d.site_xpos[self._dest], q.left_hand_pos(d),
+                                    q.right_hand_pos(d), q.head_height(d), q.torso_upright(d), d.actuator_force)
+        self._dd = terms["dist_package_destination"]
+        return r, terms
+
+    def _terminated(self):
+        return self._dd < 0.1
+
+    def holding(self) -> bool:
+        """Both hands within ``HOLD_DISTANCE`` of the package and the package lifted by ``LIFT_HEIGHT``."""
+        q, d, a = self.q, self.data, self._pkg_q
+        p = d.qpos[a : a + 3]
+        return (_dist(q.left_hand_pos(d), p) < HOLD_DISTANCE and _dist(q.right_hand_pos(d), p) < HOLD_DISTANCE
+                and p[2] > 0.35 + LIFT_HEIGHT)
+
+    def _task_predicates(self):
+        d, a = self.data, self._pkg_q
+        return {"holding(package_a)": self.holding,
+                "at_goal": lambda: _dist(d.qpos[a : a + 3], d.site_xpos[self._dest]) < 0.1}
+
+
+class BasketballEnv(H1Env):
+    """Catch the ball thrown at the robot, then throw it through the hoop."""
+
+    task = "basketball"
+    max_episode_steps = 500
+    success_bar = 1200.0
+    terminate_height = 0.5
+    own_success = True
+    description = "catch the ball and throw it into the hoop"
+    scene_objects = {"basketball": ("body", "basketball"), "hoop": ("site", "hoop_center")}
+
+    def _setup(self):
+        import mujoco
+
+        self._ball_q, self._ball_v = self._joint("free_basketball")
+        self._hoop = self._site("hoop_center")
+        self._ball_geom = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, "basketball_collision")
+        if self._ball_geom < 0:
+            raise ValueError(f"{self.model_path}: task 'basketball' needs a geom named 'basketball_collision'")
+        self.throw_stage = False
+        self._hoop_d = np.inf
+
+    def _task_reset(self):
+        import mujoco
+
+        rng = self.np_random
+        theta = rng.uniform(0.0, 1.0) * 1.45 * (1.0 if rng.uniform() < 0.5 else -1.0)
+        z_lh = float(self.q.left_hand_pos(self.data)[2])  # after the noise forward pass
+        a, v = self._ball_q, self._ball_v
+        c, s = np.cos(theta), np.sin(theta)
+        self.data.qpos[a : a + 3] = (1.5 * c, 1.5 * s, z_lh + 0.3924)
+        self.data.qvel[v : v + 3] = (-7.5 * c, -7.5 * s, 0.0)
+        mujoco.mj_forward(self.model, self.data)
+        self.throw_stage = False
+        self._hoop_d = np.inf
+
+    def _ball_touched(self) -> bool:
+        d = self.data
+        n = d.ncon
+        if n == 0:
+            return False
+        g = self._ball_geom
+        c = d.contact
+        return bool(np.any(c.geom1[:n] == g) or np.any(c.geom2[:n] == g))
+
+    def _reward(self):
+        q, d, a = self.q, self.data, self._ball_q
+        if not self.throw_stage and self._ball_touched():
+            self.throw_stage = True  # permanent, on the first contact of the ball with anything
+        r, terms = R.basketball_reward(d.qpos[a : a + 3], d.site_xpos[self._hoop], q.left_hand_pos(d),
+                                       q.right_hand_pos(d), q.head_height(d), q.torso_upright(d),
+                                       d.actuator_force, self.throw_stage)
+        self._hoop_d = _dist(d.qpos[a : a + 3], d.site_xpos[self._hoop])
+        success = terms.pop("success")
+        terms["success_subtasks"] = int(self.throw_stage)
+        terms["success"] = success
+        return r, terms
+
+    def _terminated(self):
+        d = self.data
+        return d.qpos[self._ball_q + 2] < 0.5 or super()._terminated() or self._hoop_d < 0.05
+
+    def _task_predicates(self):
+        q, d, a = self.q, self.data, self._ball_q
+        return {"holding(basketball)": lambda: max(_dist(q.left_hand_pos(d), d.qpos[a : a + 3]),
+                                                   _dist(q.right_hand_pos(d), d.qpos[a : a + 3])) <= 0.2,
+                "ball_thrown": lambda: self.throw_stage}
