@@ -1,0 +1,98 @@
+"""Offline VLM backends: ``embedding`` (MiniLM sentence embeddings, the default) and ``lexical``.
+
+Neither needs a network or an API key. ``embedding`` needs the ``embed`` extra; without it, it
+warns once and plans with the lexical scorer, so an episode never fails for lack of the extra.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from mwx_sdk import hookimpl
+from mwx_sdk.interfaces import ExpertSpec, SemanticPlan, VLMBackend
+from mwx_sdk.semantic.lexical import LexicalScorer
+from mwx_sdk.semantic.offline import OfflinePlanner
+from mwx_sdk.semantic.parsing import DEFAULT_TAU
+
+
+@dataclass
+class EmbeddingBackendConfig:
+    """Configuration of the offline backends.
+
+    Args:
+        tau: softmax temperature over per-clause scores rescaled to [0, 1] (MetaWorld: 0.3).
+        lexical_weight: weight of word overlap blended with embedding similarity.
+        model_path: a sentence-transformers model folder; ``None`` uses the bundled MiniLM.
+    """
+
+    tau: float = DEFAULT_TAU
+    lexical_weight: float = 1.0
+    model_path: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.tau > 0:
+            raise ValueError(f"tau must be positive, got {self.tau}")
+        if self.lexical_weight < 0:
+            raise ValueError(f"lexical_weight must be >= 0, got {self.lexical_weight}")
+
+
+class EmbeddingBackend(VLMBackend):
+    """Offline planner: clauses scored against expert descriptions with MiniLM embeddings."""
+
+    name = "embedding"
+
+    def __init__(self, **cfg: Any) -> None:
+        self.config = EmbeddingBackendConfig(**cfg)
+        self._planner: OfflinePlanner | None = None
+        self._plans: dict[tuple, SemanticPlan] = {}
+
+    def _get_planner(self) -> OfflinePlanner:
+        if self._planner is None:
+            try:
+                from mwx_sdk.semantic.embedding import EmbeddingScorer
+
+                scorer = EmbeddingScorer(self.config.model_path, self.config.lexical_weight)
+                scorer.encode(["warm up"])  # load now so a missing model falls back here
+                backend = "embedding"
+            except ImportError as exc:
+                warnings.warn(f"{exc}; planning with the lexical scorer instead", stacklevel=3)
+                scorer, backend = LexicalScorer(), "lexical"
+            self._planner = OfflinePlanner(scorer, tau=self.config.tau, backend=backend)
+        return self._planner
+
+    def plan(
+        self,
+        instruction: str,
+        experts: Sequence[ExpertSpec],
+        *,
+        image: np.ndarray | None = None,
+        state: Mapping[str, Any] | None = None,
+        predicates: Sequence[str] = (),
+    ) -> SemanticPlan:
+        key = (instruction, tuple((e.name, e.description, e.tags) for e in experts), tuple(predicates))
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._get_planner().plan(instruction, experts, predicates)
+            self._plans[key] = plan
+        return plan
+
+
+class LexicalBackend(EmbeddingBackend):
+    """Offline planner using word overlap only (no extra dependencies)."""
+
+    name = "lexical"
+
+    def _get_planner(self) -> OfflinePlanner:
+        if self._planner is None:
+            self._planner = OfflinePlanner(LexicalScorer(), tau=self.config.tau, backend="lexical")
+        return self._planner
+
+
+@hookimpl
+def register_vlm_backends(register):
+    register(EmbeddingBackend, name="embedding", description="Offline default: MiniLM sentence embeddings + word overlap per clause")
+    register(LexicalBackend, name="lexical", description="Offline word-overlap planner (no extra dependencies)")
