@@ -1,0 +1,388 @@
+"""The composed agent: plan -> router -> experts -> a_ref -> planner, with diagnostics.
+
+One control step (MetaWorld):
+
+1. the active sub-goal of the semantic plan gives semantic weights w (advancing to the next
+   sub-goal when its completion predicate holds, re-planning every K steps or on request);
+2. the router fuses them with state-aware selection: w~ = alpha w + (1 - alpha) p(i|s);
+3. experts with non-zero weight act: a_ref = sum_i w~_i pi_i(s); their motion priors'
+   joint targets are blended the same way into ``ctx.extras["reference_qpos"]``;
+4. the planner turns a_ref into the action.
+
+Build one with :func:`compose` (names or instances) or :func:`mwx_sdk.config.compose_from_file`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .interfaces import Expert, Planner, Router, SemanticPlan, StepContext, StepDiagnostics, VLMBackend
+from .semantic.prompt import state_summary_text
+
+REFERENCE_QPOS_KEY = "reference_qpos"
+
+
+class CompositionError(ValueError):
+    """The experts (or components) cannot be composed into one agent."""
+
+
+@dataclass
+class AgentConfig:
+    """Configuration of the composition loop.
+
+    Args:
+        replan_every: re-plan every K control steps (0 = only at reset and on request).
+        min_subgoal_steps: a sub-goal stays active at least this many steps before its
+            predicate may advance the plan (so "stand still then walk" stands for a while).
+        seed: seed of the generator handed to components through ``StepContext.rng``.
+        use_image: give the VLM a rendered camera image when the env renders and the backend
+            supports vision.
+        weight_eps: experts whose fused weight is below this are not evaluated this step.
+        keep_history: keep every step's diagnostics in ``agent.history``.
+    """
+
+    replan_every: int = 0
+    min_subgoal_steps: int = 25
+    seed: int = 0
+    use_image: bool = True
+    weight_eps: float = 1e-6
+    keep_history: bool = True
+
+    def __post_init__(self) -> None:
+        if int(self.replan_every) < 0:
+            raise ValueError(f"replan_every must be >= 0 (0 = never), got {self.replan_every}")
+        if int(self.min_subgoal_steps) < 0:
+            raise ValueError(f"min_subgoal_steps must be >= 0, got {self.min_subgoal_steps}")
+        if not 0 <= float(self.weight_eps) < 1:
+            raise ValueError(f"weight_eps must be in [0, 1), got {self.weight_eps}")
+
+
+def check_composition(experts: Sequence[Expert]) -> tuple[str, int]:
+    """Check that ``experts`` can be blended: unique names, one robot, one action size.
+
+    Returns:
+        ``(robot, action_dim)``.
+
+    Raises:
+        CompositionError: naming the experts that disagree.
+    """
+    if not experts:
+        raise CompositionError("compose needs at least one expert; run `mwx skills list` to see them")
+    for e in experts:
+        if not isinstance(e, Expert):
+            raise CompositionError(f"{e!r} is not an mwx Expert (subclass mwx_sdk.Expert)")
+    names = [e.spec.name for e in experts]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise CompositionError(f"expert names must be unique; repeated: {dupes}")
+    robots = {e.spec.robot for e in experts}
+    if len(robots) > 1:
+        by = ", ".join(f"{e.spec.name}={e.spec.robot}" for e in experts)
+        raise CompositionError(f"experts drive different robots ({by}); compose experts of one robot")
+    dims = {int(e.spec.action_dim) for e in experts}
+    if len(dims) > 1:
+        by = ", ".join(f"{e.spec.name}={e.spec.action_dim}" for e in experts)
+        raise CompositionError(f"experts have different action sizes ({by}); they cannot be blended")
+    return robots.pop(), dims.pop()
+
+
+class Agent:
+    """Composes experts through a router and a planner under a semantic plan.
+
+    Args:
+        experts: expert instances (order defines the order of every weight vector).
+        router: a router instance.
+        planner: a planner instance.
+        vlm: a VLM backend instance.
+        config: loop configuration.
+    """
+
+    def __init__(
+        self,
+        experts: Sequence[Expert],
+        router: Router,
+        planner: Planner,
+        vlm: VLMBackend,
+        config: AgentConfig | None = None,
+    ) -> None:
+        self.robot, self.action_dim = check_composition(experts)
+        for obj, base, what in ((router, Router, "router"), (planner, Planner, "planner"), (vlm, VLMBackend, "vlm")):
+            if not isinstance(obj, base):
+                raise CompositionError(f"{what} {obj!r} is not a {base.__name__}")
+        self.experts = list(experts)
+        self.expert_names = [e.spec.name for e in self.experts]
+        self.specs = [e.spec for e in self.experts]
+        self.router, self.planner, self.vlm = router, planner, vlm
+        self.config = config or AgentConfig()
+        self.env: Any = None
+        self.ctx = StepContext()
+        self.plan: SemanticPlan | None = None
+        self.history: list[StepDiagnostics] = []
+        self.diagnostics: StepDiagnostics | None = None
+        self.plan_calls = 0  # plans requested from the backend (cache misses)
+        self._plan_cache: dict[tuple, SemanticPlan] = {}
+        self._predicates: dict[str, Any] = {}
+        self._w_sem: list[np.ndarray] = []
+        self._replan_requested = False
+        self._subgoal_steps = 0
+        k = len(self.experts)
+        self._a_ref = np.zeros(self.action_dim)
+        self._acts = np.zeros((k, self.action_dim))
+        self._zeros_k = np.zeros(k)
+        self._ref_warned = False
+
+    # -- episode ---------------------------------------------------------------------------
+    def reset(self, instruction: str, env: Any = None, seed: int | None = None) -> SemanticPlan:
+        """Start an episode: plan ``instruction`` and reset router, planner and experts.
+
+        Args:
+            instruction: what to do, e.g. "walk forward then sit on the chair".
+            env: the environment (wrapped or not); its predicates and state summary feed the
+                plan, and experts and planners read its physics through ``ctx.env``.
+            seed: overrides ``config.seed`` for the components' generator.
+
+        Returns:
+            The semantic plan.
+        """
+        if not isinstance(instruction, str) or not instruction.strip():
+            raise ValueError("instruction is empty; pass a sentence such as 'walk forward'")
+        self.env = getattr(env, "unwrapped", env)
+        if self.env is not None and getattr(self.env, "action_space", None) is not None:
+            shape = getattr(self.env.action_space, "shape", None)
+            if shape and int(np.prod(shape)) != self.action_dim:
+                raise CompositionError(
+                    f"experts output {self.action_dim} actions but the env expects {int(np.prod(shape))}; "
+                    "compose experts for this env's robot"
+                )
+        rng_seed = self.config.seed if seed is None else seed
+        dt = float(getattr(self.env, "dt", 0.02) or 0.02)
+        self.ctx = StepContext(step=0, dt=dt, instruction=instruction, env=self.env, rng=np.random.default_rng(rng_seed))
+        preds = getattr(self.env, "predicates", None)
+        self._predicates = dict(preds()) if callable(preds) else {}
+        self.history = []
+        self.diagnostics = None
+        self._subgoal_steps = 0
+        self._replan_requested = False
+        self._set_plan(self._make_plan(instruction), keep_index=False)
+        for e in self.experts:
+            e.reset(self.ctx)
+        self.router.reset(self.experts, self.ctx)
+        self.planner.reset(self.env, self.ctx)
+        return self.plan
+
+    def replan(self, instruction: str | None = None) -> None:
+        """Ask for a new plan at the next step (optionally for a new instruction)."""
+        if instruction is not None:
+            if not instruction.strip():
+                raise ValueError("instruction is empty")
+            self.ctx.instruction = instruction
+        self._replan_requested = True
+
+    @property
+    def predicate_names(self) -> list[str]:
+        """Completion predicates the current env publishes."""
+        return list(self._predicates)
+
+    def _make_plan(self, instruction: str) -> SemanticPlan:
+        state = None
+        summary = getattr(self.env, "state_summary", None)
+        if callable(summary):
+            state = summary()
+        key = (
+            instruction,
+            tuple(self.expert_names),
+            tuple(self._predicates),
+            state_summary_text({k: v for k, v in (state or {}).items() if k != "true_predicates"}),
+        )
+        plan = self._plan_cache.get(key)
+        if plan is not None:
+            return plan
+        image = self._image()
+        plan = self.vlm.plan(instruction, self.specs, image=image, state=state, predicates=tuple(self._predicates))
+        self.plan_calls += 1
+        self._plan_cache[key] = plan
+        return plan
+
+    def _image(self) -> np.ndarray | None:
+        if not self.config.use_image or self.env is None:
+            return None
+        wants = getattr(self.vlm, "supports_vision", None)
+        if not callable(wants) or getattr(self.env, "render_mode", None) != "rgb_array":
+            return None
+        try:
+            if not wants():
+                return None
+            return self.env.render()
+        except Exception as exc:  # a missing GL context must not stop planning
+            warnings.warn(f"could not render an image for the VLM ({exc}); planning without one", stacklevel=3)
+            return None
+
+    def _set_plan(self, plan: SemanticPlan, keep_index: bool) -> None:
+        old = self.plan
+        same = old is not None and [s.description for s in old.subgoals] == [s.description for s in plan.subgoals]
+        self.plan = plan
+        self.ctx.plan = plan
+        self._w_sem = [plan.weight_vector(i, self.expert_names) for i in range(len(plan.subgoals))]
+        if not (keep_index and same):
+            self.ctx.subgoal_index = 0
+            self._subgoal_steps = 0
+
+    def _advance(self) -> None:
+        plan = self.plan
+        i = self.ctx.subgoal_index
+        if i >= len(plan.subgoals) - 1 or self._subgoal_steps < self.config.min_subgoal_steps:
+            return
+        pred = plan.subgoals[i].predicate
+        fn = self._predicates.get(pred) if pred else None
+        if fn is not None and fn():
+            self.ctx.subgoal_index = i + 1
+            self._subgoal_steps = 0
+            for e in self.experts:
+                e.reset(self.ctx)
+
+    # -- control step ----------------------------------------------------------------------
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        """One control step: the action for ``obs`` (diagnostics in ``agent.diagnostics``)."""
+        if self.plan is None:
+            raise RuntimeError("call agent.reset(instruction, env) before agent.act(obs)")
+        ctx = self.ctx
+        cfg = self.config
+        if self._replan_requested or (cfg.replan_every and ctx.step and ctx.step % cfg.replan_every == 0):
+            self._replan_requested = False
+            self._set_plan(self._make_plan(ctx.instruction), keep_index=True)
+        self._advance()
+        w_sem = self._w_sem[ctx.subgoal_index]
+        fused = self.router.weights(obs, w_sem, ctx)
+        a_ref = self._a_ref
+        a_ref.fill(0.0)
+        acts = self._acts
+        total = 0.0
+        ref_sum = None
+        ref_w = 0.0
+        eps = cfg.weight_eps
+        for i, e in enumerate(self.experts):
+            wi = fused[i]
+            if wi <= eps:
+                continue
+            a = e.act(obs, ctx)
+            acts[i] = a
+            a_ref += wi * acts[i]
+            total += wi
+            r = e.reference_qpos(ctx)
+            if r is not None:
+                ref_sum = wi * np.asarray(r, dtype=np.float64) if ref_sum is None else ref_sum + wi * r
+                ref_w += wi
+        if total > 0:
+            a_ref /= total
+        if ref_sum is not None:
+            ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
+        else:
+            ctx.extras.pop(REFERENCE_QPOS_KEY, None)
+        action = np.clip(self.planner.plan(obs, a_ref, ctx), -1.0, 1.0)
+        p = self.router.state_weights()
+        self.diagnostics = StepDiagnostics(
+            step=ctx.step,
+            subgoal_index=ctx.subgoal_index,
+            semantic_weights=w_sem,
+            state_weights=self._zeros_k if p is None else p,
+            fused_weights=fused,
+            a_ref=a_ref.copy(),
+            action=action,
+            planner=dict(self.planner.diagnostics()),
+            subgoal=self.plan.subgoals[ctx.subgoal_index].description,
+        )
+        if cfg.keep_history:
+            self.history.append(self.diagnostics)
+        ctx.step += 1
+        self._subgoal_steps += 1
+        return action
+
+    def weights_history(self) -> np.ndarray:
+        """Fused weights of every step so far, shape ``(steps, experts)``."""
+        if not self.history:
+            return np.zeros((0, len(self.experts)))
+        return np.stack([d.fused_weights for d in self.history])
+
+    def close(self) -> None:
+        """Release the planner's resources."""
+        self.planner.close()
+
+
+def _build(kind: str, spec: Any, base: type, cfg: Mapping[str, Any] | None) -> Any:
+    from . import plugins
+
+    if isinstance(spec, base):
+        if cfg:
+            raise CompositionError(f"{kind} was given as an instance; pass its options to its constructor, not {dict(cfg)}")
+        return spec
+    if isinstance(spec, str):
+        return plugins.host().build(kind, spec, **dict(cfg or {}))
+    raise CompositionError(f"{kind} must be a registered name or a {base.__name__} instance, got {spec!r}")
+
+
+def compose(
+    experts: Sequence[str | Expert] | None = None,
+    router: str | Router = "fusion",
+    planner: str | Planner = "direct",
+    vlm: str | VLMBackend = "embedding",
+    *,
+    robot: str | None = None,
+    router_config: Mapping[str, Any] | None = None,
+    planner_config: Mapping[str, Any] | None = None,
+    vlm_config: Mapping[str, Any] | None = None,
+    expert_config: Mapping[str, Mapping[str, Any]] | None = None,
+    config: AgentConfig | Mapping[str, Any] | None = None,
+) -> Agent:
+    """Build an :class:`Agent` from registered names or instances.
+
+    Args:
+        experts: expert names or instances; ``None`` takes every registered expert (for
+            ``robot`` when given).
+        router: router name (``"fusion"``, ``"semantic"``, ``"state"``, ``"uniform"``,
+            ``"switch"``) or instance.
+        planner: planner name (``"direct"``, ``"mppi"``, ...) or instance.
+        vlm: VLM backend name (``"embedding"``, ``"litellm"``, ``"lexical"``) or instance.
+        robot: keep only experts for this robot when ``experts`` is ``None``.
+        router_config: options of a router built by name.
+        planner_config: options of a planner built by name.
+        vlm_config: options of a backend built by name.
+        expert_config: per-expert-name options for experts built by name.
+        config: :class:`AgentConfig` or a mapping of its fields.
+
+    Returns:
+        The agent (call ``reset(instruction, env)`` then ``act(obs)``).
+    """
+    from . import plugins
+
+    if experts is None:
+        entries = plugins.list_experts()
+        built = [plugins.get_expert(e.name, **dict((expert_config or {}).get(e.name, {}))) for e in entries]
+        if robot is not None:
+            built = [e for e in built if e.spec.robot == robot]
+        if not built:
+            raise CompositionError(
+                f"no experts registered{' for robot ' + repr(robot) if robot else ''}; install a skill plugin "
+                "or pass experts=[...]"
+            )
+        experts_list: list[Expert] = built
+    else:
+        if isinstance(experts, (str, Expert)):
+            raise CompositionError("experts must be a list, e.g. experts=['stand', 'walk']")
+        experts_list = [
+            _build("expert", e, Expert, None if isinstance(e, Expert) else (expert_config or {}).get(e))
+            for e in experts
+        ]
+    if isinstance(config, Mapping):
+        config = AgentConfig(**config)
+    return Agent(
+        experts_list,
+        _build("router", router, Router, router_config),
+        _build("planner", planner, Planner, planner_config),
+        _build("vlm_backend", vlm, VLMBackend, vlm_config),
+        config,
+    )
+

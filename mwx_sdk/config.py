@@ -1,0 +1,181 @@
+"""Agent configuration files (TOML).
+
+Example ``agent.toml``::
+
+    [agent]
+    experts = ["stand", "walk", "sit"]   # omit for every registered expert
+    robot = "h1"
+    replan_every = 0
+    min_subgoal_steps = 25
+    seed = 0
+
+    [router]
+    name = "fusion"
+    alpha = 0.7
+
+    [planner]
+    name = "mppi"
+
+    [vlm]
+    name = "litellm"
+    model = "openai/gpt-4o-mini"
+    api_key_env = "OPENAI_API_KEY"
+
+    [experts.walk]        # options of one expert
+    speed = 1.0
+
+Keys are checked: an unknown table or ``[agent]`` key is an error naming the allowed ones;
+component options are checked by the component's own config class when it is built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .agent import Agent, AgentConfig, compose
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10
+    import tomli as tomllib
+
+TABLES = ("agent", "router", "planner", "vlm", "experts")
+_AGENT_EXTRA = ("experts", "robot")
+
+
+class ConfigError(ValueError):
+    """An agent configuration file is invalid."""
+
+
+@dataclass
+class AgentFileConfig:
+    """A parsed agent configuration file.
+
+    Args:
+        experts: expert names, or ``None`` for every registered expert.
+        robot: robot filter used when ``experts`` is ``None``.
+        agent: :class:`AgentConfig` fields.
+        router: router name and options.
+        planner: planner name and options.
+        vlm: backend name and options.
+        expert_options: per-expert options.
+    """
+
+    experts: list[str] | None = None
+    robot: str | None = None
+    agent: dict[str, Any] = field(default_factory=dict)
+    router: tuple[str, dict[str, Any]] = ("fusion", {})
+    planner: tuple[str, dict[str, Any]] = ("direct", {})
+    vlm: tuple[str, dict[str, Any]] = ("embedding", {})
+    expert_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.experts is not None and (
+            not isinstance(self.experts, list) or not all(isinstance(e, str) and e for e in self.experts)
+        ):
+            raise ConfigError(f"[agent] experts must be a list of expert names, got {self.experts!r}")
+        try:
+            AgentConfig(**self.agent)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"[agent]: {exc}") from None
+
+
+def _unknown(keys, allowed, where: str) -> None:
+    bad = sorted(set(keys) - set(allowed))
+    if bad:
+        hints = "".join(
+            f" ({b!r}: did you mean {m[0]!r}?)" for b in bad if (m := difflib.get_close_matches(b, allowed, n=1))
+        )
+        raise ConfigError(f"unknown key(s) {bad} in {where}{hints}; allowed: {', '.join(allowed)}")
+
+
+def _component(raw: dict, table: str, default: str) -> tuple[str, dict[str, Any]]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{table}] must be a table")
+    opts = dict(raw)
+    name = opts.pop("name", default)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"[{table}] name must be a registered {table} name, got {name!r}")
+    return name, opts
+
+
+def parse_agent_config(data: dict[str, Any], source: str = "<config>") -> AgentFileConfig:
+    """Validate a parsed TOML document.
+
+    Args:
+        data: the TOML document as a dict.
+        source: name used in error messages.
+
+    Returns:
+        The checked configuration.
+
+    Raises:
+        ConfigError: for unknown tables or keys and invalid values.
+    """
+    _unknown(data, TABLES, f"{source} (top-level tables)")
+    agent = dict(data.get("agent", {}))
+    allowed = [f.name for f in dataclasses.fields(AgentConfig)] + list(_AGENT_EXTRA)
+    _unknown(agent, allowed, f"{source} [agent]")
+    experts = agent.pop("experts", None)
+    robot = agent.pop("robot", None)
+    expert_opts = data.get("experts", {})
+    if not isinstance(expert_opts, dict) or not all(isinstance(v, dict) for v in expert_opts.values()):
+        raise ConfigError(f"{source}: [experts.<name>] tables hold options per expert")
+    try:
+        return AgentFileConfig(
+            experts=experts,
+            robot=robot,
+            agent=agent,
+            router=_component(data.get("router", {}), "router", "fusion"),
+            planner=_component(data.get("planner", {}), "planner", "direct"),
+            vlm=_component(data.get("vlm", {}), "vlm", "embedding"),
+            expert_options={k: dict(v) for k, v in expert_opts.items()},
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
+
+
+def load_agent_config(path: str | os.PathLike) -> AgentFileConfig:
+    """Read and validate an agent TOML file.
+
+    Args:
+        path: the file.
+
+    Returns:
+        The checked configuration.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"agent config {p} does not exist")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p} is not valid TOML: {exc}") from None
+    return parse_agent_config(data, str(p))
+
+
+def compose_from_config(cfg: AgentFileConfig) -> Agent:
+    """Build the agent a configuration describes."""
+    return compose(
+        experts=cfg.experts,
+        router=cfg.router[0],
+        planner=cfg.planner[0],
+        vlm=cfg.vlm[0],
+        robot=cfg.robot,
+        router_config=cfg.router[1],
+        planner_config=cfg.planner[1],
+        vlm_config=cfg.vlm[1],
+        expert_config=cfg.expert_options,
+        config=AgentConfig(**cfg.agent),
+    )
+
+
+def compose_from_file(path: str | os.PathLike) -> Agent:
+    """Build an agent from a TOML file (see the module docstring for the format)."""
+    return compose_from_config(load_agent_config(path))

@@ -1,0 +1,133 @@
+"""The composition loop: weights, a_ref, sub-goal advancement, replanning, caching, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fakes import ConstantExpert, RecordingPlanner, ScriptedBackend, ToyEnv
+
+from mwx_plugins.routers import FusionRouter, SemanticRouter, UniformRouter
+from mwx_sdk.agent import Agent, AgentConfig, CompositionError, check_composition, compose
+
+
+def _experts(**kw):
+    return [
+        ConstantExpert("a", 1.0, embedding=[0.0, 1.0], **kw),
+        ConstantExpert("b", -1.0, embedding=[1.0, 1.0], **kw),
+        ConstantExpert("c", 0.5, embedding=[2.0, 1.0], **kw),
+    ]
+
+
+def test_a_ref_is_weighted_sum_and_zero_weight_experts_are_skipped():
+    experts = _experts()
+    backend = ScriptedBackend([("go", {"a": 0.75, "b": 0.25, "c": 0.0}, None)])
+    agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend)
+    env = ToyEnv()
+    agent.reset("go", env)
+    action = agent.act(env.reset())
+    assert np.allclose(action, 0.75 * 1.0 + 0.25 * -1.0)
+    d = agent.diagnostics
+    assert np.allclose(d.fused_weights, [0.75, 0.25, 0.0])
+    assert np.allclose(d.a_ref, action)
+    assert experts[2].calls == 0, "an expert with zero weight must not be evaluated"
+    assert experts[0].calls == 1 and experts[1].calls == 1
+
+
+def test_fusion_blends_semantic_and_state_weights():
+    experts = _experts()
+    backend = ScriptedBackend([("go", {"a": 0.0, "b": 0.0, "c": 1.0}, None)])
+    agent = Agent(experts, FusionRouter(alpha=0.7), RecordingPlanner(), backend)
+    env = ToyEnv()
+    agent.reset("go", env)
+    agent.act(env.reset())  # x = 0: nearest reference is expert a
+    d = agent.diagnostics
+    assert np.allclose(d.fused_weights, 0.7 * d.semantic_weights + 0.3 * d.state_weights)
+    assert int(np.argmax(d.state_weights)) == 0
+    assert abs(d.fused_weights.sum() - 1) < 1e-12
+
+
+def test_subgoal_advances_when_predicate_holds_after_min_steps():
+    experts = _experts()
+    backend = ScriptedBackend([("move out", {"a": 1.0}, "far"), ("come back", {"b": 1.0}, "home")])
+    agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend, AgentConfig(min_subgoal_steps=3))
+    env = ToyEnv()
+    agent.reset("move out then come back", env)
+    assert backend.seen_predicates == ("far", "home")
+    obs = env.reset()
+    idx = []
+    for _ in range(30):
+        obs = env.step(agent.act(obs))
+        idx.append(agent.diagnostics.subgoal_index)
+    assert idx[0] == 0 and 1 in idx, idx
+    first_switch = idx.index(1)
+    assert first_switch >= 3
+    assert agent.history[first_switch].subgoal == "come back"
+    assert experts[0].resets >= 2, "experts are reset when the sub-goal changes"
+    assert env.x < 0.6  # after switching, expert b (action -1) drives it back
+
+
+def test_plan_cache_and_replan():
+    experts = _experts()
+    backend = ScriptedBackend([("go", {"a": 1.0}, None)])
+    agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend, AgentConfig(replan_every=5))
+    env = ToyEnv()
+    agent.reset("go", env)
+    agent.reset("go", env)
+    assert backend.calls == 1, "a repeated plan must come from the cache"
+    obs = env.reset()
+    for _ in range(12):
+        obs = env.step(agent.act(obs))
+    # replans at steps 5 and 10 see a new state summary (x moved), so they reach the backend
+    assert backend.calls == 3
+    agent.replan("go back")
+    agent.act(obs)
+    assert backend.calls == 4 and agent.ctx.instruction == "go back"
+
+
+def test_reference_qpos_is_fused_for_the_planner():
+    experts = [
+        ConstantExpert("a", 1.0, ref=[0.0, 0.0]),
+        ConstantExpert("b", 1.0, ref=[1.0, 2.0]),
+        ConstantExpert("c", 1.0),
+    ]
+    planner = RecordingPlanner()
+    backend = ScriptedBackend([("go", {"a": 0.5, "b": 0.25, "c": 0.25}, None)])
+    agent = Agent(experts, SemanticRouter(), planner, backend)
+    agent.reset("go", ToyEnv())
+    agent.act(np.zeros(2))
+    # weighted over the experts that provide a pose: (0.5 * [0, 0] + 0.25 * [1, 2]) / 0.75
+    assert np.allclose(planner.refs[-1], [1 / 3, 2 / 3])
+    agent2 = Agent([ConstantExpert("x", 0.0)], UniformRouter(), RecordingPlanner(), ScriptedBackend([("g", {"x": 1}, None)]))
+    agent2.reset("g", ToyEnv())
+    agent2.act(np.zeros(2))
+    assert agent2.planner.refs[-1] is None
+
+
+def test_composition_errors():
+    with pytest.raises(CompositionError, match="different robots"):
+        check_composition([ConstantExpert("a", 0), ConstantExpert("b", 0, robot="g1")])
+    with pytest.raises(CompositionError, match="different action sizes"):
+        check_composition([ConstantExpert("a", 0), ConstantExpert("b", 0, dim=5)])
+    with pytest.raises(CompositionError, match="unique"):
+        check_composition([ConstantExpert("a", 0), ConstantExpert("a", 1)])
+    with pytest.raises(CompositionError, match="at least one"):
+        check_composition([])
+    agent = Agent(_experts(), UniformRouter(), RecordingPlanner(), ScriptedBackend([("g", {"a": 1}, None)]))
+    with pytest.raises(CompositionError, match="env expects 6"):
+        agent.reset("go", ToyEnv(dim=6))
+    with pytest.raises(RuntimeError, match="reset"):
+        Agent(_experts(), UniformRouter(), RecordingPlanner(), ScriptedBackend([])).act(np.zeros(2))
+
+
+def test_compose_by_name_with_instances():
+    agent = compose(experts=_experts(), router="fusion", planner="direct", vlm="lexical", router_config={"alpha": 0.5})
+    assert agent.router.alpha == 0.5 and agent.planner.name == "direct"
+    env = ToyEnv()
+    plan = agent.reset("go somewhere", env)
+    assert plan.backend == "lexical"
+    a = agent.act(env.reset())
+    assert a.shape == (4,) and np.all(np.abs(a) <= 1)
+    with pytest.raises(KeyError, match="no router named 'fusoin'.*did you mean 'fusion'"):
+        compose(experts=_experts(), router="fusoin", vlm="lexical")
+    with pytest.raises(CompositionError, match="must be a list"):
+        compose(experts="walk", vlm="lexical")
