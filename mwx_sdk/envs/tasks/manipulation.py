@@ -209,9 +209,7 @@ class BasketballEnv(H1Env):
         n = d.ncon
         if n == 0:
             return False
-        g = self._ball_geom
-        c = d.contact
-        return bool(np.any(c.geom1[:n] == g) or np.any(c.geom2[:n] == g))
+        return bool((d.contact.geom == self._ball_geom).any())
 
     def _reward(self):
         q, d, a = self.q, self.data, self._ball_q
