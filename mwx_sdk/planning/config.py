@@ -1,0 +1,148 @@
+"""Configuration of the sampling-MPC planner, with defaults per task family."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+_INTEGRATORS = ("euler", "implicit", "implicitfast", "rk4")
+
+
+@dataclass
+class MPPIConfig:
+    """Hyper-parameters of :class:`mwx_sdk.planning.MPPIPlanner`.
+
+    Args:
+        task: task family whose reward is maximised (``"stand"``, ``"walk"``, ``"run"``); ``None``
+            reads it from the environment.
+        num_samples: sampled action sequences per control step (N).
+        horizon: planning horizon in control steps (H).
+        num_knots: knots of the piecewise-linear action sequence (K); 2 <= K <= H.
+        noise_std: sampling noise, as a fraction of each actuator's control range.
+        temperature_scale: the MPPI temperature is this times (median - min) of the costs.
+        prior_blend: how far the shifted plan is pulled toward the prior a_ref each step (0..1).
+        action_weight: lambda in lambda * ||a - a_ref||^2 (per step, mean over actuators).
+        pose_weight: weight of tracking ``ctx.extras["reference_qpos"]`` (joint angles only).
+        gamma: discount over the horizon.
+        head_weight: weight of max(0, head_target - head)^2.
+        head_target: head height (m) below which the head term applies.
+        upright_weight: weight of (1 - torso upright)^2.
+        capture_weight: weight of the horizontal capture-point term
+            ||(com + capture_time * com_vel) - feet midpoint||^2.
+        capture_time: look-ahead (s) of the capture-point term.
+        speed_weight: weight of (vx - target)^2 for locomotion tasks.
+        target_speed: forward speed target (m/s) for locomotion tasks; ``None`` uses the task's.
+        speed_ramp: seconds over which the speed target ramps up from 0 after reset.
+        lateral_weight: weight of vy^2 for locomotion tasks.
+        heading_weight: weight of the torso heading error (1 - cos yaw) for locomotion tasks.
+        foot_spacing: minimum horizontal distance (m) between the feet.
+        foot_spacing_weight: weight of max(0, foot_spacing - distance)^2.
+        force_weight: weight of mean (actuator force / 100)^2.
+        reward_weight: weight of the task reward (cost = -reward_weight * reward + shaping).
+        planner_timestep: physics step (s) of the planner model; ``None`` keeps the env's.
+        integrator: integrator of the planner model; ``None`` keeps the env's.
+        solver_iterations: solver iterations of the planner model; ``None`` keeps the env's.
+        ls_iterations: line-search iterations of the planner model; ``None`` keeps the env's.
+        self_collision: keep robot self-collisions in the planner model (off is ~2x faster).
+        threads: rollout threads (the native pool releases the GIL).
+        seed: seed of the planner's own sampling generator.
+        model_xml: MJCF the env was built from; ``None`` asks the env.
+        max_speed: a rollout whose |qvel| exceeds this is treated as diverged.
+    """
+
+    task: str | None = None
+    num_samples: int = 16
+    horizon: int = 15
+    num_knots: int = 3
+    noise_std: float = 0.06
+    temperature_scale: float = 0.3
+    prior_blend: float = 0.2
+    action_weight: float = 0.05
+    pose_weight: float = 0.0
+    gamma: float = 1.0
+    head_weight: float = 10.0
+    head_target: float = 1.65
+    upright_weight: float = 5.0
+    capture_weight: float = 20.0
+    capture_time: float = 0.3
+    speed_weight: float = 0.0
+    target_speed: float | None = None
+    speed_ramp: float = 1.0
+    lateral_weight: float = 0.0
+    heading_weight: float = 0.0
+    foot_spacing: float = 0.15
+    foot_spacing_weight: float = 20.0
+    force_weight: float = 0.01
+    reward_weight: float = 1.0
+    planner_timestep: float | None = 0.01
+    integrator: str | None = "implicitfast"
+    solver_iterations: int | None = 4
+    ls_iterations: int | None = 8
+    self_collision: bool = False
+    threads: int = 2
+    seed: int = 0
+    model_xml: str | None = None
+    max_speed: float = 100.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        def need(cond: bool, msg: str) -> None:
+            if not cond:
+                raise ValueError(f"MPPIConfig: {msg}")
+
+        need(int(self.num_samples) >= 2, f"num_samples must be >= 2, got {self.num_samples}")
+        need(int(self.horizon) >= 1, f"horizon must be >= 1, got {self.horizon}")
+        need(2 <= int(self.num_knots) <= max(2, int(self.horizon)),
+             f"num_knots must be in [2, horizon], got {self.num_knots} with horizon {self.horizon}")
+        need(0.0 <= self.noise_std <= 1.0, f"noise_std is a fraction of the range in [0, 1], got {self.noise_std}")
+        need(self.temperature_scale > 0, f"temperature_scale must be > 0, got {self.temperature_scale}")
+        need(0.0 <= self.prior_blend <= 1.0, f"prior_blend must be in [0, 1], got {self.prior_blend}")
+        need(0.0 < self.gamma <= 1.0, f"gamma must be in (0, 1], got {self.gamma}")
+        need(int(self.threads) >= 1, f"threads must be >= 1, got {self.threads}")
+        need(self.speed_ramp >= 0, f"speed_ramp must be >= 0, got {self.speed_ramp}")
+        need(self.max_speed > 0, f"max_speed must be > 0, got {self.max_speed}")
+        for name in ("action_weight", "pose_weight", "head_weight", "upright_weight", "capture_weight",
+                     "speed_weight", "lateral_weight", "heading_weight", "foot_spacing_weight",
+                     "force_weight", "reward_weight", "capture_time", "foot_spacing"):
+            val = getattr(self, name)
+            need(math.isfinite(val) and val >= 0, f"{name} must be a finite number >= 0, got {val}")
+        need(self.planner_timestep is None or self.planner_timestep > 0,
+             f"planner_timestep must be > 0 or None, got {self.planner_timestep}")
+        need(self.integrator is None or self.integrator in _INTEGRATORS,
+             f"integrator must be one of {_INTEGRATORS} or None, got {self.integrator!r}")
+        need(self.solver_iterations is None or int(self.solver_iterations) >= 1,
+             f"solver_iterations must be >= 1 or None, got {self.solver_iterations}")
+        self.num_samples, self.horizon, self.num_knots = int(self.num_samples), int(self.horizon), int(self.num_knots)
+        self.threads, self.seed = int(self.threads), int(self.seed)
+
+    @classmethod
+    def for_task(cls, task: str | None, **overrides: Any) -> "MPPIConfig":
+        """Defaults for a task family, with ``overrides`` applied on top.
+
+        Args:
+            task: ``"stand"``, ``"walk"``, ``"run"`` or anything else (stand defaults).
+            **overrides: field values that replace the defaults.
+
+        Returns:
+            A validated config.
+        """
+        known = {f.name for f in dataclasses.fields(cls)}
+        bad = sorted(set(overrides) - known)
+        if bad:
+            raise TypeError(f"unknown MPPI option(s) {bad}; valid options: {sorted(known)}")
+        base: dict[str, Any] = dict(TASK_DEFAULTS.get(task or "", {}))
+        base.update(overrides)
+        base.setdefault("task", task)
+        return cls(**base)
+
+
+#: Per-family defaults (anything else plans with the stand defaults).
+TASK_DEFAULTS: dict[str, dict[str, Any]] = {
+    "stand": dict(num_samples=16, horizon=15, num_knots=3),
+    "walk": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=2.0, lateral_weight=1.0,
+                 heading_weight=2.0, target_speed=1.0),
+    "run": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=2.0, lateral_weight=1.0,
+                heading_weight=2.0, target_speed=5.0),
+}

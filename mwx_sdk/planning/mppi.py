@@ -1,0 +1,262 @@
+"""Planners ``direct`` (a_ref as is) and ``mppi`` (sampling MPC on copies of the simulator).
+
+``mppi`` per control step:
+1. copy the env's full physics state (time, qpos, qvel, act, plugin state and the solver
+   warm start) into the planner's own buffers;
+2. build N action sequences over H control steps as prior + piecewise-linear residual with K
+   knots: sample 0 is the previous plan shifted by one step (pulled toward the prior),
+   sample 1 is the prior itself, the rest add Gaussian noise to the knots;
+3. roll them out in one ``mujoco.rollout`` call on a planner model (coarser physics step,
+   extra sensors), read the quantities from the sensor outputs, score them with the task's
+   own reward function plus shaping terms, drop diverged rollouts;
+4. update the plan by MPPI weighting and return its first action.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..interfaces import Planner, StepContext
+from . import objective as obj
+from . import sim
+from .config import MPPIConfig
+from .rewards_adapter import task_reward_fn
+
+
+class DirectPlanner(Planner):
+    """Send the reference action a_ref unchanged (clipped to [-1, 1])."""
+
+    name = "direct"
+
+    def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
+        a = np.asarray(a_ref, dtype=np.float64)
+        if not np.all(np.isfinite(a)):
+            raise ValueError("a_ref contains NaN or Inf; the experts produced an invalid action")
+        return np.clip(a, -1.0, 1.0)
+
+
+def knot_basis(horizon: int, num_knots: int) -> np.ndarray:
+    """(H, K) matrix mapping K knot values to H linearly interpolated steps."""
+    t = np.arange(horizon, dtype=np.float64)
+    knots = np.linspace(0.0, horizon - 1, num_knots) if horizon > 1 else np.zeros(num_knots)
+    basis = np.zeros((horizon, num_knots))
+    for k in range(num_knots):
+        e = np.zeros(num_knots)
+        e[k] = 1.0
+        basis[:, k] = np.interp(t, knots, e)
+    return basis
+
+
+class MPPIPlanner(Planner):
+    """Sampling MPC (MPPI) on copies of the simulator, seeded by the expert action a_ref.
+
+    Args:
+        reward_fn: batched task reward ``f(quantities) -> (N, H)``; ``None`` uses the task's own
+            reward from ``mwx_sdk.envs.rewards``.
+        **cfg: fields of :class:`MPPIConfig`; unset fields take the task family's defaults.
+    """
+
+    name = "mppi"
+
+    def __init__(self, reward_fn: obj.RewardFn | None = None, **cfg: Any) -> None:
+        self._overrides = dict(cfg)
+        self.config = self._make_config(cfg.get("task"))  # validates early
+        self._reward_override = reward_fn
+        self._roller: sim.BatchRoller | None = None
+        self._model = None
+        self._model_key: tuple | None = None
+        self._env = None
+        self._diag: dict[str, float] = {}
+        self.last_costs: np.ndarray | None = None
+
+    def _make_config(self, task: str | None) -> MPPIConfig:
+        return MPPIConfig.for_task(task, **{k: v for k, v in self._overrides.items() if k != "task"})
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def reset(self, env: Any, ctx: StepContext) -> None:
+        if env is None:
+            raise ValueError("the mppi planner needs the environment: call reset(env, ctx) with the env")
+        base = getattr(env, "unwrapped", env)
+        if not hasattr(base, "model") or not hasattr(base, "data"):
+            raise TypeError(f"{type(base).__name__} has no MuJoCo model/data; mppi plans on MuJoCo envs only")
+        task = self._overrides.get("task") or sim.task_of(env)
+        self.config = cfg = self._make_config(task)
+        self.reward_fn = self._reward_override or task_reward_fn(cfg.task)
+        path = Path(cfg.model_xml) if cfg.model_xml else sim.model_path_of(env)
+        if path is None:
+            raise ValueError(
+                f"cannot find the MJCF file {type(base).__name__} was built from; pass model_xml=<path> "
+                "to the mppi planner"
+            )
+        key = (str(path), cfg.planner_timestep, cfg.integrator, cfg.solver_iterations, cfg.ls_iterations,
+               cfg.self_collision, cfg.threads)
+        if key != self._model_key:
+            self.close()
+            self._model, self.layout = sim.build_planner_model(
+                path, base.model, timestep=cfg.planner_timestep, integrator=cfg.integrator,
+                iterations=cfg.solver_iterations, ls_iterations=cfg.ls_iterations)
+            if not cfg.self_collision:
+                _floor_contacts_only(self._model)
+            self._roller = sim.BatchRoller(self._model, cfg.threads)
+            self._model_key = key
+        self._env = base
+        env_dt = _control_dt(base, ctx)
+        sub = env_dt / self._model.opt.timestep
+        self.substeps = int(round(sub))
+        if self.substeps < 1 or abs(sub - self.substeps) > 1e-6:
+            raise ValueError(
+                f"planner_timestep {self._model.opt.timestep} must divide the control period {env_dt}"
+            )
+        self.control_dt = env_dt
+        self.nu = base.model.nu
+        self.ctrlrange = base.model.actuator_ctrlrange.copy()
+        self.basis = knot_basis(cfg.horizon, cfg.num_knots)
+        self.knot_times = np.linspace(0.0, cfg.horizon - 1, cfg.num_knots)
+        self.residual = np.zeros((cfg.num_knots, self.nu))
+        self.rng = np.random.default_rng(cfg.seed)
+        self.target_speed = cfg.target_speed if cfg.target_speed is not None else 0.0
+        self._diag = {}
+
+    def close(self) -> None:
+        if self._roller is not None:
+            self._roller.close()
+        self._roller = None
+        self._model_key = None
+
+    def diagnostics(self) -> Mapping[str, float]:
+        return dict(self._diag)
+
+    # -- planning ---------------------------------------------------------------------------
+    def _prior(self, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
+        H = self.config.horizon
+        seq = ctx.extras.get(obj.A_REF_HORIZON_KEY) if ctx is not None else None
+        if seq is None:
+            return np.tile(a_ref, (H, 1))
+        seq = np.asarray(seq, dtype=np.float64)
+        if seq.ndim != 2 or seq.shape[1] != self.nu or seq.shape[0] < 1:
+            raise ValueError(f"ctx.extras[{obj.A_REF_HORIZON_KEY!r}] must have shape (T, {self.nu}), got {seq.shape}")
+        if seq.shape[0] < H:
+            seq = np.concatenate([seq, np.repeat(seq[-1:], H - seq.shape[0], axis=0)])
+        return np.clip(seq[:H], -1.0, 1.0)
+
+    def _shift(self) -> np.ndarray:
+        """Residual knots of the previous plan advanced by one control step."""
+        dense = self.basis @ self.residual
+        t = np.minimum(self.knot_times + 1.0, self.config.horizon - 1)
+        idx = np.arange(self.config.horizon, dtype=np.float64)
+        return np.stack([np.interp(t, idx, dense[:, j]) for j in range(self.nu)], axis=1)
+
+    def sample(self, prior: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draw the residual knots (N, K, nu) and the clipped actions (N, H, nu)."""
+        cfg = self.config
+        nominal = (1.0 - cfg.prior_blend) * self._shift()
+        std = 2.0 * cfg.noise_std  # the action range [-1, 1] spans 2
+        noise = self.rng.normal(0.0, std, size=(cfg.num_samples, cfg.num_knots, self.nu))
+        knots = nominal[None] + noise
+        knots[0] = nominal
+        knots[1] = 0.0
+        actions = np.clip(prior[None] + np.einsum("hk,nku->nhu", self.basis, knots), -1.0, 1.0)
+        return knots, actions
+
+    def evaluate(self, state0: np.ndarray, warm: np.ndarray | None, actions: np.ndarray, prior: np.ndarray,
+                 ctx: StepContext | None) -> tuple[np.ndarray, np.ndarray]:
+        """Roll out ``actions`` (N, H, nu) from ``state0``; return costs (N,) and diverged mask (N,)."""
+        ctrl = np.repeat(sim.action_to_ctrl(actions, self.ctrlrange), self.substeps, axis=1)
+        state, sens = self._roller.run(state0, warm, ctrl)
+        n = actions.shape[0]
+        lay = self.layout
+        vslice = slice(lay.qpos0 + lay.nq, lay.qpos0 + lay.nq + lay.nv)
+        bad = obj.diverged(state, sens, float(state0[0]), self._model.opt.timestep, vslice, self.config.max_speed)
+        pick = slice(self.substeps - 1, None, self.substeps)
+        state, sens = state[:, pick], sens[:, pick]
+        if bad.any():
+            # Diverged rows are replaced by a healthy one so no NaN reaches the reward code.
+            good_row = int(np.argmin(bad)) if not bad.all() else None
+            state, sens = state.copy(), sens.copy()
+            if good_row is None:
+                return np.full(n, np.inf), bad
+            state[bad], sens[bad] = state[good_row], sens[good_row]
+        q = obj.quantities(sens, state, lay)
+        reward = np.asarray(self.reward_fn(q), dtype=np.float64)
+        if reward.shape != actions.shape[:2]:
+            raise ValueError(f"task reward returned shape {reward.shape}; expected {actions.shape[:2]}")
+        ref = ctx.extras.get(obj.REFERENCE_QPOS_KEY) if ctx is not None else None
+        terms = obj.shaping_cost(q, actions, prior, self.config, target_speed=self.target_speed,
+                                 reference_qpos=ref)
+        costs = obj.total_cost(reward, terms, self.config)
+        costs[bad] = np.inf
+        costs[~np.isfinite(costs)] = np.inf
+        self.last_terms = {k: float(np.mean(v[~bad])) for k, v in terms.items()} if (~bad).any() else {}
+        self.last_reward = reward
+        return costs, bad | ~np.isfinite(costs)
+
+    def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
+        if self._roller is None or self._env is None:
+            raise RuntimeError("call reset(env, ctx) before plan()")
+        t_start = time.perf_counter()
+        a_ref = np.asarray(a_ref, dtype=np.float64).reshape(-1)
+        if a_ref.shape[0] != self.nu:
+            raise ValueError(f"a_ref has {a_ref.shape[0]} values; the env has {self.nu} actuators")
+        if not np.all(np.isfinite(a_ref)):
+            raise ValueError("a_ref contains NaN or Inf; the experts produced an invalid action")
+        a_ref = np.clip(a_ref, -1.0, 1.0)
+        prior = self._prior(a_ref, ctx)
+        state0, warm = sim.get_state(self._env.model, self._env.data)
+        knots, actions = self.sample(prior)
+        costs, bad = self.evaluate(state0, warm, actions, prior, ctx)
+        self.last_costs = costs
+        ok = ~bad
+        if not ok.any():
+            self.residual[:] = 0.0
+            action = a_ref.copy()
+            best = mean = float("nan")
+            ess = 0.0
+        else:
+            c = costs[ok]
+            cmin = float(c.min())
+            temp = self.config.temperature_scale * (float(np.median(c)) - cmin)
+            temp = max(temp, 1e-9)
+            w = np.exp(-(c - cmin) / temp)
+            w /= w.sum()
+            self.residual = np.einsum("n,nku->ku", w, knots[ok])
+            action = np.clip(prior[0] + self.basis[0] @ self.residual, -1.0, 1.0)
+            best, mean = cmin, float(c.mean())
+            ess = float(1.0 / np.sum(w ** 2))
+        self._diag = {
+            "best_cost": best,
+            "mean_cost": mean,
+            "ess": ess,
+            "ms": (time.perf_counter() - t_start) * 1e3,
+            "n_diverged": float(bad.sum()),
+        }
+        return action
+
+
+def _floor_contacts_only(model) -> None:
+    """Drop robot self-collisions; keep robot-world and world-world contacts.
+
+    The robot is every body under the first body (the pelvis). Bits: robot (type 1, affinity 2),
+    rest (type 2, affinity 3), so robot pairs never match and every other pair does.
+    """
+    robot = model.body_rootid[model.geom_bodyid] == 1
+    collides = (model.geom_contype != 0) | (model.geom_conaffinity != 0)
+    model.geom_contype[robot & collides] = 1
+    model.geom_conaffinity[robot & collides] = 2
+    model.geom_contype[~robot & collides] = 2
+    model.geom_conaffinity[~robot & collides] = 3
+
+
+def _control_dt(base: Any, ctx: StepContext | None) -> float:
+    frame_skip = getattr(base, "frame_skip", None)
+    if frame_skip:
+        return float(frame_skip) * float(base.model.opt.timestep)
+    dt = getattr(base, "dt", None)
+    if isinstance(dt, (int, float)) and dt > 0:
+        return float(dt)
+    if ctx is not None and ctx.dt > 0:
+        return float(ctx.dt)
+    raise ValueError("cannot tell the env's control period: give it a frame_skip or dt attribute")
