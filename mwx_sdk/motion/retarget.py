@@ -35,7 +35,7 @@ from .rotations import quat_from_matrix, quat_normalize
 __all__ = ["RetargetConfig", "retarget", "contact_labels", "gaussian_smooth", "RobotKinematics"]
 
 _DEFAULT_WEIGHTS = {
-    "pelvis_pos": 3.0, "pelvis_ori": 2.0,
+    "pelvis_pos": 10.0, "pelvis_ori": 2.0,
     "ankle_pos": 20.0, "ankle_ori": 2.0,
     "knee": 2.0, "hip": 0.5, "shoulder": 0.5, "elbow": 1.0, "wrist": 2.0, "head": 0.5,
     "posture": 0.02,
@@ -72,7 +72,7 @@ class RetargetConfig:
     ik_damping: float = 1e-3
     solver: str = "daqp"
     contact_height: float = 0.06
-    contact_speed: float = 0.5
+    contact_speed: float = 0.8
     min_contact_frames: int = 3
     foot_lock: bool = True
     smooth_sigma: float = 1.0
@@ -130,18 +130,18 @@ def _clean_runs(mask: np.ndarray, min_len: int) -> np.ndarray:
 def contact_labels(human: HumanMotion, height: float, speed: float, min_frames: int = 3) -> np.ndarray:
     """Foot contact labels ``(T, 2)`` (left, right) from the human ankles.
 
-    A foot is in contact when its ankle is less than ``height`` above that ankle's floor level
-    (a low percentile of its height over the clip) and moves slower than ``speed`` horizontally.
+    A foot is in contact when its ankle is less than ``height`` above the clip's floor level
+    (a low percentile of the ankle heights) and moves slower than ``speed`` horizontally. The
+    ankle, not the toe, decides: the robot's flat sole cannot roll onto its toes, so a heel-off
+    push-off phase is treated as swing.
     """
     out = np.zeros((human.num_frames, 2), dtype=bool)
     floor = min(np.percentile(human["left_ankle"][:, 2], 5), np.percentile(human["right_ankle"][:, 2], 5))
     for i, side in enumerate(("left", "right")):
         a = human[f"{side}_ankle"]
-        toe = human[f"{side}_toe"]
         v = np.gradient(a[:, :2], 1.0 / human.fps, axis=0)
-        vt = np.gradient(toe[:, :2], 1.0 / human.fps, axis=0)
         low = (a[:, 2] - floor) < height
-        slow = (np.linalg.norm(v, axis=1) < speed) | (np.linalg.norm(vt, axis=1) < 0.5 * speed)
+        slow = np.linalg.norm(v, axis=1) < speed
         out[:, i] = _clean_runs(low & slow, min_frames)
     return out
 
@@ -198,12 +198,17 @@ class RobotKinematics:
         m = self.model
         bid = m.body(body).id
         out = []
+        corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
         for g in range(m.ngeom):
             collides = m.geom_contype[g] != 0 or m.geom_conaffinity[g] != 0
-            if m.geom_bodyid[g] == bid and collides and m.geom_type[g] == self.mj.mjtGeom.mjGEOM_MESH:
+            if m.geom_bodyid[g] != bid or not collides:
+                continue
+            if m.geom_type[g] == self.mj.mjtGeom.mjGEOM_MESH:
                 mid = m.geom_dataid[g]
                 a, n = m.mesh_vertadr[mid], m.mesh_vertnum[mid]
                 out.append((g, m.mesh_vert[a : a + n].astype(np.float64)))
+            elif m.geom_type[g] == self.mj.mjtGeom.mjGEOM_BOX:
+                out.append((g, corners * m.geom_size[g]))
         return out
 
     def set_qpos(self, qpos: np.ndarray) -> None:

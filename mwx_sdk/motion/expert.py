@@ -1,0 +1,295 @@
+"""``MotionPriorExpert``: an expert that tracks a retargeted reference clip by phase.
+
+At each control step the expert reads the clip at its phase time and outputs the reference
+joint positions as actions (the inverse of the env's affine map ``ctrl = lo + (a+1)/2 (hi-lo)``
+over each actuator's ctrlrange). The phase time advances with the episode's control steps:
+
+    t = start_time + (ctx.step - step_at_reset) * ctx.dt * speed
+
+wrapping when the clip loops, holding the last frame of a one-shot clip. Optional feedback
+terms read the physics state through ``ctx.env.unwrapped.data`` (skipped when ``ctx.env`` is
+``None``):
+
+- balance: torso pitch / roll errors against the reference root orientation are added to the
+  hip and ankle pitch joints (pitch) and to the hip roll joints (roll);
+- heading: the yaw error to a requested heading is added to both hip yaw joints, which turns
+  the gait while walking;
+- blend-in: the first ``blend_in`` seconds interpolate from the pose at reset to the reference,
+  so switching experts does not jerk the robot.
+
+The router feature (``embedding``) is the mean over the clip of :func:`reference_feature`:
+joint positions in actuator order followed by the root (pelvis) height, ``J + 1`` numbers.
+:func:`state_feature` computes the same feature from a physics state.
+
+This module names no concrete skill; skills subclass it with their clip and description.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..interfaces import Expert, ExpertSpec, StepContext
+from .clip import Clip, load_clip
+from .rotations import quat_roll_pitch, quat_yaw
+
+__all__ = ["MotionPriorExpert", "MotionPriorConfig", "reference_feature", "state_feature", "physics_data"]
+
+
+def reference_feature(joint_pos: np.ndarray, root_height: np.ndarray) -> np.ndarray:
+    """Router feature of reference states: ``[joint positions..., root height]`` (``(..., J+1)``)."""
+    jp = np.asarray(joint_pos, dtype=np.float64)
+    h = np.asarray(root_height, dtype=np.float64)[..., None]
+    return np.concatenate([jp, h], axis=-1)
+
+
+def state_feature(qpos: np.ndarray, num_joints: int = 19) -> np.ndarray:
+    """Router feature of a floating-base state ``qpos`` (root pos, root quat, joints...)."""
+    q = np.asarray(qpos, dtype=np.float64)
+    return reference_feature(q[..., 7 : 7 + num_joints], q[..., 2])
+
+
+def physics_data(ctx: StepContext | None) -> Any:
+    """The ``MjData`` behind ``ctx.env`` (unwrapping gymnasium wrappers), or ``None``."""
+    env = getattr(ctx, "env", None)
+    if env is None:
+        return None
+    inner = getattr(env, "unwrapped", env)
+    return getattr(inner, "data", None)
+
+
+def _physics_model(ctx: StepContext | None) -> Any:
+    env = getattr(ctx, "env", None)
+    if env is None:
+        return None
+    return getattr(getattr(env, "unwrapped", env), "model", None)
+
+
+@dataclass
+class MotionPriorConfig:
+    """Tracking settings of a :class:`MotionPriorExpert`.
+
+    Args:
+        speed: playback rate of the clip (1 = as captured; 0 freezes the phase).
+        start_time: clip time (s) at reset.
+        loop: play cyclically; ``None`` uses the clip's own flag.
+        end_time: one-shot clips stop (and hold) at this clip time; ``None`` = the last frame.
+        loop_start: looping clips wrap back to this clip time (s), so a clip can play a lead-in
+            once (e.g. picking a box up) and then loop its tail (walking with it).
+        balance_pitch_gain: rad added to hip pitch per rad of torso pitch error.
+        balance_ankle_gain: rad added to ankle pitch per rad of torso pitch error.
+        balance_roll_gain: rad added to hip roll per rad of torso roll error.
+        heading: desired world heading (rad) or ``None`` for no heading correction.
+        heading_gain: rad of hip yaw per rad of heading error (clipped to +-0.3 rad).
+        blend_in: seconds to blend from the pose at reset into the reference.
+    """
+
+    speed: float = 1.0
+    start_time: float = 0.0
+    loop: bool | None = None
+    end_time: float | None = None
+    loop_start: float = 0.0
+    balance_pitch_gain: float = 0.0
+    balance_ankle_gain: float = 0.0
+    balance_roll_gain: float = 0.0
+    heading: float | None = None
+    heading_gain: float = 0.5
+    blend_in: float = 0.2
+
+    def __post_init__(self) -> None:
+        for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start"):
+            v = float(getattr(self, name))
+            if not np.isfinite(v) or v < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
+        for name in ("balance_pitch_gain", "balance_ankle_gain", "balance_roll_gain"):
+            if not np.isfinite(float(getattr(self, name))):
+                raise ValueError(f"{name} must be finite")
+        if self.end_time is not None and self.end_time < 0:
+            raise ValueError(f"end_time must be >= 0, got {self.end_time}")
+        if self.heading is not None and not np.isfinite(self.heading):
+            raise ValueError("heading must be finite (radians) or None")
+
+
+def _index(names: tuple[str, ...], *wanted: str) -> np.ndarray:
+    return np.array([names.index(n) for n in wanted if n in names], dtype=int)
+
+
+class MotionPriorExpert(Expert):
+    """Tracks a motion clip by phase and outputs its joint targets as actions in [-1, 1].
+
+    Args:
+        clip: a :class:`~mwx_sdk.motion.clip.Clip` or the path of a clip file.
+        name: registry name for the spec (defaults to the subclass's spec name).
+        description: text for a VLM (defaults to the subclass's spec description).
+        tags: keywords for lexical scoring.
+        **tracking: fields of :class:`MotionPriorConfig` (``speed``, ``heading``, ...).
+    """
+
+    spec = ExpertSpec(
+        name="motion_prior",
+        description="Plays a retargeted human motion clip as joint position targets.",
+        robot="h1",
+        action_dim=19,
+    )
+
+    def __init__(
+        self,
+        clip: Clip | str | os.PathLike,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        tags: tuple[str, ...] | None = None,
+        **tracking: Any,
+    ) -> None:
+        self.clip = clip if isinstance(clip, Clip) else load_clip(Path(clip))
+        self.config = MotionPriorConfig(**tracking)
+        base = type(self).spec
+        self.spec = ExpertSpec(
+            name=name or base.name,
+            description=description or base.description,
+            robot=self.clip.robot,
+            action_dim=self.clip.num_joints,
+            obs_dim=None,
+            tags=tuple(tags) if tags is not None else base.tags,
+        )
+        names = self.clip.joint_names
+        self._hip_pitch = _index(names, "left_hip_pitch", "right_hip_pitch")
+        self._ankle = _index(names, "left_ankle", "right_ankle")
+        self._hip_roll = _index(names, "left_hip_roll", "right_hip_roll")
+        self._hip_yaw = _index(names, "left_hip_yaw", "right_hip_yaw")
+        rng = self.clip.joint_range
+        if rng is None:
+            rng = np.stack([self.clip.joint_pos.min(0) - 0.5, self.clip.joint_pos.max(0) + 0.5], axis=1)
+        self._lo, self._hi = rng[:, 0].copy(), rng[:, 1].copy()
+        self._model_key: int | None = None
+        self._perm: np.ndarray | None = None
+        self._step0 = 0
+        self._last_step = -1
+        self._q_start: np.ndarray | None = None
+        self._embedding = reference_feature(self.clip.joint_pos, self.clip.root_pos[:, 2]).mean(axis=0)
+
+    # -- phase ---------------------------------------------------------------------------------
+    @property
+    def loop(self) -> bool:
+        return self.clip.loop if self.config.loop is None else bool(self.config.loop)
+
+    def phase_time(self, ctx: StepContext) -> float:
+        """Clip time (s) of the control step in ``ctx``."""
+        if ctx.step < self._step0:  # a new episode started without reset()
+            self._step0 = ctx.step
+        t = self.config.start_time + (ctx.step - self._step0) * ctx.dt * self.config.speed
+        if self.loop:
+            a = min(self.config.loop_start, self.clip.duration - 2.0 / self.clip.fps)
+            if t >= self.clip.duration:
+                t = a + (t - a) % (self.clip.duration - a)
+        else:
+            end = self.clip.duration - 1.0 / self.clip.fps
+            if self.config.end_time is not None:
+                end = min(end, self.config.end_time)
+            t = min(t, end)
+        return t
+
+    def phase(self, ctx: StepContext) -> float:
+        """Phase in [0, 1): fraction of the clip played."""
+        t = self.phase_time(ctx)
+        return float((t % self.clip.duration) / self.clip.duration)
+
+    def finished(self, ctx: StepContext) -> bool:
+        """True once a one-shot clip has reached its end (never for looping clips)."""
+        if self.loop:
+            return False
+        end = self.clip.duration - 1.0 / self.clip.fps
+        if self.config.end_time is not None:
+            end = min(end, self.config.end_time)
+        raw = self.config.start_time + (ctx.step - self._step0) * ctx.dt * self.config.speed
+        return raw >= end
+
+    # -- Expert API ----------------------------------------------------------------------------
+    def reset(self, ctx: StepContext) -> None:
+        self._step0 = ctx.step
+        data = physics_data(ctx)
+        self._q_start = None
+        if data is not None:
+            self._bind(ctx)
+            qpos = np.asarray(data.qpos)
+            if self._perm is not None:
+                self._q_start = qpos[self._perm].copy()
+
+    def reference_qpos(self, ctx: StepContext) -> np.ndarray:
+        """Reference joint positions (actuator order) at the current phase, no feedback."""
+        return self.reference_state(ctx)["joint_pos"]
+
+    def reference_state(self, ctx: StepContext) -> dict[str, np.ndarray]:
+        """Reference ``joint_pos``, ``joint_vel``, ``root_pos``, ``root_quat`` at the current phase."""
+        # with a lead-in the wrap is done by phase_time, so the clip itself must not wrap
+        wrap = self.loop and self.config.loop_start <= 0
+        return self.clip.sample(self.phase_time(ctx), loop=wrap)
+
+    def embedding(self) -> np.ndarray:
+        """Mean reference feature ``[joint positions..., root height]`` over the clip."""
+        return self._embedding.copy()
+
+    def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
+        ref = self.reference_state(ctx)
+        q = ref["joint_pos"].copy()
+        data = physics_data(ctx)
+        if data is not None:
+            self._bind(ctx)
+            q += self._feedback(data, ref)
+            if self._q_start is not None and self.config.blend_in > 0:
+                b = min(1.0, (ctx.step - self._step0) * ctx.dt / self.config.blend_in)
+                q = (1 - b) * self._q_start + b * q
+        return self.joints_to_action(q)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def joints_to_action(self, q: np.ndarray) -> np.ndarray:
+        """Inverse of the affine action map: joint targets -> actions clipped to [-1, 1]."""
+        a = 2.0 * (np.asarray(q, dtype=np.float64) - self._lo) / (self._hi - self._lo) - 1.0
+        return np.clip(a, -1.0, 1.0)
+
+    def action_to_joints(self, a: np.ndarray) -> np.ndarray:
+        """The env's affine action map: actions in [-1, 1] -> joint position targets."""
+        return self._lo + (np.asarray(a, dtype=np.float64) + 1.0) / 2.0 * (self._hi - self._lo)
+
+    def _bind(self, ctx: StepContext) -> None:
+        """Take ctrlranges and qpos addresses from the env's model (the authority) once per model."""
+        model = _physics_model(ctx)
+        if model is None or id(model) == self._model_key:
+            return
+        self._model_key = id(model)
+        try:
+            import mujoco
+
+            jids = [int(model.actuator_trnid[i, 0]) for i in range(model.nu)]
+            act_joints = [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_JOINT, j) for j in jids]
+            order = [act_joints.index(n) for n in self.clip.joint_names]
+        except (ImportError, ValueError, AttributeError):
+            self._perm = None  # a model that does not actuate the clip's joints: keep the clip's ranges
+            return
+        if model.nu != self.clip.num_joints:
+            self._perm = None
+            return
+        cr = np.asarray(model.actuator_ctrlrange)[order]
+        self._lo, self._hi = cr[:, 0].copy(), cr[:, 1].copy()
+        self._perm = np.array([int(model.jnt_qposadr[jids[i]]) for i in order])
+
+    def _feedback(self, data: Any, ref: dict[str, np.ndarray]) -> np.ndarray:
+        c = self.config
+        dq = np.zeros(self.clip.num_joints)
+        quat = np.asarray(data.qpos[3:7], dtype=np.float64)
+        if c.balance_pitch_gain or c.balance_ankle_gain or c.balance_roll_gain:
+            roll, pitch = quat_roll_pitch(quat)
+            rroll, rpitch = quat_roll_pitch(ref["root_quat"])
+            e_pitch = float(pitch - rpitch)
+            e_roll = float(roll - rroll)
+            dq[self._hip_pitch] += c.balance_pitch_gain * e_pitch
+            dq[self._ankle] += c.balance_ankle_gain * e_pitch
+            dq[self._hip_roll] += c.balance_roll_gain * e_roll
+        if c.heading is not None and c.heading_gain > 0 and len(self._hip_yaw):
+            err = float(np.angle(np.exp(1j * (c.heading - quat_yaw(quat)))))
+            dq[self._hip_yaw] += float(np.clip(c.heading_gain * err, -0.3, 0.3))
+        return dq

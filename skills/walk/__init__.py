@@ -1,0 +1,48 @@
+"""Bundled skill ``walk``: a human walking gait cycle retargeted to the H1."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from mwx_sdk import hookimpl
+from mwx_sdk.interfaces import ExpertSpec
+from mwx_sdk.motion.expert import MotionPriorExpert
+
+from .._prior import load_prior
+
+DESCRIPTION = (
+    "Walk forward with a natural human gait: alternating steps, arms swinging. Use it to move "
+    "the robot across the floor to a place (a door, a chair, a table, a goal) at walking pace. "
+    "Parameters: speed (m/s, default 1.0; the gait cycle is played faster or slower, 0.3-2.0 m/s) "
+    "and heading (world yaw in radians to steer towards, default none = keep the current "
+    "direction). Its motion prior is one gait cycle of CMU capture 07_01 (subject 7, walk, "
+    "about 1.35 m/s) retargeted to the H1."
+)
+
+
+class WalkExpert(MotionPriorExpert):
+    """Plays the looping walk cycle at a requested speed, steering to an optional heading."""
+
+    spec = ExpertSpec(name="walk", description=DESCRIPTION, robot="h1", action_dim=19,
+                      tags=("locomotion", "walk", "move", "go to", "forward"))
+
+    def __init__(
+        self,
+        speed: float = 1.0,
+        heading: float | None = None,
+        prior: str | os.PathLike | None = None,
+        **tracking,
+    ) -> None:
+        if not np.isfinite(speed) or not 0.3 <= speed <= 2.0:
+            raise ValueError(f"walk speed must be within 0.3-2.0 m/s, got {speed}")
+        clip = load_prior(__file__, prior)
+        base = float(clip.meta.get("mean_speed", 1.0)) or 1.0
+        self.target_speed = float(speed)
+        super().__init__(clip, speed=speed / base, heading=heading, **tracking)
+
+
+@hookimpl
+def register_experts(register):
+    register(WalkExpert, name="walk")
