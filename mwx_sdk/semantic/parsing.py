@@ -46,34 +46,54 @@ def scores_to_weights(scores: np.ndarray, tau: float = DEFAULT_TAU) -> np.ndarra
     return e / e.sum()
 
 
-def extract_json(text: str) -> Any:
-    """Find the JSON value in a model answer (code fences and surrounding prose allowed).
+def iter_json(text: str):
+    """Yield every JSON object or array in a model answer, fenced blocks first.
 
     Args:
-        text: the raw answer.
+        text: the raw answer (code fences and surrounding prose allowed).
+    """
+    if not isinstance(text, str):
+        return
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    decoder = json.JSONDecoder()
+    for cand in candidates:
+        cand = _relax(cand.strip())
+        i = 0
+        while i < len(cand):
+            if cand[i] in "{[":
+                try:
+                    value, end = decoder.raw_decode(cand, i)
+                except ValueError:
+                    i += 1
+                    continue
+                if isinstance(value, (dict, list)):
+                    yield value
+                i = end
+            else:
+                i += 1
 
-    Returns:
-        The first decodable JSON object or array.
+
+def extract_json(text: str) -> Any:
+    """The first JSON object or array in a model answer.
 
     Raises:
         PlanParseError: when nothing decodes.
     """
     if not isinstance(text, str) or not text.strip():
         raise PlanParseError("empty response")
-    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
-    decoder = json.JSONDecoder()
-    for cand in candidates:
-        cand = cand.strip()
-        for i, ch in enumerate(cand):
-            if ch not in "{[":
-                continue
-            try:
-                value, _ = decoder.raw_decode(_relax(cand[i:]))
-            except ValueError:
-                continue
-            if isinstance(value, (dict, list)):
-                return value
+    for value in iter_json(text):
+        return value
     raise PlanParseError(f"no JSON object found in response: {text[:120]!r}")
+
+
+def _plan_items(value: Any) -> list | None:
+    if isinstance(value, dict):
+        items = value.get("subgoals", value.get("sub_goals", value.get("plan")))
+        if items is None and ("scores" in value or "weights" in value):
+            items = [value]
+    else:
+        items = value
+    return items if isinstance(items, list) and items else None
 
 
 def _relax(s: str) -> str:
@@ -138,14 +158,9 @@ def parse_plan(
         raise ValueError("expert_names is empty")
     lookup = {n.lower(): n for n in names}
     preds = {normalise_predicate(p): p for p in predicates}
-    value = extract_json(text)
-    if isinstance(value, dict):
-        items = value.get("subgoals", value.get("sub_goals", value.get("plan")))
-        if items is None and ("scores" in value or "weights" in value):
-            items = [value]
-    else:
-        items = value
-    if not isinstance(items, list) or not items:
+    extract_json(text)  # raises with the right message when nothing decodes
+    items = next((it for it in map(_plan_items, iter_json(text)) if it is not None), None)
+    if items is None:
         raise PlanParseError("response JSON has no 'subgoals' list")
     subgoals: list[SubGoal] = []
     unknown: set[str] = set()
