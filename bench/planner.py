@@ -1,0 +1,184 @@
+"""Episode return, falls, forward speed and time per control step of the bundled planners.
+
+    python bench/planner.py [--envs stand walk] [--seeds 0 1 2] [--steps 1000]
+                            [--planner mppi] [--prior auto] [--set num_samples=32 ...]
+                            [--out bench_planner.json]
+
+The prior a_ref comes from the registered expert of the task (``get_expert("stand")``,
+``get_expert("walk")``) when there is one, else from the keyframe pose (stand) or the
+hand-written :class:`mwx_sdk.planning.GaitPrior` (walk). The expert's actions over the
+planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
+``ctx.extras["reference_qpos"]``. Targets: stand return >= 850 at <= 50 ms per step; walk
+return >= 700 on every seed. Timings depend on how busy the machine is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+TARGETS = {"stand": 850.0, "walk": 700.0}
+
+
+def _parse_value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"none": None, "true": True, "false": False}.get(text.lower(), text)
+
+
+def _prior(task: str, kind: str, env: Any):
+    """The expert giving a_ref, or ``None`` for the keyframe pose."""
+    from mwx_sdk.planning import GaitPrior
+    from mwx_sdk.plugins import UnknownComponentError, get_expert
+
+    if kind == "keyframe":
+        return None
+    if kind == "gait":
+        return GaitPrior()
+    if kind in ("auto", "expert"):
+        try:
+            return get_expert(task)
+        except UnknownComponentError:
+            if kind == "expert":
+                raise
+    return GaitPrior() if task in ("walk", "run") else None
+
+
+def _horizon(expert: Any, obs: np.ndarray, ctx: Any, steps: int) -> np.ndarray:
+    """The expert's actions for the next ``steps`` control steps (its phase advanced, state frozen)."""
+    if hasattr(expert, "horizon"):
+        return expert.horizon(ctx, steps)
+    out = []
+    for k in range(steps):
+        c = copy.copy(ctx)
+        c.step = ctx.step + k
+        out.append(expert.act(obs, c))
+    return np.array(out)
+
+
+def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict) -> dict:
+    """One episode; returns its figures."""
+    from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.planning.sim import ctrl_to_action
+    from mwx_sdk.plugins import get_planner, make_env
+
+    env = make_env(f"mwx/h1-{task}-v0")
+    obs, _ = env.reset(seed=seed)
+    base = env.unwrapped
+    ctx = StepContext(env=base, dt=base.dt, rng=np.random.default_rng(seed))
+    cfg = dict(overrides)
+    if planner_name == "mppi":
+        cfg.setdefault("task", task)
+        cfg.setdefault("seed", seed)
+    planner = get_planner(planner_name, **cfg)
+    planner.reset(base, ctx)
+    expert = _prior(task, prior, base)
+    if expert is not None:
+        expert.reset(ctx)
+    keyframe = ctrl_to_action(base.model.key_qpos[0, 7:], base.model.actuator_ctrlrange)
+    horizon = getattr(getattr(planner, "config", None), "horizon", 1)
+    x0 = float(base.data.qpos[0])
+    total, fell, n, plan_ms = 0.0, False, 0, []
+    t_start = time.perf_counter()
+    for t in range(steps):
+        ctx.step = t
+        if expert is None:
+            a_ref = keyframe
+        else:
+            a_ref = expert.act(obs, ctx)
+            ctx.extras["a_ref_horizon"] = _horizon(expert, obs, ctx, horizon)
+            ref = expert.reference_qpos(ctx)
+            if ref is not None:
+                ctx.extras["reference_qpos"] = ref
+        t0 = time.perf_counter()
+        action = planner.plan(obs, a_ref, ctx)
+        plan_ms.append((time.perf_counter() - t0) * 1e3)
+        obs, r, terminated, truncated, _ = env.step(action)
+        total += float(r)
+        n += 1
+        if terminated:
+            fell = True
+            break
+        if truncated:
+            break
+    wall = time.perf_counter() - t_start
+    sim_time = n * base.dt
+    out = {
+        "task": task,
+        "seed": seed,
+        "planner": planner_name,
+        "prior": type(expert).__name__ if expert is not None else "keyframe",
+        "steps": n,
+        "return": total,
+        "fell": fell,
+        "mean_forward_speed": (float(base.data.qpos[0]) - x0) / sim_time if sim_time else 0.0,
+        "plan_ms_per_step": float(np.mean(plan_ms)),
+        "wall_ms_per_step": wall * 1e3 / max(n, 1),
+        "config": {k: v for k, v in getattr(getattr(planner, "config", None), "__dict__", {}).items()
+                   if isinstance(v, (int, float, str, bool, type(None)))},
+    }
+    planner.close()
+    env.close()
+    return out
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(payload, fh, indent=2)
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--envs", nargs="+", default=["stand", "walk"], help="task names (mwx/h1-<task>-v0)")
+    ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    ap.add_argument("--steps", type=int, default=1000)
+    ap.add_argument("--planner", default="mppi", help="registered planner name (mppi, direct)")
+    ap.add_argument("--prior", default="auto", choices=["auto", "expert", "keyframe", "gait"],
+                    help="where a_ref comes from (auto: the task's expert if registered)")
+    ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="planner config overrides")
+    ap.add_argument("--out", type=Path, default=Path("bench_planner.json"), help="results JSON (atomic)")
+    args = ap.parse_args(argv)
+    overrides = {}
+    for item in args.set:
+        if "=" not in item:
+            ap.error(f"--set takes KEY=VALUE, got {item!r}")
+        k, v = item.split("=", 1)
+        overrides[k] = _parse_value(v)
+    rows: list[dict] = []
+    for task in args.envs:
+        for seed in args.seeds:
+            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides)
+            rows.append(row)
+            print(f"{task:6s} seed {seed}  return {row['return']:7.1f}  fell {str(row['fell']):5s}  "
+                  f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
+                  f"plan {row['plan_ms_per_step']:6.1f} ms  wall {row['wall_ms_per_step']:6.1f} ms/step  "
+                  f"prior {row['prior']}", flush=True)
+            _write_json(args.out, {"args": vars(args) | {"out": str(args.out)}, "results": rows,
+                                   "targets": TARGETS, "load_avg": os.getloadavg()})
+    print("\ntask   seeds  mean return  min return  falls  mean vx  plan ms/step  target")
+    for task in args.envs:
+        rs = [r for r in rows if r["task"] == task]
+        ret = [r["return"] for r in rs]
+        print(f"{task:6s} {len(rs):5d}  {np.mean(ret):11.1f}  {np.min(ret):10.1f}  {sum(r['fell'] for r in rs):5d}  "
+              f"{np.mean([r['mean_forward_speed'] for r in rs]):+7.2f}  "
+              f"{np.mean([r['plan_ms_per_step'] for r in rs]):12.1f}  {TARGETS.get(task, float('nan')):6.0f}")
+    print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores, shared)")
+    return rows
+
+
+if __name__ == "__main__":
+    main()

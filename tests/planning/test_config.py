@@ -1,0 +1,52 @@
+"""MPPIConfig validation, task defaults, the knot basis and the gait prior."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mwx_sdk.interfaces import StepContext
+from mwx_sdk.planning import TASK_DEFAULTS, GaitPrior, MPPIConfig, knot_basis
+
+
+@pytest.mark.parametrize("bad", [
+    dict(num_samples=1), dict(horizon=0), dict(num_knots=1), dict(num_knots=20, horizon=5),
+    dict(noise_std=-0.1), dict(temperature_scale=0), dict(prior_blend=1.5), dict(gamma=0),
+    dict(threads=0), dict(integrator="verlet"), dict(planner_timestep=0.0), dict(head_weight=-1.0),
+    dict(action_weight=float("nan")),
+])
+def test_config_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match="MPPIConfig"):
+        MPPIConfig(**bad)
+
+
+def test_task_defaults_and_overrides():
+    walk = MPPIConfig.for_task("walk", num_samples=12)
+    assert walk.num_samples == 12 and walk.horizon == TASK_DEFAULTS["walk"]["horizon"]
+    assert walk.target_speed == TASK_DEFAULTS["walk"]["target_speed"] and walk.task == "walk"
+    stand = MPPIConfig.for_task("stand")
+    assert (stand.num_samples, stand.horizon, stand.num_knots) == (16, 15, 3)
+    assert MPPIConfig.for_task("balance_simple").horizon == stand.horizon
+    with pytest.raises(TypeError, match="unknown MPPI option"):
+        MPPIConfig.for_task("stand", num_sample=3)
+
+
+def test_knot_basis_interpolates():
+    b = knot_basis(5, 3)
+    assert b.shape == (5, 3)
+    np.testing.assert_allclose(b.sum(axis=1), 1.0)
+    np.testing.assert_allclose(b @ np.array([0.0, 1.0, 0.0]), [0, 0.5, 1, 0.5, 0])
+
+
+def test_gait_prior_is_periodic_antiphase_and_bounded():
+    g = GaitPrior(period=0.8, ramp=0.0)
+    ctx = StepContext(dt=0.02)
+    q = g.joint_targets(np.array([0.2, 0.6, 1.0]))
+    np.testing.assert_allclose(q[0], q[2], atol=1e-12)  # one period apart
+    assert q[0, 2] < q[0, 7]  # left hip flexed forward while the right is back
+    assert q[1, 2] > q[1, 7]
+    h = g.horizon(ctx, 25)
+    assert h.shape == (25, 19) and np.all(np.abs(h) <= 1.0)
+    np.testing.assert_allclose(h[0], g.act(None, ctx))
+    with pytest.raises(ValueError, match="period"):
+        GaitPrior(period=0)
