@@ -1,0 +1,384 @@
+"""``mwx run`` and ``mwx demo``: compose skills from a sentence and run an episode.
+
+Only typer and the standard library are imported at module level; mujoco, torch and matplotlib
+load inside the commands.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+
+DEMO_INSTRUCTION = "stand still then walk forward"
+DEMO_ENV = "mwx/h1-walk-v0"
+
+
+@dataclass
+class EpisodeResult:
+    """What an episode produced (for the summary table and the tests)."""
+
+    env_id: str
+    instruction: str
+    experts: list[str]
+    steps: int = 0
+    episode_return: float = 0.0
+    success: bool = False
+    fell: bool = False
+    agent_ms: float = 0.0
+    env_ms: float = 0.0
+    subgoals: list[str] = field(default_factory=list)
+    subgoals_reached: int = 0
+    video: Path | None = None
+    plot: Path | None = None
+
+
+def pick_env(instruction: str) -> str:
+    """The built-in env whose description best matches the instruction's final clause.
+
+    The last clause names the goal ("walk forward then sit on the chair" -> the sit task);
+    ties are broken by the whole instruction, then by registration order.
+    """
+    from mwx_sdk.interfaces import ExpertSpec
+    from mwx_sdk.plugins import list_envs
+    from mwx_sdk.semantic import LexicalScorer, split_clauses
+
+    envs = [e for e in list_envs() if e.name.startswith("mwx/")]
+    try:  # ties go to the simpler task: the built-in task list is ordered that way
+        from mwx_sdk.envs.registration import TASK_NAMES
+
+        rank = {t: i for i, t in enumerate(TASK_NAMES)}
+        envs.sort(key=lambda e: rank.get(_task_of(e.name), len(rank)))
+    except ImportError:
+        pass
+    if not envs:
+        raise typer.BadParameter("no mwx environments are registered; reinstall mwx-sdk")
+    # the env id's task word (walk, sit_simple) counts like an expert name
+    docs = [ExpertSpec(_task_of(e.name).replace("_", " "), e.description or e.name, "env", 1) for e in envs]
+    scorer = LexicalScorer()
+    last = scorer.scores(split_clauses(instruction)[-1], docs)
+    whole = scorer.scores(instruction, docs)
+    best = max(range(len(envs)), key=lambda i: (last[i], whole[i], -i))
+    if last[best] == 0 and whole[best] == 0:
+        return "mwx/h1-stand-v0"
+    return envs[best].name
+
+
+def _task_of(env_id: str) -> str:
+    m = re.match(r"^mwx/h1-(.+)-v\d+$", env_id)
+    return m.group(1) if m else env_id
+
+
+def _experts_for(env: Any, names: list[str] | None, robot: str | None) -> list:
+    import warnings
+
+    from mwx_sdk.plugins import get_expert, list_experts
+
+    if names:
+        return [get_expert(n) for n in names]
+    nu = int(env.action_space.shape[0])
+    built = []
+    for entry in list_experts():
+        spec = getattr(entry.obj, "spec", None)
+        if spec is not None and (robot and spec.robot != robot or int(spec.action_dim) != nu):
+            continue
+        try:
+            built.append(get_expert(entry.name))
+        except Exception as exc:  # one broken skill must not stop the run
+            warnings.warn(f"skipping expert {entry.name!r}: {exc}", stacklevel=2)
+    if not built:
+        raise typer.BadParameter(f"no registered expert drives this env ({nu} actions); run `mwx skills list`")
+    return built
+
+
+def _top(names: list[str], w, k: int = 3) -> list[tuple[str, float]]:
+    order = sorted(range(len(names)), key=lambda i: -float(w[i]))[:k]
+    return [(names[i], float(w[i])) for i in order]
+
+
+def run_episode(
+    instruction: str,
+    env_id: str | None = None,
+    *,
+    experts: list[str] | None = None,
+    router: str = "fusion",
+    planner: str = "mppi",
+    vlm: str = "embedding",
+    config: Path | None = None,
+    steps: int = 500,
+    seed: int = 0,
+    video: Path | None = None,
+    plot: Path | None = None,
+    live: bool = True,
+    width: int = 320,
+    height: int = 240,
+    console: Any = None,
+) -> EpisodeResult:
+    """Compose an agent, run one episode and write the optional video and weight plot.
+
+    Args:
+        instruction: what to do.
+        env_id: gymnasium id; ``None`` picks one from the instruction.
+        experts: expert names; ``None`` takes every registered expert for the env's robot.
+        router: router name.
+        planner: planner name.
+        vlm: VLM backend name.
+        config: an agent TOML file (its components replace router/planner/vlm/experts).
+        steps: control steps at most.
+        seed: env and agent seed.
+        video: mp4 path (top expert weights drawn on each frame).
+        plot: png path of the weights over time.
+        live: show a live view.
+        width: video width.
+        height: video height.
+        console: a rich console to print to.
+
+    Returns:
+        The episode figures.
+    """
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    from rich.console import Console
+    from rich.live import Live
+
+    from mwx_sdk.agent import compose
+    from mwx_sdk.plugins import make_env
+
+    console = console or Console()
+    env_id = env_id or pick_env(instruction)
+    kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if video else {}
+    env = make_env(env_id, **kwargs)
+    robot = "h1" if env_id.startswith("mwx/h1-") else None
+    if config is not None:
+        from mwx_sdk.config import compose_from_config, load_agent_config
+
+        cfg = load_agent_config(config)
+        agent = compose_from_config(cfg)
+    else:
+        agent = compose(
+            experts=_experts_for(env, experts, robot),
+            router=router,
+            planner=planner,
+            vlm=vlm,
+            config={"seed": seed},
+        )
+    names = agent.expert_names
+    result = EpisodeResult(env_id=env_id, instruction=instruction, experts=names)
+    obs, info = env.reset(seed=seed)
+    plan = agent.reset(instruction, env, seed=seed)
+    result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "") for s in plan.subgoals]
+    console.print(f"[bold]{instruction}[/] on {env_id} with {', '.join(names)}")
+    for i, sg in enumerate(result.subgoals):
+        console.print(f"  sub-goal {i + 1}: {sg}")
+    recorder = None
+    if video is not None:
+        from mwx_sdk.envs.render import VideoRecorder
+
+        recorder = VideoRecorder(video, fps=int(round(1.0 / float(getattr(env.unwrapped, "dt", 0.02)))))
+    t_agent = t_env = 0.0
+    ret = 0.0
+    terminated = False
+    with Live(console=console, refresh_per_second=4, transient=True, auto_refresh=live) as view:
+        for k in range(steps):
+            t0 = time.perf_counter()
+            action = agent.act(obs)
+            t1 = time.perf_counter()
+            obs, reward, terminated, truncated, info = env.step(action)
+            t_env += time.perf_counter() - t1
+            t_agent += t1 - t0
+            ret += float(reward)
+            d = agent.diagnostics
+            top = _top(names, d.fused_weights)
+            if recorder is not None:
+                recorder.add(
+                    env.render(),
+                    [f"{k:4d} {d.subgoal[:28]}", "  ".join(f"{n} {w:.2f}" for n, w in top), f"r {reward:.2f}"],
+                )
+            if live and (k % 10 == 0 or terminated or truncated):
+                view.update(_live_table(k, d, top, reward, ret))
+            result.steps = k + 1
+            if terminated or truncated:
+                break
+    result.episode_return = ret
+    result.success = bool(info.get("success", False))
+    fallen = getattr(env.unwrapped, "predicates", None)
+    result.fell = bool(terminated) or (callable(fallen) and bool(fallen().get("fallen", lambda: False)()))
+    result.agent_ms = 1e3 * t_agent / max(result.steps, 1)
+    result.env_ms = 1e3 * t_env / max(result.steps, 1)
+    result.subgoals_reached = 1 + max((h.subgoal_index for h in agent.history), default=0)
+    if recorder is not None:
+        result.video = recorder.close()
+    if plot is not None:
+        result.plot = plot_weights(agent, plot, title=f"{instruction} ({env_id})")
+    agent.close()
+    env.close()
+    return result
+
+
+def _live_table(k, d, top, reward, ret):
+    from rich.table import Table
+
+    t = Table(show_header=False, box=None)
+    t.add_row("step", str(k))
+    t.add_row("sub-goal", f"{d.subgoal_index + 1}: {d.subgoal}")
+    t.add_row("weights", "  ".join(f"{n} {w:.2f}" for n, w in top))
+    t.add_row("reward", f"{reward:.3f}  (return {ret:.1f})")
+    return t
+
+
+def plot_weights(agent: Any, path: Path, title: str = "") -> Path:
+    """Plot fused weights w~ and state weights p(i|s) over time, sub-goals shaded (Agg backend).
+
+    Args:
+        agent: an agent after an episode (reads ``agent.history``).
+        path: output png; written atomically.
+        title: figure title.
+
+    Returns:
+        The path written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    hist = agent.history
+    if not hist:
+        raise ValueError("the agent has no history to plot; run some steps first")
+    steps = np.array([h.step for h in hist])
+    fused = np.stack([h.fused_weights for h in hist])
+    sem = np.stack([h.semantic_weights for h in hist])
+    state = np.stack([h.state_weights for h in hist])
+    sub = np.array([h.subgoal_index for h in hist])
+    fig, axes = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True)
+    colors = plt.get_cmap("tab10")
+    for i, name in enumerate(agent.expert_names):
+        axes[0].plot(steps, fused[:, i], color=colors(i % 10), label=name, lw=1.6)
+        axes[0].plot(steps, sem[:, i], color=colors(i % 10), lw=0.8, ls="--")
+        axes[1].plot(steps, state[:, i], color=colors(i % 10), lw=1.2)
+    for ax in axes:
+        for j in np.flatnonzero(np.diff(sub)) + 1:
+            ax.axvline(steps[j], color="k", lw=0.8, ls=":")
+        ax.set_ylim(-0.02, 1.02)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("fused w~ (dashed: semantic w)")
+    axes[1].set_ylabel("state p(i|s)")
+    axes[1].set_xlabel("control step")
+    axes[0].legend(loc="upper right", ncol=min(len(agent.expert_names), 6), fontsize=8)
+    if title:
+        axes[0].set_title(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp{path.suffix}")
+    try:
+        fig.savefig(tmp, dpi=110, format=path.suffix.lstrip(".") or "png")
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def print_summary(result: EpisodeResult, console: Any = None) -> None:
+    """A rich table of the episode's figures."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    t = Table(title="mwx run")
+    t.add_column("figure")
+    t.add_column("value", overflow="fold")
+    rows = [
+        ("env", result.env_id),
+        ("steps", str(result.steps)),
+        ("return", f"{result.episode_return:.2f}"),
+        ("success", "yes" if result.success else "no"),
+        ("fell", "yes" if result.fell else "no"),
+        ("sub-goals reached", f"{result.subgoals_reached}/{len(result.subgoals)}"),
+        ("agent ms/step", f"{result.agent_ms:.2f}"),
+        ("env ms/step", f"{result.env_ms:.2f}"),
+    ]
+    if result.video:
+        rows.append(("video", str(result.video)))
+    if result.plot:
+        rows.append(("weights plot", str(result.plot)))
+    for r in rows:
+        t.add_row(*r)
+    console.print(t)
+
+
+def _split_names(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    return names or None
+
+
+def run(
+    instruction: str = typer.Argument(..., help='What to do, e.g. "walk forward then sit on the chair".'),
+    env: str = typer.Option(None, "--env", help="Gymnasium id (default: picked from the instruction)."),
+    experts: str = typer.Option(None, "--experts", help="Comma-separated expert names (default: all for the robot)."),
+    router: str = typer.Option("fusion", help="Router: fusion, semantic, state, uniform, switch."),
+    planner: str = typer.Option("mppi", help="Planner: direct, mppi, ..."),
+    vlm: str = typer.Option("embedding", help="VLM backend: embedding (offline), lexical, litellm."),
+    config: Path = typer.Option(None, "--config", help="Agent TOML file (replaces router/planner/vlm/experts)."),
+    steps: int = typer.Option(500, min=1, help="Control steps at most."),
+    seed: int = typer.Option(0, help="Seed of the env and the agent."),
+    video: Path = typer.Option(None, help="Write an mp4 with the top expert weights drawn on it."),
+    plot: Path = typer.Option(None, help="Write a png of the weights over time."),
+    live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
+) -> None:
+    """Compose skills from a sentence and run one episode."""
+    if video is not None and video.suffix.lower() != ".mp4":
+        raise typer.BadParameter(f"--video must end in .mp4, got {video}")
+    result = run_episode(
+        instruction,
+        env,
+        experts=_split_names(experts),
+        router=router,
+        planner=planner,
+        vlm=vlm,
+        config=config,
+        steps=steps,
+        seed=seed,
+        video=video,
+        plot=plot,
+        live=live,
+    )
+    print_summary(result)
+
+
+def demo(
+    out: Path = typer.Option(Path("mwx-demo"), "--out", help="Folder for demo.mp4 and weights.png."),
+    steps: int = typer.Option(150, min=1, help="Control steps."),
+    planner: str = typer.Option("direct", help="Planner (mppi is better and slower)."),
+    seed: int = typer.Option(0, help="Seed."),
+    live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
+) -> None:
+    """Run a short offline composition ("stand still then walk forward" on mwx/h1-walk-v0)."""
+    out.mkdir(parents=True, exist_ok=True)
+    result = run_episode(
+        DEMO_INSTRUCTION,
+        DEMO_ENV,
+        planner=planner,
+        vlm="embedding",
+        steps=steps,
+        seed=seed,
+        video=out / "demo.mp4",
+        plot=out / "weights.png",
+        live=live,
+    )
+    print_summary(result)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``run`` and ``demo`` to the root application."""
+    app.command("run")(run)
+    app.command("demo")(demo)

@@ -1,0 +1,74 @@
+"""``mwx run`` / ``mwx demo`` smoke tests on real physics with the direct planner."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+
+os.environ.setdefault("MUJOCO_GL", "egl")
+
+typer_testing = pytest.importorskip("typer.testing")
+
+
+def _app():
+    from mwx_cli.main import app
+
+    return app
+
+
+def _have_env(env_id: str) -> bool:
+    import mwx_sdk
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return any(e.name == env_id for e in mwx_sdk.list_envs()) and bool(mwx_sdk.list_experts())
+
+
+def test_run_writes_plot_and_summary(tmp_path):
+    if not _have_env("mwx/h1-walk-v0"):
+        pytest.skip("bundled envs or skills not installed")
+    runner = typer_testing.CliRunner()
+    res = runner.invoke(
+        _app(),
+        ["run", "walk forward", "--env", "mwx/h1-walk-v0", "--planner", "direct", "--vlm", "lexical",
+         "--steps", "6", "--plot", str(tmp_path / "w.png"), "--no-live", "--experts", "stand,walk"],
+    )
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    assert "return" in res.output and "ms/step" in res.output
+    assert "sub-goal 1: walk forward -> walk" in res.output
+    assert (tmp_path / "w.png").stat().st_size > 1000
+
+
+def test_run_video(tmp_path):
+    if not _have_env("mwx/h1-stand-v0"):
+        pytest.skip("bundled envs or skills not installed")
+    from mwx_cli.run import run_episode
+
+    try:
+        res = run_episode("stand still", "mwx/h1-stand-v0", experts=["stand", "walk"], planner="direct",
+                          vlm="lexical", steps=4, video=tmp_path / "v.mp4", live=False, width=96, height=64)
+    except Exception as exc:  # no GL backend on this machine
+        if "OpenGL" in str(exc) or "MUJOCO_GL" in str(exc):
+            pytest.skip(f"no off-screen rendering here: {exc}")
+        raise
+    assert res.video is not None and res.video.stat().st_size > 0
+    assert res.steps == 4 and res.experts == ["stand", "walk"]
+
+
+def test_bad_options_are_explained(tmp_path):
+    runner = typer_testing.CliRunner()
+    res = runner.invoke(_app(), ["run", "walk", "--video", str(tmp_path / "x.gif"), "--steps", "1"])
+    assert res.exit_code != 0 and ".mp4" in res.output
+
+
+def test_env_is_picked_from_the_instruction():
+    if not _have_env("mwx/h1-walk-v0"):
+        pytest.skip("bundled envs not installed")
+    from mwx_cli.run import pick_env
+
+    assert pick_env("walk forward then sit on the chair") == "mwx/h1-sit_simple-v0"
+    assert pick_env("walk forward") == "mwx/h1-walk-v0"
+    assert pick_env("run fast") == "mwx/h1-run-v0"
+    assert pick_env("stand still") == "mwx/h1-stand-v0"
