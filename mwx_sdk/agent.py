@@ -43,6 +43,9 @@ class AgentConfig:
             supports vision.
         weight_eps: experts whose fused weight is below this are not evaluated this step.
         keep_history: keep every step's diagnostics in ``agent.history``.
+        reference_pose: blend the experts' ``reference_qpos`` into
+            ``ctx.extras["reference_qpos"]``: ``"auto"`` does it unless the planner ignores it
+            (``direct``, or a planner whose config has ``pose_weight = 0``).
     """
 
     replan_every: int = 0
@@ -51,6 +54,7 @@ class AgentConfig:
     use_image: bool = True
     weight_eps: float = 1e-6
     keep_history: bool = True
+    reference_pose: bool | str = "auto"
 
     def __post_init__(self) -> None:
         if int(self.replan_every) < 0:
@@ -59,6 +63,8 @@ class AgentConfig:
             raise ValueError(f"min_subgoal_steps must be >= 0, got {self.min_subgoal_steps}")
         if not 0 <= float(self.weight_eps) < 1:
             raise ValueError(f"weight_eps must be in [0, 1), got {self.weight_eps}")
+        if self.reference_pose not in (True, False, "auto"):
+            raise ValueError(f"reference_pose must be true, false or 'auto', got {self.reference_pose!r}")
 
 
 def check_composition(experts: Sequence[Expert]) -> tuple[str, int]:
@@ -133,7 +139,16 @@ class Agent:
         self._a_ref = np.zeros(self.action_dim)
         self._acts = np.zeros((k, self.action_dim))
         self._zeros_k = np.zeros(k)
-        self._ref_warned = False
+        self._use_ref = self._wants_reference_pose()
+
+    def _wants_reference_pose(self) -> bool:
+        mode = self.config.reference_pose
+        if mode != "auto":
+            return bool(mode)
+        if getattr(self.planner, "name", "") == "direct":
+            return False
+        weight = getattr(getattr(self.planner, "config", None), "pose_weight", None)
+        return weight is None or float(weight) > 0
 
     # -- episode ---------------------------------------------------------------------------
     def reset(self, instruction: str, env: Any = None, seed: int | None = None) -> SemanticPlan:
@@ -272,7 +287,7 @@ class Agent:
             acts[i] = a
             a_ref += wi * acts[i]
             total += wi
-            r = e.reference_qpos(ctx)
+            r = e.reference_qpos(ctx) if self._use_ref else None
             if r is not None:
                 ref_sum = wi * np.asarray(r, dtype=np.float64) if ref_sum is None else ref_sum + wi * r
                 ref_w += wi

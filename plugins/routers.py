@@ -27,7 +27,7 @@ from mwx_sdk.interfaces import Expert, Router, StepContext
 
 CHECKPOINT_TYPE = "mwx.fusion_router"
 CHECKPOINT_VERSION = 1
-FEATURES = ("auto", "obs", "joint_qpos", "qpos")
+FEATURES = ("auto", "obs", "joints_height", "joint_qpos", "qpos")
 
 
 @dataclass
@@ -37,9 +37,11 @@ class FusionRouterConfig:
     Args:
         alpha: weight of the semantic term (1 = semantic only, 0 = state only). MetaWorld: 0.7.
         temperature: softmax temperature T of the state term.
-        feature: state feature phi(s): ``"obs"`` (the observation), ``"joint_qpos"`` (joint
-            angles, ``qpos[7:]``), ``"qpos"`` (full generalised positions), or ``"auto"``
-            (the first of those whose size matches the experts' embeddings).
+        feature: state feature phi(s): ``"obs"`` (the observation), ``"joints_height"``
+            (the robot's joint angles then the root height, ``[qpos[7:7+J], qpos[2]]``: the
+            convention of the bundled motion-prior experts), ``"joint_qpos"`` (``qpos[7:]``),
+            ``"qpos"`` (full generalised positions), or ``"auto"`` (the first of those, in that
+            order, whose size matches the experts' embeddings).
         checkpoint: folder of a trained router to load (``config.json`` + safetensors).
     """
 
@@ -71,6 +73,16 @@ def _feature_fn(kind: str, dim: int, obs_dim: int | None, env: Any) -> Callable[
     ]
     if data is not None:
         nq = int(data.qpos.shape[0])
+        if 2 <= dim <= nq - 6:
+            buf = np.empty(dim)
+            qpos = data.qpos
+
+            def joints_height(obs: np.ndarray) -> np.ndarray:
+                buf[: dim - 1] = qpos[7 : 6 + dim]
+                buf[dim - 1] = qpos[2]
+                return buf
+
+            sources.append(("joints_height", joints_height, dim))
         sources.append(("joint_qpos", lambda obs: data.qpos[7:], nq - 7))
         sources.append(("qpos", lambda obs: data.qpos, nq))
     for name, fn, size in sources:

@@ -93,10 +93,13 @@ def test_reference_qpos_is_fused_for_the_planner():
     planner = RecordingPlanner()
     backend = ScriptedBackend([("go", {"a": 0.5, "b": 0.25, "c": 0.25}, None)])
     agent = Agent(experts, SemanticRouter(), planner, backend)
+    assert agent._use_ref  # a planner without a pose weight may use it
     agent.reset("go", ToyEnv())
     agent.act(np.zeros(2))
     # weighted over the experts that provide a pose: (0.5 * [0, 0] + 0.25 * [1, 2]) / 0.75
     assert np.allclose(planner.refs[-1], [1 / 3, 2 / 3])
+    skip = compose(experts=experts, planner="direct", vlm="lexical")
+    assert not skip._use_ref, "the direct planner ignores the pose: do not compute it"
     agent2 = Agent([ConstantExpert("x", 0.0)], UniformRouter(), RecordingPlanner(), ScriptedBackend([("g", {"x": 1}, None)]))
     agent2.reset("g", ToyEnv())
     agent2.act(np.zeros(2))
