@@ -29,6 +29,7 @@ _COMMAND_MODULES = [
     "plugins_cmd",
     "skills",
     "doctor",
+    "run",
     "motion",
 ]
 
