@@ -53,8 +53,24 @@ def plugins(
             status = "[dim]skipped (MWX_PLUGINS)[/]"
         else:
             status = "[red]failed[/]"
-        provides = ", ".join(info.components) if components else str(len(info.components))
+        provides = _summarise(info.components) if components else str(len(info.components))
         table.add_row(info.name, info.distribution, info.version, status, provides)
     console.print(table)
     for p in problems:
         console.print(f"[yellow]warning:[/] {p}")
+
+
+def _summarise(components: list[str], limit: int = 4) -> str:
+    """``kind:name`` items grouped by kind; long groups are shortened to a count."""
+    groups: dict[str, list[str]] = {}
+    for item in components:
+        kind, _, name = item.partition(":")
+        groups.setdefault(kind, []).append(name)
+    parts = []
+    for kind, names in groups.items():
+        label = kind.replace("_", " ")
+        if len(names) <= limit:
+            parts.append(f"{label}: {', '.join(names)}")
+        else:
+            parts.append(f"{len(names)} {label}s ({', '.join(names[:2])}, ...)")
+    return "; ".join(parts)
