@@ -83,6 +83,21 @@ def default_model_path(task: str) -> Path:
     )
 
 
+class DataViews:
+    """Numpy views of the ``MjData`` fields the tasks read, created once.
+
+    Reading ``data.qpos`` builds a new array object on every access; the hot path reads these
+    cached views instead (they share MjData's memory, so they always show the current state).
+    """
+
+    FIELDS = ("qpos", "qvel", "act", "ctrl", "xpos", "xquat", "xmat", "site_xpos", "sensordata", "actuator_force")
+    __slots__ = FIELDS
+
+    def __init__(self, data: Any) -> None:
+        for name in self.FIELDS:
+            setattr(self, name, getattr(data, name))
+
+
 class H1Env(gym.Env):
     """Base class of the H1 tasks; subclasses set the class attributes and the task hooks.
 
@@ -129,12 +144,14 @@ class H1Env(gym.Env):
         self.model_path = path
         self.model = mujoco.MjModel.from_xml_path(str(path))
         self.data = mujoco.MjData(self.model)
+        self.v = DataViews(self.data)
         m = self.model
         if abs(m.opt.timestep - 0.002) > 1e-12:
             raise ValueError(f"{path}: physics timestep must be 0.002 s (HumanoidBench), got {m.opt.timestep}")
         if m.nkey == 0:
             raise ValueError(f"{path}: the model needs a keyframe to reset from (HumanoidBench key 'qpos0')")
         self.q = H1Quantities(m)
+        self._root_z = self.q.root_qposadr + 2
         self.render_mode = render_mode
         self.randomness = float(randomness)
         self.width, self.height, self.camera = int(width), int(height), camera
@@ -144,7 +161,6 @@ class H1Env(gym.Env):
             raise ValueError(f"{path}: every actuator needs a ctrlrange (ctrllimited) for the affine action map")
         self._mid = (lo + hi) / 2.0
         self._half = (hi - lo) / 2.0
-        self._ctrl = np.zeros(m.nu)
         self._act_shape = (m.nu,)
         self._free_quat = [int(m.jnt_qposadr[j]) + 3 for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
         self._ball_quat = [int(m.jnt_qposadr[j]) for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_BALL]
@@ -167,13 +183,13 @@ class H1Env(gym.Env):
         """Task-specific randomisation after the keyframe + noise (use ``self.np_random``)."""
 
     def _get_obs(self) -> np.ndarray:
-        return np.concatenate((self.data.qpos, self.data.qvel))
+        return np.concatenate((self.v.qpos, self.v.qvel))
 
     def _reward(self) -> tuple[float, dict]:
         raise NotImplementedError
 
     def _terminated(self) -> bool:
-        return self.terminate_height is not None and self.data.qpos[self.q.root_qposadr + 2] < self.terminate_height
+        return self.terminate_height is not None and self.v.qpos[self._root_z] < self.terminate_height
 
     def _task_predicates(self) -> dict[str, Callable[[], bool]]:
         return {}
@@ -183,9 +199,9 @@ class H1Env(gym.Env):
         a = np.asarray(action, dtype=np.float64)
         if a.shape != self._act_shape:
             raise ValueError(f"action must have shape {self._act_shape}, got {a.shape}")
-        np.multiply(a, self._half, out=self._ctrl)
-        self._ctrl += self._mid
-        self.data.ctrl[:] = self._ctrl
+        ctrl = self.v.ctrl
+        np.multiply(a, self._half, out=ctrl)
+        ctrl += self._mid
         self._step()
         obs = self._get_obs()
         reward, terms = self._reward()

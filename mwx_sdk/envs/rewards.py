@@ -165,25 +165,45 @@ def tolerance(
 # -- shared building blocks ------------------------------------------------------------------
 
 
+_GAUSS_01 = math.sqrt(-2.0 * math.log(0.1))  # gaussian scale for value_at_margin 0.1
+
+
 def standing(head_height: Any, height: float = STANDING_HEIGHT, margin: float = STANDING_MARGIN) -> Any:
     """``tol(H; height, inf, margin)``: 1 when the head is at least ``height`` metres high."""
+    if isinstance(head_height, float) and margin > 0:
+        if head_height >= height:
+            return 1.0
+        x = (height - head_height) / margin * _GAUSS_01
+        return math.exp(-0.5 * x * x)
     return tolerance(head_height, (height, math.inf), margin)
 
 
 def upright(torso_upright: Any, lo: float = 0.9, margin: float = 1.9) -> Any:
     """``tol(U; lo, inf, margin, linear, v=0)`` on the torso z-axis z-component ``U``."""
+    if isinstance(torso_upright, float) and margin > 0:
+        if torso_upright >= lo:
+            return 1.0
+        x = (lo - torso_upright) / margin
+        return 1.0 - x if x < 1.0 else 0.0
     return tolerance(torso_upright, (lo, math.inf), margin, "linear", 0.0)
 
 
 def small_control(actuator_force: Any) -> Any:
     """``(4 + mean_i tol(F_i; 0, 0, 10, quadratic, v=0)) / 5`` over the last axis, in [0.8, 1]."""
-    # tol(F; 0, 0, 10, quadratic, v=0) = max(0, 1 - (F/10)^2) = 1 - min(F/10, 1)^2 ...
+    # tol(F; 0, 0, 10, quadratic, v=0) = max(0, 1 - (F/10)^2)
+    if isinstance(actuator_force, np.ndarray) and actuator_force.ndim == 1:
+        # one state: plain floats beat several numpy calls on the per-step path
+        total = 0.0
+        for f in actuator_force.tolist():
+            x = f * 0.1
+            if -1.0 < x < 1.0:
+                total += 1.0 - x * x
+        return (4.0 + total / len(actuator_force)) / 5.0
     f = np.asarray(actuator_force, dtype=np.float64)
-    c = np.minimum(np.maximum(f, -10.0), 10.0)
-    if c.ndim == 1:
-        # ... so the mean is 1 - |clip(F)|^2 / (100 n): one dot product on the per-step path
-        return (5.0 - float(np.dot(c, c)) / (100.0 * c.shape[0])) / 5.0
-    return (5.0 - np.einsum("...i,...i->...", c, c) / (100.0 * c.shape[-1])) / 5.0
+    x = f * 0.1
+    per = 1.0 - x * x
+    np.maximum(per, 0.0, out=per)
+    return (4.0 + per.mean(axis=-1)) / 5.0
 
 
 _DONT_MOVE_K = -0.5 * (math.sqrt(-2.0 * math.log(0.1)) / 2.0) ** 2
@@ -200,6 +220,9 @@ def dont_move(com_vel: Any) -> Any:
 
 def move(com_vel_x: Any, speed: float) -> Any:
     """``(5 tol(v_x; speed, inf, speed, linear, v=0) + 1) / 6``, in [1/6, 1]."""
+    if isinstance(com_vel_x, float) and speed > 0:
+        t = 1.0 if com_vel_x >= speed else max(0.0, 1.0 - (speed - com_vel_x) / speed)
+        return (5.0 * t + 1.0) / 6.0
     return (5.0 * tolerance(com_vel_x, (speed, math.inf), speed, "linear", 0.0) + 1.0) / 6.0
 
 
@@ -247,7 +270,9 @@ def stand_reward(head_height: Any, torso_upright: Any, com_vel: Any, actuator_fo
     Returns:
         ``(reward, terms)``; terms: small_control, stand_reward, dont_move, standing, upright.
     """
-    st, s, u = _stand(head_height, torso_upright)
+    s = standing(head_height)
+    u = upright(torso_upright)
+    st = s * u
     sc = small_control(actuator_force)
     dm = dont_move(com_vel)
     return sc * st * dm, {"small_control": sc, "stand_reward": st, "dont_move": dm, "standing": s, "upright": u}

@@ -14,7 +14,7 @@ class StandEnv(H1Env):
     description = "stand still and upright"
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.stand_reward(q.head_height(d), q.torso_upright(d), q.com_velocity(d), d.actuator_force)
 
 
@@ -27,7 +27,7 @@ class WalkEnv(H1Env):
     speed = 1.0
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.walk_reward(q.head_height(d), q.torso_upright(d), q.com_velocity(d), d.actuator_force, self.speed)
 
 
@@ -49,11 +49,11 @@ class CrawlEnv(H1Env):
     scene_objects = {"tunnel": ("body", "tunnel")}
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.crawl_reward(q.head_height(d), q.imu_pos(d), q.pelvis_quat(d), q.com_velocity(d), d.actuator_force)
 
     def _task_predicates(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         # head and imu inside the crawl band of the reward
         return {"crawling": lambda: 0.6 <= q.head_height(d) <= 1.0 and 0.6 <= float(q.imu_pos(d)[2]) <= 1.0,
                 "in_tunnel": lambda: float(q.imu_pos(d)[0]) > 2.2 and abs(float(q.imu_pos(d)[1])) <= 1.0}

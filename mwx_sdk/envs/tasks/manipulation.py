@@ -32,15 +32,15 @@ class ReachEnv(H1Env):
         self.goal = self.np_random.uniform((-2.0, -2.0, 0.2), (2.0, 2.0, 2.0))
 
     def _get_obs(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal))
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.reach_reward(q.left_hand_pos(d), self.goal, q.pelvis_upright(d), d.qvel[: q.robot_nv])
 
     def _task_predicates(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return {"at_goal": lambda: _dist(q.left_hand_pos(d), self.goal) < 0.05,
                 "near(goal)": lambda: _dist(q.left_hand_pos(d), self.goal) < 1.0}
 
@@ -60,7 +60,7 @@ class DoorEnv(H1Env):
         self._hatch_body = self._body("door_hatch")
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.door_reward(
             float(d.qpos[self._door]), float(d.qpos[self._hatch]), d.xpos[self._hatch_body],
             q.left_hand_pos(d), q.right_hand_pos(d), float(q.imu_pos(d)[0]),
@@ -95,14 +95,14 @@ class PushEnv(H1Env):
         self._gd = np.inf
 
     def _get_obs(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         b, v = self._box_q, self._box_v
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal,
                                d.qpos[b : b + 3], d.qvel[v : v + 3]))
 
     def _reward(self):
         b = self._box_q
-        r, terms = R.push_reward(self.data.qpos[b : b + 3], self.goal, self.q.left_hand_pos(self.data))
+        r, terms = R.push_reward(self.v.qpos[b : b + 3], self.goal, self.q.left_hand_pos(self.v))
         self._gd = terms["target_dist"]
         return r, terms
 
@@ -110,7 +110,7 @@ class PushEnv(H1Env):
         return self._gd < 0.05
 
     def _task_predicates(self):
-        d, b = self.data, self._box_q
+        d, b = self.v, self._box_q
         return {"at_goal": lambda: _dist(d.qpos[b : b + 3], self.goal) < 0.05,
                 "touching(object)": lambda: _dist(self.q.left_hand_pos(d), d.qpos[b : b + 3]) < 0.2}
 
@@ -140,13 +140,13 @@ class PackageEnv(H1Env):
         self._dd = np.inf
 
     def _get_obs(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         a, v = self._pkg_q, self._pkg_v
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], d.site_xpos[self._dest],
                                d.qpos[a : a + 7], d.qvel[v : v + 6], q.left_hand_pos(d), q.right_hand_pos(d)))
 
     def _reward(self):
-        q, d, a = self.q, self.data, self._pkg_q
+        q, d, a = self.q, self.v, self._pkg_q
         r, terms = R.package_reward(d.qpos[a : a + 3], d.site_xpos[self._dest], q.left_hand_pos(d),
                                     q.right_hand_pos(d), q.head_height(d), q.torso_upright(d), d.actuator_force)
         self._dd = terms["dist_package_destination"]
@@ -157,13 +157,13 @@ class PackageEnv(H1Env):
 
     def holding(self) -> bool:
         """Both hands within ``HOLD_DISTANCE`` of the package and the package lifted by ``LIFT_HEIGHT``."""
-        q, d, a = self.q, self.data, self._pkg_q
+        q, d, a = self.q, self.v, self._pkg_q
         p = d.qpos[a : a + 3]
         return (_dist(q.left_hand_pos(d), p) < HOLD_DISTANCE and _dist(q.right_hand_pos(d), p) < HOLD_DISTANCE
                 and p[2] > 0.35 + LIFT_HEIGHT)
 
     def _task_predicates(self):
-        d, a = self.data, self._pkg_q
+        d, a = self.v, self._pkg_q
         return {"holding(package_a)": self.holding,
                 "at_goal": lambda: _dist(d.qpos[a : a + 3], d.site_xpos[self._dest]) < 0.1}
 
@@ -212,7 +212,7 @@ class BasketballEnv(H1Env):
         return bool((d.contact.geom == self._ball_geom).any())
 
     def _reward(self):
-        q, d, a = self.q, self.data, self._ball_q
+        q, d, a = self.q, self.v, self._ball_q
         if not self.throw_stage and self._ball_touched():
             self.throw_stage = True  # permanent, on the first contact of the ball with anything
         r, terms = R.basketball_reward(d.qpos[a : a + 3], d.site_xpos[self._hoop], q.left_hand_pos(d),
@@ -225,11 +225,11 @@ class BasketballEnv(H1Env):
         return r, terms
 
     def _terminated(self):
-        d = self.data
+        d = self.v
         return d.qpos[self._ball_q + 2] < 0.5 or super()._terminated() or self._hoop_d < 0.05
 
     def _task_predicates(self):
-        q, d, a = self.q, self.data, self._ball_q
+        q, d, a = self.q, self.v, self._ball_q
         return {"holding(basketball)": lambda: max(_dist(q.left_hand_pos(d), d.qpos[a : a + 3]),
                                                    _dist(q.right_hand_pos(d), d.qpos[a : a + 3])) <= 0.2,
                 "ball_thrown": lambda: self.throw_stage}

@@ -27,7 +27,7 @@ class SitSimpleEnv(H1Env):
         self._chair = self._body("chair")
 
     def _reward(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         return R.sit_reward(
             q.root_pos(d), d.xpos[self._chair], q.head_height(d), float(q.imu_pos(d)[2]),
             q.torso_upright(d), q.com_velocity(d), d.actuator_force,
@@ -35,7 +35,7 @@ class SitSimpleEnv(H1Env):
 
     def seated(self) -> bool:
         """Pelvis within the seat band over the chair with an upright torso."""
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         p, c = q.root_pos(d), d.xpos[self._chair]
         return (
             SEATED_PELVIS_Z[0] <= p[2] <= SEATED_PELVIS_Z[1]

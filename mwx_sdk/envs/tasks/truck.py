@@ -41,10 +41,10 @@ class TruckEnv(H1Env):
         self._clear()
 
     def _pos(self, name: str) -> np.ndarray:
-        return self.data.xpos[self._pkg[name]]
+        return self.v.xpos[self._pkg[name]]
 
     def _reward(self):
-        d = self.data
+        d = self.v
         if self.z0 is None:  # reference heights at the first reward call
             self.z0 = {p: float(self._pos(p)[2]) for p in PACKAGES}
         r = 0.0
@@ -86,7 +86,7 @@ class TruckEnv(H1Env):
         return self._done
 
     def _task_predicates(self):
-        q, d = self.q, self.data
+        q, d = self.q, self.v
         preds = {}
         for p in PACKAGES:
             preds[f"holding({p})"] = (lambda p: lambda: p in self.picked and min(
