@@ -138,6 +138,7 @@ class Agent:
         k = len(self.experts)
         self._a_ref = np.zeros(self.action_dim)
         self._acts = np.zeros((k, self.action_dim))
+        self._wvec = np.zeros(k)
         self._zeros_k = np.zeros(k)
         self._use_ref = self._wants_reference_pose()
 
@@ -272,32 +273,33 @@ class Agent:
         self._advance()
         w_sem = self._w_sem[ctx.subgoal_index]
         fused = self.router.weights(obs, w_sem, ctx)
-        a_ref = self._a_ref
-        a_ref.fill(0.0)
-        acts = self._acts
-        total = 0.0
+        acts, wvec, a_ref = self._acts, self._wvec, self._a_ref
+        eps = cfg.weight_eps
+        use_ref = self._use_ref
         ref_sum = None
         ref_w = 0.0
-        eps = cfg.weight_eps
-        for i, e in enumerate(self.experts):
-            wi = fused[i]
+        for i, wi in enumerate(fused.tolist()):
             if wi <= eps:
+                wvec[i] = 0.0
                 continue
-            a = e.act(obs, ctx)
-            acts[i] = a
-            a_ref += wi * acts[i]
-            total += wi
-            r = e.reference_qpos(ctx) if self._use_ref else None
-            if r is not None:
-                ref_sum = wi * np.asarray(r, dtype=np.float64) if ref_sum is None else ref_sum + wi * r
-                ref_w += wi
+            wvec[i] = wi
+            e = self.experts[i]
+            acts[i] = e.act(obs, ctx)
+            if use_ref:
+                r = e.reference_qpos(ctx)
+                if r is not None:
+                    ref_sum = wi * np.asarray(r, dtype=np.float64) if ref_sum is None else ref_sum + wi * r
+                    ref_w += wi
+        total = wvec.sum()
+        np.dot(wvec, acts, out=a_ref)
         if total > 0:
             a_ref /= total
         if ref_sum is not None:
             ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
-        else:
+        elif use_ref:
             ctx.extras.pop(REFERENCE_QPOS_KEY, None)
-        action = np.clip(self.planner.plan(obs, a_ref, ctx), -1.0, 1.0)
+        action = np.minimum(self.planner.plan(obs, a_ref, ctx), 1.0)
+        np.maximum(action, -1.0, out=action)
         p = self.router.state_weights()
         self.diagnostics = StepDiagnostics(
             step=ctx.step,
