@@ -14,6 +14,7 @@ import traceback
 # Order: cheap first. Each module exposes main(argv) and prints its own table.
 BENCHMARKS = {
     "cli_startup": [],
+    "h1_model": ["--quick"],
     "env_throughput": ["--quick"],
     "agent_overhead": ["--quick"],
     "planner": ["--quick"],
