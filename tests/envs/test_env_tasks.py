@@ -232,3 +232,35 @@ def test_push_goal_success_terminates():
     env.goal = env.data.qpos[b : b + 3].copy()  # goal on the box: success within one step
     _, r, term, _, info = env.step(np.zeros(19))
     assert info["success"] is True and term and r > 900
+
+
+H1HAND_DIMS = {"stand": 151, "door": 155, "push": 163, "reach": 157, "package": 173, "truck": 216, "sit_hard": 164}
+
+
+def test_bring_your_own_model_h1hand():
+    for task, dim in H1HAND_DIMS.items():
+        path = reference_model_path(task, robot="h1hand")
+        if not path.is_file():
+            pytest.skip(f"HumanoidBench reference model {path} is not present")
+        env = TASKS[task](model_path=path)
+        obs, _ = env.reset(seed=0)
+        assert obs.shape == (dim,) and env.action_space.shape == (61,)
+        obs, r, *_ = env.step(np.zeros(61))
+        assert np.isfinite(r) and obs.shape == (dim,)
+
+
+def test_constructor_arguments_are_checked():
+    name = mujoco.mj_id2name(TASKS["stand"]().model, mujoco.mjtObj.mjOBJ_KEY, 0)
+    env = TASKS["stand"](keyframe=name, randomness=0.0)
+    o1, _ = env.reset(seed=1)
+    o2, _ = env.reset(seed=2)
+    np.testing.assert_array_equal(o1, o2)  # no noise: the keyframe itself
+    with pytest.raises(ValueError, match="keyframe"):
+        TASKS["stand"](keyframe="nope")
+    with pytest.raises(ValueError, match="render_mode"):
+        TASKS["stand"](render_mode="human")
+    with pytest.raises(ValueError, match="randomness"):
+        TASKS["stand"](randomness=-1)
+    with pytest.raises(ValueError, match="shape"):
+        env.step(np.zeros(3))
+
