@@ -208,10 +208,13 @@ def _smplx_joints(model: BodyModel, poses: np.ndarray, trans: np.ndarray, betas:
         body = smplx.SMPLX(model.path, use_pca=False, flat_hand_mean=True, use_face_contour=False, **common)
         extra = {"jaw_pose": poses[:, 66:69], "leye_pose": poses[:, 69:72], "reye_pose": poses[:, 72:75],
                  "left_hand_pose": poses[:, 75:120], "right_hand_pose": poses[:, 120:165]}
+    nb = int(body.num_betas)  # smplx may keep fewer shape coefficients than the file has
+    b = np.zeros(nb, dtype=np.float32)
+    b[: min(nb, len(betas))] = np.asarray(betas, dtype=np.float32)[:nb]
     tensors = {k: torch.as_tensor(np.ascontiguousarray(v), dtype=torch.float32) for k, v in extra.items() if v.shape[1]}
     with torch.no_grad():
         out = body(
-            betas=torch.as_tensor(np.tile(np.asarray(betas[:nb], dtype=np.float32), (t, 1))),
+            betas=torch.as_tensor(np.tile(b, (t, 1))),
             global_orient=torch.as_tensor(poses[:, :3], dtype=torch.float32),
             body_pose=torch.as_tensor(poses[:, 3:66], dtype=torch.float32),
             transl=torch.as_tensor(trans, dtype=torch.float32),

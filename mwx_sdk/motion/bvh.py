@@ -210,16 +210,20 @@ def parse_bvh(path: str | os.PathLike) -> BVHMotion:
         raise BVHError(f"{path}: missing or invalid 'Frames:' / 'Frame Time:'")
     skeleton = BVHSkeleton(names, parents, np.array(offsets, dtype=np.float64), channels, end_site)
     n_ch = skeleton.num_channels
-    rows = [ln for ln in lines[i:] if ln.strip()]
+    rows = [ln.split() for ln in lines[i:] if ln.strip()]
     if len(rows) < n_frames:
         raise BVHError(f"{path}: header says {n_frames} frames but only {len(rows)} data lines follow")
+    rows = rows[:n_frames]
+    widths = sorted({len(r) for r in rows})
+    if widths != [n_ch]:
+        bad = next(k for k, r in enumerate(rows) if len(r) != n_ch)
+        raise BVHError(
+            f"{path}: motion lines have {widths} values (first bad frame {bad}), the hierarchy declares {n_ch} channels"
+        )
     try:
-        data = np.array([np.array(r.split(), dtype=np.float64) for r in rows[:n_frames]])
+        data = np.array(rows, dtype=np.float64)
     except ValueError as exc:
         raise BVHError(f"{path}: non-numeric motion data ({exc})") from None
-    if data.ndim != 2 or data.shape[1] != n_ch:
-        widths = sorted({len(r.split()) for r in rows[:n_frames]})
-        raise BVHError(f"{path}: motion lines have {widths} values, the hierarchy declares {n_ch} channels")
     return BVHMotion(skeleton, data, frame_time, str(path))
 
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -364,8 +365,11 @@ def load_clip(path: str | os.PathLike) -> Clip:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no clip file at {path}; create one with `mwx motion retarget`")
+    if not zipfile.is_zipfile(path):
+        raise ClipFormatError(f"{path} is not a readable .npz archive (not a zip file)")
     try:
-        npz = np.load(path, allow_pickle=False)
+        with np.load(path, allow_pickle=False) as z:
+            npz = {k: z[k] for k in z.files}  # read eagerly: object arrays fail here, not later
     except ValueError as exc:
         raise ClipFormatError(
             f"{path} holds pickled objects, which clip files never contain ({exc}); "
@@ -373,47 +377,46 @@ def load_clip(path: str | os.PathLike) -> Clip:
         ) from exc
     except Exception as exc:  # zipfile.BadZipFile, OSError, ...
         raise ClipFormatError(f"{path} is not a readable .npz archive: {exc}") from exc
-    with npz:
-        missing = [k for k in _REQUIRED if k not in npz.files]
-        if missing:
-            raise ClipFormatError(f"{path} is not a clip file: missing field(s) {', '.join(missing)}")
-        version = int(npz["format_version"])
-        if version > FORMAT_VERSION or version < 1:
-            raise ClipFormatError(
-                f"{path} has clip format_version {version}; this mwx reads versions 1..{FORMAT_VERSION} "
-                "(upgrade mwx-sdk or re-create the clip)"
-            )
-        get = lambda k, default=None: npz[k] if k in npz.files else default  # noqa: E731
-        seg_names = [str(s) for s in get("segment_names", np.zeros(0, str))]
-        seg_bounds = get("segment_bounds", np.zeros((0, 2), np.int64)).reshape(-1, 2)
-        if len(seg_names) != len(seg_bounds):
-            raise ClipFormatError(f"{path}: {len(seg_names)} segment names but {len(seg_bounds)} bounds")
-        jr = get("joint_range")
-        kp = get("keypoints")
-        try:
-            meta = json.loads(str(get("meta", np.array("{}"))))
-        except json.JSONDecodeError as exc:
-            raise ClipFormatError(f"{path}: meta is not valid JSON ({exc})") from exc
-        try:
-            return Clip(
-                robot=str(npz["robot"]),
-                joint_names=tuple(str(n) for n in npz["joint_names"]),
-                fps=float(npz["fps"]),
-                root_pos=npz["root_pos"],
-                root_quat=npz["root_quat"],
-                joint_pos=npz["joint_pos"],
-                contacts=npz["contacts"],
-                loop=bool(get("loop", np.array(False))),
-                segments={n: (int(a), int(b)) for n, (a, b) in zip(seg_names, seg_bounds)},
-                joint_range=None if jr is None or jr.size == 0 else jr,
-                keypoint_names=tuple(str(n) for n in get("keypoint_names", np.zeros(0, str))),
-                keypoints=None if kp is None or kp.size == 0 else kp.astype(np.float64),
-                source=str(get("source", np.array(""))),
-                license=str(get("license", np.array(""))),
-                meta=meta,
-                root_lin_vel=get("root_lin_vel"),
-                root_ang_vel=get("root_ang_vel"),
-                joint_vel=get("joint_vel"),
-            )
-        except ClipFormatError as exc:
-            raise ClipFormatError(f"{path}: {exc}") from exc
+    missing = [k for k in _REQUIRED if k not in npz]
+    if missing:
+        raise ClipFormatError(f"{path} is not a clip file: missing field(s) {', '.join(missing)}")
+    version = int(npz["format_version"])
+    if version > FORMAT_VERSION or version < 1:
+        raise ClipFormatError(
+            f"{path} has clip format_version {version}; this mwx reads versions 1..{FORMAT_VERSION} "
+            "(upgrade mwx-sdk or re-create the clip)"
+        )
+    get = npz.get
+    seg_names = [str(s) for s in get("segment_names", np.zeros(0, str))]
+    seg_bounds = get("segment_bounds", np.zeros((0, 2), np.int64)).reshape(-1, 2)
+    if len(seg_names) != len(seg_bounds):
+        raise ClipFormatError(f"{path}: {len(seg_names)} segment names but {len(seg_bounds)} bounds")
+    jr = get("joint_range")
+    kp = get("keypoints")
+    try:
+        meta = json.loads(str(get("meta", np.array("{}"))))
+    except json.JSONDecodeError as exc:
+        raise ClipFormatError(f"{path}: meta is not valid JSON ({exc})") from exc
+    try:
+        return Clip(
+            robot=str(npz["robot"]),
+            joint_names=tuple(str(n) for n in npz["joint_names"]),
+            fps=float(npz["fps"]),
+            root_pos=npz["root_pos"],
+            root_quat=npz["root_quat"],
+            joint_pos=npz["joint_pos"],
+            contacts=npz["contacts"],
+            loop=bool(get("loop", np.array(False))),
+            segments={n: (int(a), int(b)) for n, (a, b) in zip(seg_names, seg_bounds)},
+            joint_range=None if jr is None or jr.size == 0 else jr,
+            keypoint_names=tuple(str(n) for n in get("keypoint_names", np.zeros(0, str))),
+            keypoints=None if kp is None or kp.size == 0 else kp.astype(np.float64),
+            source=str(get("source", np.array(""))),
+            license=str(get("license", np.array(""))),
+            meta=meta,
+            root_lin_vel=get("root_lin_vel"),
+            root_ang_vel=get("root_ang_vel"),
+            joint_vel=get("joint_vel"),
+        )
+    except ClipFormatError as exc:
+        raise ClipFormatError(f"{path}: {exc}") from exc

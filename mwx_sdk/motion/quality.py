@@ -43,7 +43,7 @@ def foot_sliding(
         foot_pos: ``(T, F, 3)`` world positions of F foot points (e.g. the H1 foot sites).
         dt: seconds between frames.
         contacts: ``(T, F)`` contact labels; when ``None`` a foot is in contact while it is
-            lower than ``height_threshold`` above the lowest height that foot reaches.
+            lower than ``height_threshold`` above the lowest height any foot reaches.
         height_threshold: metres, used only without ``contacts``.
 
     Returns:
@@ -54,7 +54,7 @@ def foot_sliding(
     if foot_pos.ndim != 3 or foot_pos.shape[2] != 3:
         raise ValueError(f"foot_pos must be (T, F, 3), got {foot_pos.shape}")
     if contacts is None:
-        floor = foot_pos[..., 2].min(axis=0, keepdims=True)
+        floor = foot_pos[..., 2].min()
         contacts = foot_pos[..., 2] < floor + height_threshold
     contacts = np.asarray(contacts, dtype=bool)
     if foot_pos.shape[0] < 2:
