@@ -1,0 +1,204 @@
+"""``mwx eval``: evaluate an agent on a task, and ``mwx eval suite``: the papers' tables.
+
+Only typer and the standard library are imported at module level; the evaluator (numpy,
+MuJoCo, matplotlib, Ray) loads when a command runs.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+NAME = "eval"
+app = typer.Typer(
+    help="Evaluate agents: returns, success, falls, timing and naturalness; the papers' tables.",
+    invoke_without_command=True,
+)
+
+
+def _fail(msg: str) -> None:
+    typer.echo(f"error: {msg}", err=True)
+    raise typer.Exit(2)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text).strip("_") or "run"
+
+
+def _command_line() -> str:
+    return "mwx " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "mwx eval"
+
+
+def _progress(total: int, label: str):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
+
+
+@app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    env: Optional[str] = typer.Option(None, "--env", help="Environment id, e.g. mwx/h1-walk-v0."),
+    agent: Optional[str] = typer.Option(
+        None, "--agent", help="Agent TOML file (see `mwx_sdk.config`), or a factory 'package.module:function'."
+    ),
+    experts: Optional[str] = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk."),
+    router: Optional[str] = typer.Option(None, "--router", help="Inline agent: router (fusion, semantic, ...)."),
+    planner: Optional[str] = typer.Option(None, "--planner", help="Inline agent: planner (direct, mppi, tdmpc2)."),
+    vlm: str = typer.Option("embedding", "--vlm", help="Inline agent: VLM backend (embedding, lexical, litellm)."),
+    episodes: Optional[int] = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: one per seed)."),
+    seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-9 or 1,3,5."),
+    instruction: Optional[str] = typer.Option(None, "--instruction", "-i", help="Instruction for the agent."),
+    steps: Optional[int] = typer.Option(None, "--steps", help="Control steps per episode (default: full episode)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default results/eval/<env>_<agent>)."),
+    video: bool = typer.Option(False, "--video", help="Record an mp4 per episode into <out>/videos."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Parallel episodes (processes or Ray CPUs)."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: local)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Draw returns and expert-weight plots."),
+) -> None:
+    """Evaluate one agent on one environment over several seeded episodes."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if env is None:
+        typer.echo(ctx.get_help())
+        _fail("--env is required, e.g. `mwx eval --env mwx/h1-walk-v0 --agent agent.toml`")
+    from mwx_sdk.eval.spec import AgentSpec, EnvSpec, EpisodeSpec, parse_experts, parse_seeds
+
+    try:
+        seed_list = parse_seeds(seeds)
+        if episodes is not None:
+            if episodes < 1:
+                raise ValueError(f"--episodes must be >= 1, got {episodes}")
+            if "-" not in seeds and "," not in seeds and len(seed_list) == 1 and episodes > 1:
+                seed_list = list(range(seed_list[0], seed_list[0] + episodes))
+            if episodes > len(seed_list):
+                raise ValueError(f"--episodes {episodes} needs at least as many seeds; --seeds {seeds} "
+                                 f"gives {len(seed_list)} (write e.g. --seeds 0-{episodes - 1})")
+            seed_list = seed_list[:episodes]
+        if agent is not None and experts:
+            raise ValueError("give the agent either as --agent agent.toml or inline with --experts, not both")
+        if agent is not None:
+            is_factory = not Path(agent).is_file() and re.fullmatch(r"[\w.]+:[\w.]+", agent) is not None
+            agent_spec = AgentSpec(factory=agent) if is_factory else AgentSpec(file=agent)
+        elif experts:
+            agent_spec = AgentSpec(experts=parse_experts(experts), router=router or "fusion",
+                                   planner=planner or "direct", vlm=vlm)
+        else:
+            raise ValueError("no agent: pass --agent agent.toml or --experts stand,walk [--router ...]")
+        env_spec = EnvSpec(env_id=env)
+        from mwx_sdk.eval.methods import TASK_INSTRUCTIONS
+
+        text = instruction if instruction is not None else TASK_INSTRUCTIONS.get(env_spec.task, "")
+        out_dir = out or Path("results") / "eval" / _slug(f"{env_spec.task}_{agent_spec.describe()}")
+        base = EpisodeSpec(env=env_spec, agent=agent_spec, instruction=text, steps=steps,
+                           tags={"task": env_spec.task, "method": agent_spec.describe()})
+    except ValueError as exc:
+        _fail(str(exc))
+    from dataclasses import replace
+
+    specs = [replace(base, seed=s, video=str(out_dir / "videos" / f"seed{s}.mp4") if video else None)
+             for s in seed_list]
+    from mwx_sdk.eval.backends import run_many
+    from mwx_sdk.eval.report import write_eval_report
+
+    with _progress(len(specs), f"{env} x {len(specs)} episodes") as bar:
+        task_id = bar.add_task("eval", total=len(specs))
+        try:
+            results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
+                               on_result=lambda i, r: bar.advance(task_id))
+        except ValueError as exc:
+            _fail(str(exc))
+    config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
+              "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
+              "workers": workers, "backend": backend, "command": _command_line()}
+    files = write_eval_report(out_dir, results, config, plots=plots)
+    _print_summary(results)
+    typer.echo(f"wrote {', '.join(str(p) for p in files.values())}")
+
+
+def _spec_dict(spec) -> dict:
+    from dataclasses import asdict
+
+    return {k: v for k, v in asdict(spec).items() if v not in (None, (), {}, "")}
+
+
+def _print_summary(results: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from mwx_sdk.eval.metrics import summarize
+    from mwx_sdk.eval.report import fmt, pm
+
+    s = summarize(results)
+    table = Table(title=f"{results[0]['task']} — {results[0]['method']}")
+    for col in ("seed", "steps", "return", "shaped", "success", "fell", "ms/step", "rms err", "jerk", "sliding"):
+        table.add_column(col, justify="right")
+    for r in results:
+        table.add_row(str(r["seed"]), str(r["steps"]), fmt(r["return"]), fmt(r["shaped_return"]),
+                      fmt(r["success"]), fmt(r["fell"]), fmt(r["ms_per_step"], 2), fmt(r["rms_joint_error"], 3),
+                      fmt(r["jerk"], 0), fmt(r["foot_sliding"], 3))
+    table.add_row("all", fmt(s.steps_mean, 0), pm(s.return_mean, s.return_std),
+                  pm(s.shaped_return_mean, s.shaped_return_std), f"{s.successes}/{s.episodes}",
+                  f"{100 * s.fall_rate:.0f}%", fmt(s.ms_per_step, 2), fmt(s.rms_joint_error, 3), fmt(s.jerk, 0),
+                  fmt(s.foot_sliding, 3), style="bold")
+    Console().print(table)
+
+
+@app.command("suite")
+def suite(
+    quick: bool = typer.Option(False, "--quick", help="Small version: 3 tasks, 2 seeds, 100 steps, cheap MPPI."),
+    tasks: Optional[str] = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
+    methods: Optional[str] = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds, e.g. 0-9."),
+    steps: Optional[int] = typer.Option(None, "--steps", help="Control steps per episode."),
+    vlm: Optional[str] = typer.Option(None, "--vlm", help="VLM backend of the methods that use one."),
+    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="Folder of trained checkpoints/curves."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default results/suite[_quick])."),
+    workers: int = typer.Option(1, "--workers", "-w", help="Parallel episodes."),
+    backend: str = typer.Option("local", "--backend", help="local or ray."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address."),
+) -> None:
+    """Run the papers' comparison tables (tasks x methods x seeds); resumable."""
+    from mwx_sdk.eval.methods import METHODS
+    from mwx_sdk.eval.spec import parse_seeds
+    from mwx_sdk.eval.suite import FULL, QUICK, SuiteConfig, run_suite
+
+    base = dict(QUICK if quick else FULL)
+    try:
+        if tasks:
+            base["tasks"] = tuple(t.strip() for t in tasks.split(",") if t.strip())
+        base["methods"] = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else tuple(METHODS)
+        if seeds:
+            base["seeds"] = tuple(parse_seeds(seeds))
+        if steps is not None:
+            base["steps"] = steps
+        if vlm:
+            base["vlm"] = vlm
+        base["checkpoints"] = str(checkpoints) if checkpoints else None
+        cfg = SuiteConfig(**base)
+    except ValueError as exc:
+        _fail(str(exc))
+    out_dir = out or Path("results") / ("suite_quick" if quick else "suite")
+    with _progress(0, "suite") as bar:
+        task_id = bar.add_task("suite", total=None)
+
+        def progress(done: int, total: int, res: dict | None) -> None:
+            bar.update(task_id, total=total, advance=1)
+            if res is not None:
+                bar.console.print(f"  {res['task']:<11} {res['method']:<15} seed {res['seed']}: "
+                                  f"return {res['return']:.1f}  success {res['success']}  "
+                                  f"{res['ms_per_step']:.1f} ms/step")
+
+        try:
+            summary = run_suite(cfg, out_dir, workers=workers, backend=backend, ray_address=ray_address,
+                                command=_command_line(), progress=progress)
+        except ValueError as exc:
+            _fail(str(exc))
+    typer.echo(summary["markdown"])
+    typer.echo(f"wrote {out_dir / 'table.md'}, {out_dir / 'table.csv'}, {out_dir / 'suite.json'}")

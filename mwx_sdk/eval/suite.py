@@ -1,0 +1,334 @@
+"""The papers' tables on the embedded suite: tasks x methods x seeds, resumable.
+
+Every (task, method, seed) episode is saved as soon as it finishes, atomically, to
+``<out>/episodes/<task>/<method>/seed<k>.json`` together with a fingerprint of everything
+that determines it (env, agent spec, seed, instruction, step budget). A re-run skips episodes
+whose file exists with the same fingerprint, so an interrupted suite continues where it
+stopped and a changed setting re-runs only what it affects.
+
+Outputs in ``<out>``: ``table.md`` (Tables 1-3 shaped: rows = tasks, columns = methods, mean ±
+std return and success rate; plus naturalness and timing tables), ``table.csv`` (one row per
+task x method), ``suite.json`` (settings, skipped methods with reasons, timings, estimated
+full-suite time, convergence figures).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from .backends import run_many
+from .convergence import convergence_from_file, find_curves
+from .io import atomic_write_text, read_json, write_csv, write_json
+from .methods import METHODS, SUITE_TASKS, TASK_EXPERTS, TASK_INSTRUCTIONS
+from .metrics import summarize
+from .report import fmt, pm
+from .spec import EnvSpec, EpisodeSpec
+
+__all__ = ["SuiteConfig", "QUICK", "FULL", "plan_suite", "run_suite", "suite_tables"]
+
+#: Cheap MPPI settings for ``--quick`` (fewer, shorter rollouts; one rollout thread).
+QUICK_PLANNER = {"num_samples": 8, "horizon": 8, "num_knots": 2, "threads": 1}
+
+
+@dataclass
+class SuiteConfig:
+    """Settings of one suite run.
+
+    Args:
+        tasks: suite task names.
+        methods: method names (see :data:`mwx_sdk.eval.methods.METHODS`).
+        seeds: episode seeds (one episode per seed).
+        steps: control steps per episode (``None``: the task's full episode length).
+        vlm: VLM backend of the methods that use one.
+        planner_options: options for sampling planners (applied under each method's own).
+        checkpoints: root folder of trained checkpoints and training curves.
+        experts: expert names to use for every task instead of :data:`TASK_EXPERTS`.
+        quick: the settings are the reduced ``--quick`` version.
+    """
+
+    tasks: Sequence[str] = SUITE_TASKS
+    methods: Sequence[str] = tuple(METHODS)
+    seeds: Sequence[int] = tuple(range(10))
+    steps: int | None = None
+    vlm: str = "embedding"
+    planner_options: Mapping[str, Any] = field(default_factory=dict)
+    checkpoints: str | None = None
+    experts: Sequence[str] | None = None
+    quick: bool = False
+
+    def __post_init__(self) -> None:
+        bad = [t for t in self.tasks if t not in TASK_INSTRUCTIONS]
+        if bad:
+            raise ValueError(f"unknown suite task(s) {bad}; choose from {', '.join(TASK_INSTRUCTIONS)}")
+        bad = [m for m in self.methods if m not in METHODS]
+        if bad:
+            raise ValueError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
+        if not self.seeds:
+            raise ValueError("the suite needs at least one seed")
+        if self.steps is not None and int(self.steps) <= 0:
+            raise ValueError(f"steps must be positive, got {self.steps}")
+        self.tasks, self.methods, self.seeds = tuple(self.tasks), tuple(self.methods), tuple(int(s) for s in self.seeds)
+
+
+#: ``mwx eval suite --quick``: three tasks, every method, 2 seeds, 100 steps, cheap MPPI.
+QUICK = dict(tasks=("stand", "walk", "door"), seeds=(0, 1), steps=100, vlm="lexical",
+             planner_options=QUICK_PLANNER, quick=True)
+#: ``mwx eval suite``: every task and method, 10 seeds, full episodes, default planner settings.
+FULL = dict(tasks=SUITE_TASKS, seeds=tuple(range(10)), steps=None, vlm="embedding", planner_options={})
+
+
+def fingerprint(spec: EpisodeSpec) -> str:
+    """A short hash of everything that determines an episode's numbers."""
+    blob = json.dumps({"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
+                       "instruction": spec.instruction, "steps": spec.steps,
+                       "fall_height": spec.fall_height, "contact_height": spec.contact_height,
+                       "imitation_weight": spec.imitation_weight}, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+def episode_path(out: Path, task: str, method: str, seed: int) -> Path:
+    return out / "episodes" / task / method / f"seed{seed}.json"
+
+
+def _registered_experts() -> set[str] | None:
+    try:
+        from mwx_sdk.plugins import list_experts
+
+        return {e.name for e in list_experts()}
+    except Exception:  # discovery problems are reported by `mwx plugins`; do not filter then
+        return None
+
+
+def plan_suite(cfg: SuiteConfig) -> tuple[list[EpisodeSpec], list[dict]]:
+    """Expand the suite into episode specs, and list the (task, method) pairs that cannot run.
+
+    Returns:
+        ``(specs, skipped)`` where each skipped item has ``task``, ``method`` and ``reason``.
+    """
+    from mwx_sdk.envs.registration import env_id
+
+    known = _registered_experts()
+    specs: list[EpisodeSpec] = []
+    skipped: list[dict] = []
+    for task in cfg.tasks:
+        experts = tuple(cfg.experts or TASK_EXPERTS.get(task, ("stand", "walk")))
+        if known is not None:
+            missing = [e for e in experts if e not in known]
+            experts = tuple(e for e in experts if e in known)
+        else:
+            missing = []
+        for name in cfg.methods:
+            method = METHODS[name]
+            if not method.factory and not experts:
+                skipped.append({"task": task, "method": name,
+                                "reason": f"none of the experts {missing} is installed"})
+                continue
+            agent, reason = method.agent_spec(task, experts=experts, vlm=cfg.vlm,
+                                              planner_options=cfg.planner_options, checkpoints=cfg.checkpoints)
+            if agent is None:
+                skipped.append({"task": task, "method": name, "reason": reason})
+                continue
+            env = EnvSpec(env_id=env_id(task))
+            for seed in cfg.seeds:
+                specs.append(EpisodeSpec(env=env, agent=agent, seed=seed, instruction=TASK_INSTRUCTIONS[task],
+                                         steps=cfg.steps, tags={"task": task, "method": name}))
+    return specs, skipped
+
+
+def run_suite(cfg: SuiteConfig, out: str | os.PathLike, *, workers: int = 1, backend: str = "local",
+              ray_address: str | None = None, command: str = "",
+              progress: Callable[[int, int, dict | None], None] | None = None) -> dict[str, Any]:
+    """Run (or resume) the suite and write its tables.
+
+    Args:
+        cfg: what to run.
+        out: output folder.
+        workers: parallel episodes.
+        backend: ``"local"`` or ``"ray"``.
+        ray_address: Ray cluster address, or ``None`` for a local instance.
+        command: the command line, recorded in the outputs.
+        progress: called as ``progress(done, total, result)`` after each episode (``result`` is
+            ``None`` for episodes reused from a previous run).
+
+    Returns:
+        The suite summary written to ``suite.json``.
+    """
+    out = Path(out)
+    t0 = time.perf_counter()
+    specs, skipped = plan_suite(cfg)
+    todo: list[EpisodeSpec] = []
+    reused = 0
+    for spec in specs:
+        path = episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed)
+        if path.is_file():
+            try:
+                if read_json(path).get("fingerprint") == fingerprint(spec):
+                    reused += 1
+                    continue
+            except (OSError, ValueError):
+                pass  # unreadable: run it again
+        todo.append(spec)
+    done = [reused]
+    total = len(specs)
+    if progress is not None:
+        for _ in range(reused):
+            progress(0, total, None)
+
+    def save(i: int, res: dict) -> None:
+        spec = todo[i]
+        res = {**res, "fingerprint": fingerprint(spec)}
+        write_json(episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed), res)
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total, res)
+
+    run_many(todo, workers=workers, backend=backend, ray_address=ray_address, keep_trace=False, on_result=save)
+    wall = time.perf_counter() - t0
+    results = [read_json(episode_path(out, s.tags["task"], s.tags["method"], s.seed)) for s in specs]
+    summary = suite_tables(cfg, results, skipped, out, wall_s=wall, ran=len(todo), reused=reused,
+                           workers=workers, backend=backend, command=command)
+    return summary
+
+
+def _estimate_full_seconds(results: Sequence[dict], workers: int) -> float | None:
+    """Seconds the full suite (every method here, 10 seeds, full episodes) would take."""
+    from mwx_sdk.envs.registration import TASK_SPECS
+
+    lengths = {s.task: s.max_episode_steps for s in TASK_SPECS}
+    per: dict[tuple[str, str], list[float]] = {}
+    for r in results:
+        ms = r.get("ms_per_step")
+        if ms is not None:
+            per.setdefault((r["task"], r["method"]), []).append(float(ms))
+    if not per:
+        return None
+    # Tasks not measured here are priced at the mean cost of their method.
+    by_method: dict[str, list[float]] = {}
+    for (task, m), v in per.items():
+        by_method.setdefault(m, []).append(sum(v) / len(v))
+    total_ms = 0.0
+    for task in SUITE_TASKS:
+        for m, costs in by_method.items():
+            v = per.get((task, m))
+            ms = sum(v) / len(v) if v else sum(costs) / len(costs)
+            total_ms += ms * lengths.get(task, 1000) * 10
+    return total_ms / 1e3 / max(1, workers)
+
+
+def _convergence(checkpoints: str | None) -> list[dict]:
+    rows = []
+    if not checkpoints:
+        return rows
+    root = Path(checkpoints)
+    for path in find_curves(root):
+        try:
+            c = convergence_from_file(path)
+        except ValueError as exc:
+            rows.append({"curve": str(path), "error": str(exc)})
+            continue
+        rows.append({"curve": str(path.relative_to(root)), **c.as_dict()})
+    return rows
+
+
+def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[dict], out: str | os.PathLike, *,
+                 wall_s: float, ran: int, reused: int, workers: int, backend: str, command: str) -> dict[str, Any]:
+    """Aggregate suite results into the tables and write ``table.md``, ``table.csv``, ``suite.json``."""
+    out = Path(out)
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["task"], r["method"]), []).append(r)
+    methods = [m for m in cfg.methods if any(k[1] == m for k in groups)]
+    rows = []
+    for task in cfg.tasks:
+        for m in methods:
+            eps = groups.get((task, m))
+            if eps:
+                rows.append({"task": task, "method": m, **summarize(eps).as_dict()})
+    cell = {(r["task"], r["method"]): r for r in rows}
+
+    def grid(title: str, fn: Callable[[dict], str], note: str = "") -> str:
+        head = "| Task | " + " | ".join(METHODS[m].label for m in methods) + " |"
+        lines = [f"### {title}", "", head, "|---" * (len(methods) + 1) + "|"]
+        for task in cfg.tasks:
+            lines.append(f"| {task} | " + " | ".join(fn(cell[(task, m)]) if (task, m) in cell else "-"
+                                                     for m in methods) + " |")
+        return "\n".join(lines) + ("\n\n" + note if note else "") + "\n\n"
+
+    est = _estimate_full_seconds(results, workers)
+    conv = _convergence(cfg.checkpoints)
+    steps_txt = f"{cfg.steps} control steps" if cfg.steps else "full episodes"
+    md = [f"# mwx eval suite{' --quick' if cfg.quick else ''}", ""]
+    if command:
+        md += [f"Command: `{command}`", ""]
+    md += [f"Tasks: {', '.join(cfg.tasks)}. Seeds: {', '.join(map(str, cfg.seeds))} "
+           f"({len(cfg.seeds)} episodes per cell), {steps_txt}. VLM backend: {cfg.vlm}. "
+           f"Planner options: {dict(cfg.planner_options) or 'defaults'}.", "",
+           f"Wall time: {wall_s / 60:.1f} min ({ran} episodes run, {reused} reused) with {workers} "
+           f"worker(s), backend {backend}."]
+    if est is not None:
+        md += [f"Estimated full suite (all {len(SUITE_TASKS)} tasks, these methods, 10 seeds, full episodes, "
+               f"default settings priced at this run's per-step cost): {est / 3600:.1f} h with {workers} worker(s)."]
+    md += ["", "## Methods", ""]
+    md += [f"- **{METHODS[m].label}** (`{m}`): {METHODS[m].paper}" for m in cfg.methods]
+    md += [""]
+    md.append(grid("Return (HumanoidBench reward, mean ± std over seeds) — cf. MetaWorld Table 1",
+                   lambda r: pm(r["return_mean"], r["return_std"])))
+    md.append(grid("Success rate — cf. MetaWorld Table 2", lambda r: f"{r['successes']}/{r['episodes']}",
+                   "Success: the task's own success flag (push, package, truck, basketball) or the return "
+                   "reaching the task's success bar, scaled by step budget / episode length for short runs."))
+    md.append(grid("Shaped return (reward + imitation of the experts' prior)",
+                   lambda r: pm(r["shaped_return_mean"], r["shaped_return_std"])))
+    md.append(grid("Fall rate", lambda r: f"{100 * r['fall_rate']:.0f} %"))
+    md.append(grid("Naturalness: RMS joint error to the prior (rad) / foot sliding (m/s)",
+                   lambda r: f"{fmt(r['rms_joint_error'], 3)} / {fmt(r['foot_sliding'], 3)}"))
+    md.append(grid("ms per control step (agent + physics)", lambda r: fmt(r["ms_per_step"], 1)))
+    if skipped:
+        md += ["## Not run", ""]
+        seen = set()
+        for s in skipped:
+            key = (s["method"], s["reason"])
+            if key in seen:
+                continue
+            seen.add(key)
+            tasks = [x["task"] for x in skipped if (x["method"], x["reason"]) == key]
+            md.append(f"- `{s['method']}` on {', '.join(tasks)}: {s['reason']}")
+        md.append("")
+    md += ["## Convergence (learned components)", ""]
+    if conv:
+        md += ["First step where the EMA-smoothed (beta 0.6) evaluation return reaches 95 % of its final "
+               "value (see mwx_sdk/eval/convergence.py).", "", "| curve | conv. step | final | points |",
+               "|---|---|---|---|"]
+        md += [f"| {c['curve']} | {c.get('step', '-')} | {fmt(c.get('final'), 1)} | {c.get('points', '-')} |"
+               if "error" not in c else f"| {c['curve']} | error: {c['error']} | | |" for c in conv]
+    else:
+        md.append("No training curves found" + (f" under {cfg.checkpoints}." if cfg.checkpoints else
+                                                 " (pass --checkpoints DIR with the learners' curve files)."))
+    md.append("")
+    text = "\n".join(md)
+    summary = {
+        "config": {**asdict(cfg)} | {"planner_options": dict(cfg.planner_options)},
+        "command": command,
+        "wall_s": wall_s,
+        "episodes_run": ran,
+        "episodes_reused": reused,
+        "workers": workers,
+        "backend": backend,
+        "estimated_full_suite_s": est,
+        "skipped": list(skipped),
+        "convergence": conv,
+        "cells": rows,
+    }
+    write_json(out / "suite.json", summary)
+    write_csv(out / "table.csv", rows, ["task", "method", "episodes", "return_mean", "return_std",
+                                        "shaped_return_mean", "shaped_return_std", "success_rate", "successes",
+                                        "fall_rate", "ms_per_step", "agent_ms_per_step", "rms_joint_error",
+                                        "jerk", "foot_sliding", "steps_mean"])
+    atomic_write_text(out / "table.md", text)
+    summary["markdown"] = text
+    return summary
