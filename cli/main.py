@@ -29,8 +29,9 @@ _COMMAND_MODULES = [
     "plugins_cmd",
     "skills",
     "doctor",
-    "run",
     "motion",
+    "run",
+    "eval",
 ]
 
 
