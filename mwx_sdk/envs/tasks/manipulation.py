@@ -14,7 +14,7 @@ LIFT_HEIGHT = 0.15  # m above its resting height for a held object to count as l
 
 
 def _dist(a, b) -> float:
-    return float(np.linalg.norm(np.asarray(a) - np.asarray(b)))
+    return float(R._dist(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
 
 
 class ReachEnv(H1Env):
@@ -209,7 +209,8 @@ class BasketballEnv(H1Env):
         n = d.ncon
         if n == 0:
             return False
-        return bool((d.contact.geom == self._ball_geom).any())
+        # a list membership test is several times cheaper than numpy calls on a few pairs
+        return self._ball_geom in d.contact.geom.ravel().tolist()
 
     def _reward(self):
         q, d, a = self.q, self.v, self._ball_q
