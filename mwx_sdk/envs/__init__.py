@@ -24,7 +24,9 @@ _LAZY = {
     "rewards": "mwx_sdk.envs.rewards",
 }
 
-__all__ = ["TASK_NAMES", "TASK_SPECS", "env_id", "register_builtin_envs", *_LAZY]
+__all__ = [  # noqa: PLE0604 (the lazy names are strings)
+    "TASK_NAMES", "TASK_SPECS", "env_id", "register_builtin_envs", *_LAZY
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,8 +28,10 @@ basketball) and otherwise ``episode return so far >= success_bar``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import mujoco
@@ -112,7 +114,7 @@ class H1Env(gym.Env):
         camera: fixed camera name or id to render from; default a camera tracking the pelvis.
     """
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
+    metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 50}
 
     task: str = ""
     max_episode_steps: int = 1000
@@ -120,7 +122,7 @@ class H1Env(gym.Env):
     terminate_height: float | None = 0.2
     description: str = ""
     # scene objects for near(<name>) predicates: name -> ("body" | "site", element name)
-    scene_objects: dict[str, tuple[str, str]] = {}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {}
     # True when the reward terms carry the task's own ``success`` flag
     own_success: bool = False
 
@@ -288,7 +290,7 @@ class H1Env(gym.Env):
             "success": lambda: self._success_now(),
         }
         for name in self._object_ids:
-            preds[f"near({name})"] = (lambda n: lambda: self.object_distances()[n] < NEAR_DISTANCE)(name)
+            preds[f"near({name})"] = partial(self._near, name)
         preds.update(self._task_predicates())
         return preds
 
@@ -317,6 +319,9 @@ class H1Env(gym.Env):
         }
 
     # -- internals --------------------------------------------------------------------------
+    def _near(self, name: str) -> bool:
+        return self.object_distances()[name] < NEAR_DISTANCE
+
     def _success_now(self) -> bool:
         return self._succeeded
 

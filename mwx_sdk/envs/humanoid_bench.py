@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import gymnasium as gym
 
@@ -201,7 +202,7 @@ def register_humanoid_bench_ids(register: Callable | None = None) -> list[str]:
     """Register the proxy ids (``register_envs`` callback, or gymnasium directly)."""
     if register is None:
 
-        def register(env_id, entry_point, description=None, **kw):  # noqa: ARG001
+        def register(env_id, entry_point, description=None, **kw):
             if env_id not in gym.registry:
                 gym.register(id=env_id, entry_point=entry_point, **kw)
 

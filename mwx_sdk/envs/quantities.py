@@ -24,7 +24,7 @@ REQUIRED_SITES = ("head", "imu", "left_foot", "right_foot", "left_hand", "right_
 REQUIRED_BODIES = ("pelvis", "torso_link")
 REQUIRED_SENSORS = ("pelvis_subtreelinvel",)
 
-_CACHE: dict[int, "H1Quantities"] = {}
+_CACHE: dict[int, H1Quantities] = {}
 
 
 def _id(model: Any, objtype: Any, name: str) -> int:
@@ -85,7 +85,7 @@ class H1Quantities:
         self.nu = int(model.nu)
 
     @classmethod
-    def of(cls, model: Any) -> "H1Quantities":
+    def of(cls, model: Any) -> H1Quantities:
         """The cached instance for ``model`` (one per live model object)."""
         q = _CACHE.get(id(model))
         if q is None or q.model is not model:

@@ -5,8 +5,8 @@ Only gymnasium is imported here (entry points are strings), so registering is ch
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 NAMESPACE = "mwx"
 
@@ -70,7 +70,7 @@ def register_builtin_envs(register: Callable | None = None) -> list[str]:
     if register is None:
         import gymnasium
 
-        def register(env_id, entry_point, description=None, **kw):  # noqa: ARG001
+        def register(env_id, entry_point, description=None, **kw):
             if env_id not in gymnasium.registry:
                 gymnasium.register(id=env_id, entry_point=entry_point, **kw)
 

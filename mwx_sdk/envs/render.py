@@ -9,8 +9,9 @@ creation into an error that says exactly that.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -97,7 +98,7 @@ class SceneRenderer:
     def __del__(self) -> None:
         try:
             self.close()
-        except Exception:  # interpreter shutdown: the GL library may be gone already
+        except Exception:  # noqa: BLE001, S110 - interpreter shutdown: the GL library may be gone already
             pass
 
 
@@ -181,9 +182,9 @@ class VideoRecorder:
         self.frames = []
         return self.path
 
-    def __enter__(self) -> "VideoRecorder":
+    def __enter__(self) -> VideoRecorder:  # noqa: PYI034
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
             self.close()

@@ -23,4 +23,18 @@ TASKS = {
     "reach": ReachEnv,
 }
 
-__all__ = ["TASKS", *(cls.__name__ for cls in TASKS.values())]
+__all__ = [
+    "TASKS",
+    "BasketballEnv",
+    "CrawlEnv",
+    "DoorEnv",
+    "PackageEnv",
+    "PushEnv",
+    "ReachEnv",
+    "RunEnv",
+    "SitHardEnv",
+    "SitSimpleEnv",
+    "StandEnv",
+    "TruckEnv",
+    "WalkEnv",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from .. import rewards as R
 from ..base import H1Env
 
@@ -46,7 +48,7 @@ class CrawlEnv(H1Env):
     success_bar = 700.0
     terminate_height = None
     description = "crawl forward through a low tunnel"
-    scene_objects = {"tunnel": ("body", "tunnel")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"tunnel": ("body", "tunnel")}
 
     def _reward(self):
         q, d = self.q, self.v

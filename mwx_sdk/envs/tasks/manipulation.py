@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from .. import rewards as R
@@ -52,7 +54,7 @@ class DoorEnv(H1Env):
     success_bar = 600.0
     terminate_height = 0.58
     description = "open the door and walk through"
-    scene_objects = {"door": ("body", "door")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"door": ("body", "door")}
 
     def _setup(self):
         self._door = self._joint("door_hinge")[0]
@@ -83,7 +85,7 @@ class PushEnv(H1Env):
     terminate_height = None
     own_success = True
     description = "push the box on the table to the goal"
-    scene_objects = {"table": ("body", "table"), "object": ("body", "object")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"table": ("body", "table"), "object": ("body", "object")}
 
     def _setup(self):
         self._box_q, self._box_v = self._joint("free_object")
@@ -123,7 +125,7 @@ class PackageEnv(H1Env):
     terminate_height = None
     own_success = True
     description = "carry the package to the destination"
-    scene_objects = {"package_a": ("body", "package_a"), "destination": ("site", "destination_loc")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"package_a": ("body", "package_a"), "destination": ("site", "destination_loc")}
 
     def _setup(self):
         self._pkg_q, self._pkg_v = self._joint("free_package")
@@ -177,7 +179,7 @@ class BasketballEnv(H1Env):
     terminate_height = 0.5
     own_success = True
     description = "catch the ball and throw it into the hoop"
-    scene_objects = {"basketball": ("body", "basketball"), "hoop": ("site", "hoop_center")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"basketball": ("body", "basketball"), "hoop": ("site", "hoop_center")}
 
     def _setup(self):
         import mujoco

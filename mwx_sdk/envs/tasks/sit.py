@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from .. import rewards as R
@@ -21,7 +23,7 @@ class SitSimpleEnv(H1Env):
     success_bar = 750.0
     terminate_height = 0.5
     description = "sit down on the chair behind"
-    scene_objects = {"chair": ("body", "chair")}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"chair": ("body", "chair")}
 
     def _setup(self):
         self._chair = self._body("chair")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import ClassVar
+
 import numpy as np
 
 from .. import rewards as R
@@ -23,7 +26,7 @@ class TruckEnv(H1Env):
     terminate_height = None
     own_success = True
     description = "unload the packages from the truck onto the table"
-    scene_objects = {"truck": ("body", "truck"), "table": ("body", "table"), **{p: ("body", p) for p in PACKAGES}}
+    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"truck": ("body", "truck"), "table": ("body", "table"), **{p: ("body", p) for p in PACKAGES}}
 
     def _setup(self):
         self._pkg = {p: self._body(p) for p in PACKAGES}
@@ -85,12 +88,19 @@ class TruckEnv(H1Env):
     def _terminated(self):
         return self._done
 
-    def _task_predicates(self):
+    def _holding(self, name: str) -> bool:
         q, d = self.q, self.v
+        if name not in self.picked:
+            return False
+        p = self._pos(name)
+        return min(float(np.linalg.norm(q.left_hand_pos(d) - p)), float(np.linalg.norm(q.right_hand_pos(d) - p))) < HOLD_DISTANCE
+
+    def _task_predicates(self):
         preds = {}
         for p in PACKAGES:
-            preds[f"holding({p})"] = (lambda p: lambda: p in self.picked and min(
-                float(np.linalg.norm(q.left_hand_pos(d) - self._pos(p))),
-                float(np.linalg.norm(q.right_hand_pos(d) - self._pos(p)))) < HOLD_DISTANCE)(p)
-            preds[f"on_table({p})"] = (lambda p: lambda: bool(R.truck_on_table(self._pos(p))))(p)
+            preds[f"holding({p})"] = partial(self._holding, p)
+            preds[f"on_table({p})"] = partial(self._on_table, p)
         return preds
+
+    def _on_table(self, name: str) -> bool:
+        return bool(R.truck_on_table(self._pos(name)))
