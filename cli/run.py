@@ -302,7 +302,7 @@ def print_summary(result: EpisodeResult, console: Any = None) -> None:
         ("success", "yes" if result.success else "no"),
         ("fell", "yes" if result.fell else "no"),
         ("sub-goals reached", f"{result.subgoals_reached}/{len(result.subgoals)}"),
-        ("agent ms/step", f"{result.agent_ms:.2f}"),
+        ("agent ms/step (experts, router, planner)", f"{result.agent_ms:.2f}"),
         ("env ms/step", f"{result.env_ms:.2f}"),
     ]
     if result.video:

@@ -47,10 +47,17 @@ def _load(path: str):
         if model is None:
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             try:
                 from sentence_transformers import SentenceTransformer
             except ImportError as exc:
                 raise ImportError(MISSING_EXTRA) from exc
+            try:  # a loading progress bar would clutter the CLI's live view
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+            except (ImportError, AttributeError):
+                pass
             model = SentenceTransformer(path, device="cpu")
             _MODELS[path] = model
         return model
