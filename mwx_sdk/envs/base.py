@@ -198,11 +198,11 @@ class H1Env(gym.Env):
 
     # -- gymnasium API -------------------------------------------------------------------------
     def step(self, action: Any):
-        a = np.asarray(action, dtype=np.float64)
+        a = action if type(action) is np.ndarray else np.asarray(action, dtype=np.float64)
         if a.shape != self._act_shape:
             raise ValueError(f"action must have shape {self._act_shape}, got {a.shape}")
         ctrl = self.v.ctrl
-        np.multiply(a, self._half, out=ctrl)
+        np.multiply(a, self._half, out=ctrl)  # float32 actions are cast into the float64 ctrl
         ctrl += self._mid
         self._step()
         obs = self._get_obs()

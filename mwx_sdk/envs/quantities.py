@@ -25,6 +25,7 @@ REQUIRED_BODIES = ("pelvis", "torso_link")
 REQUIRED_SENSORS = ("pelvis_subtreelinvel",)
 
 _CACHE: dict[int, H1Quantities] = {}
+_CACHE_SIZE = 16  # the cache holds its models alive, so keep it small
 
 
 def _id(model: Any, objtype: Any, name: str) -> int:
@@ -90,6 +91,8 @@ class H1Quantities:
         q = _CACHE.get(id(model))
         if q is None or q.model is not model:
             q = cls(model)
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
             _CACHE[id(model)] = q
         return q
 
