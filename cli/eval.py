@@ -152,7 +152,7 @@ def _print_summary(results: list[dict]) -> None:
 
 @app.command("suite")
 def suite(
-    quick: bool = typer.Option(False, "--quick", help="Small version: 3 tasks, 2 seeds, 100 steps, cheap MPPI."),
+    quick: bool = typer.Option(False, "--quick", help="Small version: stand, walk, run, door; 3 seeds; 150 steps; cheap MPPI."),
     tasks: Optional[str] = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
     methods: Optional[str] = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds, e.g. 0-9."),
@@ -190,7 +190,9 @@ def suite(
 
         def progress(done: int, total: int, res: dict | None) -> None:
             bar.update(task_id, total=total, advance=1)
-            if res is not None:
+            if res is not None and "error" in res:
+                bar.console.print(f"  {res['task']:<11} {res['method']:<15} seed {res['seed']}: {res['error']}")
+            elif res is not None:
                 bar.console.print(f"  {res['task']:<11} {res['method']:<15} seed {res['seed']}: "
                                   f"return {res['return']:.1f}  success {res['success']}  "
                                   f"{res['ms_per_step']:.1f} ms/step")

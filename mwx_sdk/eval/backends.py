@@ -28,8 +28,13 @@ BACKENDS = ("local", "ray")
 OnResult = Callable[[int, dict], None]
 
 
-def _run(spec: EpisodeSpec, keep_trace: bool) -> dict:
-    return run_episode(spec, keep_trace=keep_trace)
+def _run(spec: EpisodeSpec, keep_trace: bool, record_errors: bool = False) -> dict:
+    if not record_errors:
+        return run_episode(spec, keep_trace=keep_trace)
+    try:
+        return run_episode(spec, keep_trace=keep_trace)
+    except Exception as exc:  # one failing (task, method) must not stop a whole suite
+        return {**spec.tags, "seed": int(spec.seed), "error": f"{type(exc).__name__}: {exc}"}
 
 
 def run_many(
@@ -40,6 +45,7 @@ def run_many(
     ray_address: str | None = None,
     keep_trace: bool = True,
     on_result: OnResult | None = None,
+    record_errors: bool = False,
 ) -> list[dict]:
     """Run ``specs`` and return their results in the same order.
 
@@ -52,6 +58,8 @@ def run_many(
         keep_trace: keep per-step traces in the results (for plots).
         on_result: called as ``on_result(index, result)`` when each episode finishes, in
             completion order (used to save results as they arrive).
+        record_errors: return ``{..tags, "seed", "error": message}`` for an episode that raises
+            instead of raising (suites keep going past a method that cannot run a task).
 
     Returns:
         One result dictionary per spec, ordered like ``specs``.
@@ -63,26 +71,27 @@ def run_many(
     if not specs:
         return []
     if backend == "ray":
-        return _run_ray(specs, int(workers), ray_address, keep_trace, on_result)
+        return _run_ray(specs, int(workers), ray_address, keep_trace, on_result, record_errors)
     if int(workers) == 1:
         results = []
         for i, spec in enumerate(specs):
-            res = _run(spec, keep_trace)
+            res = _run(spec, keep_trace, record_errors)
             if on_result is not None:
                 on_result(i, res)
             results.append(res)
         return results
-    return _run_pool(specs, int(workers), keep_trace, on_result)
+    return _run_pool(specs, int(workers), keep_trace, on_result, record_errors)
 
 
-def _run_pool(specs: Sequence[EpisodeSpec], workers: int, keep_trace: bool, on_result: OnResult | None) -> list[dict]:
+def _run_pool(specs: Sequence[EpisodeSpec], workers: int, keep_trace: bool, on_result: OnResult | None,
+              record_errors: bool) -> list[dict]:
     import multiprocessing as mp
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     results: list[dict | None] = [None] * len(specs)
     ctx = mp.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(specs)), mp_context=ctx) as pool:
-        pending = {pool.submit(_run, spec, keep_trace): i for i, spec in enumerate(specs)}
+        pending = {pool.submit(_run, spec, keep_trace, record_errors): i for i, spec in enumerate(specs)}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -114,7 +123,7 @@ def _driver_paths() -> list[str]:
 
 
 def _run_ray(specs: Sequence[EpisodeSpec], workers: int, address: str | None, keep_trace: bool,
-             on_result: OnResult | None) -> list[dict]:
+             on_result: OnResult | None, record_errors: bool) -> list[dict]:
     try:
         import ray
     except ImportError as exc:
@@ -136,7 +145,7 @@ def _run_ray(specs: Sequence[EpisodeSpec], workers: int, address: str | None, ke
             kwargs["num_cpus"] = workers
         ray.init(**kwargs)
     remote = ray.remote(num_cpus=1)(_run)
-    refs = [remote.remote(spec, keep_trace) for spec in specs]
+    refs = [remote.remote(spec, keep_trace, record_errors) for spec in specs]
     index = {ref: i for i, ref in enumerate(refs)}
     results: list[dict | None] = [None] * len(specs)
     pending = list(refs)

@@ -76,8 +76,9 @@ class SuiteConfig:
         self.tasks, self.methods, self.seeds = tuple(self.tasks), tuple(self.methods), tuple(int(s) for s in self.seeds)
 
 
-#: ``mwx eval suite --quick``: three tasks, every method, 2 seeds, 100 steps, cheap MPPI.
-QUICK = dict(tasks=("stand", "walk", "door"), seeds=(0, 1), steps=100, vlm="lexical",
+#: ``mwx eval suite --quick``: the locomotion tasks of Tables 1-2 and the door, every method,
+#: 3 seeds, 150 control steps (3 s), cheap MPPI, the dependency-free lexical VLM backend.
+QUICK = dict(tasks=("stand", "walk", "run", "door"), seeds=(0, 1, 2), steps=150, vlm="lexical",
              planner_options=QUICK_PLANNER, quick=True)
 #: ``mwx eval suite``: every task and method, 10 seeds, full episodes, default planner settings.
 FULL = dict(tasks=SUITE_TASKS, seeds=tuple(range(10)), steps=None, vlm="embedding", planner_options={})
@@ -180,19 +181,35 @@ def run_suite(cfg: SuiteConfig, out: str | os.PathLike, *, workers: int = 1, bac
         for _ in range(reused):
             progress(0, total, None)
 
+    failed: list[dict] = []
+
     def save(i: int, res: dict) -> None:
         spec = todo[i]
-        res = {**res, "fingerprint": fingerprint(spec)}
-        write_json(episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed), res)
         done[0] += 1
+        if "error" in res:
+            failed.append({"task": spec.tags["task"], "method": spec.tags["method"], "seed": spec.seed,
+                           "reason": res["error"]})
+        else:
+            # Failed episodes are not saved, so a re-run tries them again.
+            write_json(episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed),
+                       {**res, "fingerprint": fingerprint(spec)})
         if progress is not None:
             progress(done[0], total, res)
 
-    run_many(todo, workers=workers, backend=backend, ray_address=ray_address, keep_trace=False, on_result=save)
+    run_many(todo, workers=workers, backend=backend, ray_address=ray_address, keep_trace=False, on_result=save,
+             record_errors=True)
     wall = time.perf_counter() - t0
-    results = [read_json(episode_path(out, s.tags["task"], s.tags["method"], s.seed)) for s in specs]
+    results = [read_json(p) for p in (episode_path(out, s.tags["task"], s.tags["method"], s.seed) for s in specs)
+               if p.is_file()]
+    seen = set()
+    for f in failed:  # one line per (task, method, reason)
+        key = (f["task"], f["method"], f["reason"])
+        if key not in seen:
+            seen.add(key)
+            skipped.append({"task": f["task"], "method": f["method"], "reason": f"failed: {f['reason']}"})
     summary = suite_tables(cfg, results, skipped, out, wall_s=wall, ran=len(todo), reused=reused,
                            workers=workers, backend=backend, command=command)
+    summary["failed_episodes"] = failed
     return summary
 
 

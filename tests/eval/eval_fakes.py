@@ -81,3 +81,8 @@ class ScriptedAgent:
 def scripted_agent(seed: int = 0) -> ScriptedAgent:
     """Agent factory for ``AgentSpec(factory="eval_fakes:scripted_agent")``."""
     return ScriptedAgent(seed=seed)
+
+
+def broken_agent(seed: int = 0):
+    """Agent factory that fails, as a method that cannot run a task does."""
+    raise RuntimeError("this agent cannot be built")

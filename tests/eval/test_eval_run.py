@@ -106,3 +106,38 @@ def test_cli_eval_with_an_agent_factory(tmp_path):
     bad = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0"])
     assert bad.exit_code == 2 and "no agent" in bad.output
 
+
+
+def test_cli_eval_with_an_inline_composed_agent(tmp_path):
+    """The real composition path: bundled stand expert, fusion router, direct planner."""
+    from typer.testing import CliRunner
+
+    from mwx_cli.main import app
+
+    out = tmp_path / "inline"
+    res = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--experts", "stand", "--router", "fusion",
+                                   "--planner", "direct", "--vlm", "lexical", "--episodes", "2", "--steps", "20",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "results.json").read_text())
+    eps = data["episodes"]
+    assert len(eps) == 2 and all(e["steps"] == 20 and e["experts"] == ["stand"] for e in eps)
+    assert data["summary"]["episodes"] == 2 and data["config"]["agent_spec"]["planner"] == "direct"
+    assert eps[0]["mean_fused_weights"] == [1.0]
+    rows = list(csv.DictReader((out / "episodes.csv").open()))
+    assert [r["seed"] for r in rows] == ["0", "1"] and all(r["return"] for r in rows)
+    assert "stand" in (out / "summary.md").read_text() and (out / "weights.png").is_file()
+
+
+def test_zero_prior_baseline_plans_without_guidance():
+    from mwx_sdk.eval.methods import ZeroActionExpert, zero_prior_agent
+
+    agent = zero_prior_agent(seed=3, planner_options={"num_samples": 4, "horizon": 4, "num_knots": 2, "threads": 1})
+    assert [type(e) for e in agent.experts] == [ZeroActionExpert]
+    assert agent.planner.config.action_weight == 0.0 and agent.planner.config.pose_weight == 0.0
+    spec = EpisodeSpec(env=EnvSpec(env_id="mwx/h1-stand-v0"), seed=3, steps=3, instruction="stand",
+                       agent=AgentSpec(factory="mwx_sdk.eval.methods:zero_prior_agent",
+                                       compose_options={"planner_options": {"num_samples": 4, "horizon": 4,
+                                                                            "num_knots": 2, "threads": 1}}))
+    res = run_episode(spec)
+    assert res["steps"] == 3 and not res["has_prior"] and math.isnan(res["rms_joint_error"])

@@ -1,0 +1,65 @@
+"""The suite: tables shaped like the papers', resumable per (task, method, seed), failures noted."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mwx_sdk.eval import methods as methods_mod
+from mwx_sdk.eval.methods import Method
+from mwx_sdk.eval.suite import SuiteConfig, episode_path, run_suite
+
+
+@pytest.fixture
+def fake_methods(monkeypatch):
+    monkeypatch.setitem(methods_mod.METHODS, "scripted",
+                        Method("scripted", "Scripted", "test agent", factory="eval_fakes:scripted_agent"))
+    monkeypatch.setitem(methods_mod.METHODS, "broken",
+                        Method("broken", "Broken", "test agent", factory="eval_fakes:broken_agent"))
+    monkeypatch.setitem(methods_mod.METHODS, "learned",
+                        Method("learned", "Learned", "needs a checkpoint", router="irm", needs="irm"))
+
+
+def test_suite_table_resume_and_notes(tmp_path, fake_methods):
+    cfg = SuiteConfig(tasks=("stand",), methods=("scripted", "broken", "learned"), seeds=(0, 1), steps=12,
+                      vlm="lexical")
+    first = run_suite(cfg, tmp_path, command="mwx eval suite --test")
+    assert first["episodes_run"] == 4 and first["episodes_reused"] == 0  # learned is skipped up front
+    assert episode_path(tmp_path, "stand", "scripted", 1).is_file()
+    assert not episode_path(tmp_path, "stand", "broken", 0).exists()  # failures are not saved
+    reasons = {s["method"]: s["reason"] for s in first["skipped"]}
+    assert "no irm checkpoint" in reasons["learned"] and "cannot be built" in reasons["broken"]
+    md = (tmp_path / "table.md").read_text()
+    assert "| Task | Scripted |" in md and "| stand |" in md and " ± " in md and "/2 |" in md
+    assert "## Not run" in md and "Convergence" in md
+    cells = json.loads((tmp_path / "suite.json").read_text())["cells"]
+    assert [(c["task"], c["method"], c["episodes"]) for c in cells] == [("stand", "scripted", 2)]
+
+    again = run_suite(cfg, tmp_path)
+    assert again["episodes_reused"] == 2 and again["episodes_run"] == 2  # only the broken ones re-run
+    assert again["cells"] == first["cells"]
+
+    longer = SuiteConfig(**{**cfg.__dict__, "steps": 14, "methods": ("scripted",)})
+    changed = run_suite(longer, tmp_path)
+    assert changed["episodes_run"] == 2  # a changed setting invalidates the saved episodes
+
+
+def test_suite_reports_convergence_of_training_curves(tmp_path, fake_methods):
+    curves = tmp_path / "ckpt" / "tdmpc2" / "stand"
+    curves.mkdir(parents=True)
+    (curves / "curve.csv").write_text("step,eval_return\n0,0\n100,50\n200,90\n300,100\n400,100\n")
+    cfg = SuiteConfig(tasks=("stand",), methods=("scripted",), seeds=(0,), steps=5, vlm="lexical",
+                      checkpoints=str(tmp_path / "ckpt"))
+    out = run_suite(cfg, tmp_path / "out")
+    (conv,) = out["convergence"]
+    # EMA (beta 0.6): 0, 20, 48, 68.8, 81.28 -> threshold 0.95 * 81.28 = 77.2, first reached at 400
+    assert conv["curve"] == "tdmpc2/stand/curve.csv" and conv["step"] == 400
+    assert "tdmpc2/stand/curve.csv" in (tmp_path / "out" / "table.md").read_text()
+
+
+def test_suite_config_errors_name_the_choices():
+    with pytest.raises(ValueError, match="stand"):
+        SuiteConfig(tasks=("jump",))
+    with pytest.raises(ValueError, match="full"):
+        SuiteConfig(methods=("best",))
