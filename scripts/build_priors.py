@@ -52,6 +52,15 @@ def build_walk(cmu: Path) -> Clip:
     return clip
 
 
+def build_walk_stride(cmu: Path) -> Clip:
+    full = retarget(load_bvh(cmu / "08_05.bvh"), RetargetConfig(fps=FPS))
+    a, b, dist = find_loop(full, min_duration=0.9, max_duration=1.6)
+    clip = make_loop(full, a, b)
+    clip.meta.update(recipe="08_05 (CMU subject 8, walk/stride); one gait cycle found by find_loop and closed",
+                     loop_distance=dist, mean_speed=_forward_speed(clip), quality=full.meta["quality"])
+    return clip
+
+
 def build_run(cmu: Path) -> Clip:
     full = retarget(load_bvh(cmu / "09_01.bvh"), RetargetConfig(fps=FPS))
     a, b, dist = find_loop(full, min_duration=0.55, max_duration=1.0)
@@ -97,13 +106,15 @@ def build_reach(cmu: Path) -> Clip:
     return clip
 
 
+# skill -> (file name in the skill package, builder)
 RECIPES = {
-    "stand": build_stand,
-    "walk": build_walk,
-    "run": build_run,
-    "sit": build_sit,
-    "carry": build_carry,
-    "reach": build_reach,
+    "stand": ("prior.npz", build_stand),
+    "walk": ("prior.npz", build_walk),
+    "walk_stride": ("prior_stride.npz", build_walk_stride),
+    "run": ("prior.npz", build_run),
+    "sit": ("prior.npz", build_sit),
+    "carry": ("prior.npz", build_carry),
+    "reach": ("prior.npz", build_reach),
 }
 
 
@@ -122,8 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown skill(s) {unknown}; choose from {sorted(RECIPES)}", file=sys.stderr)
         return 2
     for name in names:
-        clip = RECIPES[name](args.cmu)
-        path = clip.save(args.out / name / "prior.npz")
+        filename, build = RECIPES[name]
+        clip = build(args.cmu)
+        path = clip.save(args.out / name.split("_")[0] / filename)
         q = clip.meta.get("quality", {})
         keep = ("keypoint_error_mean", "sliding_mean", "foot_penetration_max", "joint_limit_violation_max")
         print(f"{name:6s} {clip.num_frames:4d} frames {clip.duration:5.2f} s loop={clip.loop!s:5s} "

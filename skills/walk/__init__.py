@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 
@@ -17,9 +18,13 @@ DESCRIPTION = (
     "the robot across the floor to a place (a door, a chair, a table, a goal) at walking pace. "
     "Parameters: speed (m/s, default 1.0; the gait cycle is played faster or slower, 0.3-2.0 m/s) "
     "and heading (world yaw in radians to steer towards, default none = keep the current "
-    "direction). Its motion prior is one gait cycle of CMU capture 07_01 (subject 7, walk, "
-    "about 1.35 m/s) retargeted to the H1."
+    "direction) and style ('normal' or 'stride' for longer steps). Its motion priors are one "
+    "gait cycle of CMU capture 07_01 (subject 7, walk, about 1.35 m/s) and, for 'stride', of "
+    "08_05 (subject 8, walk/stride), retargeted to the H1."
 )
+
+
+_STYLES = {"normal": "prior.npz", "stride": "prior_stride.npz"}
 
 
 class WalkExpert(MotionPriorExpert):
@@ -32,11 +37,17 @@ class WalkExpert(MotionPriorExpert):
         self,
         speed: float = 1.0,
         heading: float | None = None,
+        style: str = "normal",
         prior: str | os.PathLike | None = None,
         **tracking,
     ) -> None:
         if not np.isfinite(speed) or not 0.3 <= speed <= 2.0:
             raise ValueError(f"walk speed must be within 0.3-2.0 m/s, got {speed}")
+        if style not in _STYLES:
+            raise ValueError(f"walk style must be one of {sorted(_STYLES)}, got {style!r}")
+        if prior is None and _STYLES[style] != "prior.npz":
+            prior = Path(__file__).with_name(_STYLES[style])
+        self.style = style
         clip = load_prior(__file__, prior)
         base = float(clip.meta.get("mean_speed", 1.0)) or 1.0
         self.target_speed = float(speed)

@@ -87,6 +87,10 @@ def test_acts_within_bounds_for_50_steps(env, name):
 def test_parameters_shape_the_motion():
     walk_slow, walk_fast = mwx_sdk.get_expert("walk", speed=0.7), mwx_sdk.get_expert("walk", speed=1.4)
     assert walk_fast.config.speed == pytest.approx(2 * walk_slow.config.speed)
+    stride = mwx_sdk.get_expert("walk", style="stride")
+    assert stride.clip.source.endswith("08_05.bvh") and walk_slow.clip.source.endswith("07_01.bvh")
+    with pytest.raises(ValueError, match="walk style"):
+        mwx_sdk.get_expert("walk", style="moonwalk")
     with pytest.raises(ValueError, match="0.3-2.0 m/s"):
         mwx_sdk.get_expert("walk", speed=9.0)
     with pytest.raises(ValueError, match="1.5-6.0 m/s"):
