@@ -247,7 +247,7 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
                 rec.task_success = True
             rec.n += 1
             if video is not None:
-                video.capture()
+                video.capture(rec.n, float(rec.reward[: rec.n].sum()), names, fused)
             if terminated or truncated:
                 break
         if video is not None:

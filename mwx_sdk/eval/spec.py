@@ -260,9 +260,14 @@ def build_agent(spec: AgentSpec, seed: int = 0) -> Any:
     if spec.factory:
         return _call_supported(_load_callable(spec.factory), seed=seed, **spec.compose_options)
     if spec.file:
-        from mwx_sdk.config import compose_from_file
+        from mwx_sdk.config import compose_from_config, load_agent_config
 
-        return _call_supported(compose_from_file, os.fspath(spec.file), seed=seed, **spec.compose_options)
+        cfg = load_agent_config(os.fspath(spec.file))
+        cfg.agent = {**cfg.agent, "seed": seed, "keep_history": False}
+        name, popts = cfg.planner
+        if name == "mppi" and "seed" not in popts:
+            cfg.planner = (name, {**popts, "seed": seed})
+        return compose_from_config(cfg)
     from mwx_sdk.agent import compose
 
     popts = dict(spec.planner_options)

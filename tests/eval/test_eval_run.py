@@ -141,3 +141,26 @@ def test_zero_prior_baseline_plans_without_guidance():
                                                                             "num_knots": 2, "threads": 1}}))
     res = run_episode(spec)
     assert res["steps"] == 3 and not res["has_prior"] and math.isnan(res["rms_joint_error"])
+
+
+def test_episode_video_is_written(tmp_path):
+    from mwx_sdk.envs.render import RenderError
+
+    path = tmp_path / "videos" / "seed0.mp4"
+    try:
+        res = run_episode(_spec(0, video=str(path)))
+    except RenderError as exc:
+        pytest.skip(f"no off-screen OpenGL here: {exc}")
+    assert res["video"] == str(path) and path.stat().st_size > 1000
+    assert path.read_bytes()[4:8] == b"ftyp"  # an mp4 container
+    assert [p.name for p in path.parent.iterdir()] == ["seed0.mp4"]  # no temporaries left
+
+
+def test_agent_toml_file(tmp_path):
+    toml = tmp_path / "agent.toml"
+    toml.write_text('[agent]\nexperts = ["stand", "walk"]\n\n[planner]\nname = "direct"\n\n[vlm]\nname = "lexical"\n')
+    spec = EpisodeSpec(env=EnvSpec(env_id="mwx/h1-walk-v0"), agent=AgentSpec(file=str(toml)), seed=2, steps=8,
+                       instruction="walk forward")
+    res = run_episode(spec)
+    assert res["method"] == "agent" and res["task"] == "walk" and res["experts"] == ["stand", "walk"]
+    assert res["steps"] == 8 and len(res["mean_fused_weights"]) == 2
