@@ -15,7 +15,6 @@ return >= 700 on every seed. Timings depend on how busy the machine is.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import tempfile
@@ -37,39 +36,30 @@ def _parse_value(text: str) -> Any:
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
-def _prior(task: str, kind: str, env: Any):
-    """The expert giving a_ref, or ``None`` for the keyframe pose."""
+def _prior(task: str, kind: str, env: Any, cfg: dict | None = None):
+    """The expert giving a_ref (built with ``cfg``), or ``None`` for the keyframe pose."""
+    cfg = cfg or {}
     from mwx_sdk.planning import GaitPrior
     from mwx_sdk.plugins import UnknownComponentError, get_expert
 
     if kind == "keyframe":
         return None
     if kind == "gait":
-        return GaitPrior()
+        return GaitPrior(**cfg)
     if kind in ("auto", "expert"):
         try:
-            return get_expert(task)
+            return get_expert(task, **cfg)
         except UnknownComponentError:
             if kind == "expert":
                 raise
-    return GaitPrior() if task in ("walk", "run") else None
+    return GaitPrior(**cfg) if task in ("walk", "run") else None
 
 
-def _horizon(expert: Any, obs: np.ndarray, ctx: Any, steps: int) -> np.ndarray:
-    """The expert's actions for the next ``steps`` control steps (its phase advanced, state frozen)."""
-    if hasattr(expert, "horizon"):
-        return expert.horizon(ctx, steps)
-    out = []
-    for k in range(steps):
-        c = copy.copy(ctx)
-        c.step = ctx.step + k
-        out.append(expert.act(obs, c))
-    return np.array(out)
-
-
-def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict) -> dict:
+def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict,
+                prior_cfg: dict | None = None) -> dict:
     """One episode; returns its figures."""
     from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.planning import prior_horizon
     from mwx_sdk.planning.sim import ctrl_to_action
     from mwx_sdk.plugins import get_planner, make_env
 
@@ -83,13 +73,14 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         cfg.setdefault("seed", seed)
     planner = get_planner(planner_name, **cfg)
     planner.reset(base, ctx)
-    expert = _prior(task, prior, base)
+    expert = _prior(task, prior, base, prior_cfg)
     if expert is not None:
         expert.reset(ctx)
     keyframe = ctrl_to_action(base.model.key_qpos[0, 7:], base.model.actuator_ctrlrange)
     horizon = getattr(getattr(planner, "config", None), "horizon", 1)
     x0 = float(base.data.qpos[0])
     total, fell, n, plan_ms = 0.0, False, 0, []
+    terms: dict[str, float] = {}
     t_start = time.perf_counter()
     for t in range(steps):
         ctx.step = t
@@ -97,15 +88,18 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
             a_ref = keyframe
         else:
             a_ref = expert.act(obs, ctx)
-            ctx.extras["a_ref_horizon"] = _horizon(expert, obs, ctx, horizon)
+            ctx.extras["a_ref_horizon"] = prior_horizon(expert, obs, ctx, horizon)
             ref = expert.reference_qpos(ctx)
             if ref is not None:
                 ctx.extras["reference_qpos"] = ref
         t0 = time.perf_counter()
         action = planner.plan(obs, a_ref, ctx)
         plan_ms.append((time.perf_counter() - t0) * 1e3)
-        obs, r, terminated, truncated, _ = env.step(action)
+        obs, r, terminated, truncated, info = env.step(action)
         total += float(r)
+        for k, v in info.items():
+            if isinstance(v, (float, np.floating)) and k != "per_timestep_reward":
+                terms[k] = terms.get(k, 0.0) + float(v)
         n += 1
         if terminated:
             fell = True
@@ -125,6 +119,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         "mean_forward_speed": (float(base.data.qpos[0]) - x0) / sim_time if sim_time else 0.0,
         "plan_ms_per_step": float(np.mean(plan_ms)),
         "wall_ms_per_step": wall * 1e3 / max(n, 1),
+        "mean_reward_terms": {k: v / max(n, 1) for k, v in terms.items()},
         "config": {k: v for k, v in getattr(getattr(planner, "config", None), "__dict__", {}).items()
                    if isinstance(v, (int, float, str, bool, type(None)))},
     }
@@ -150,23 +145,27 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--prior", default="auto", choices=["auto", "expert", "keyframe", "gait"],
                     help="where a_ref comes from (auto: the task's expert if registered)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="planner config overrides")
+    ap.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="configuration of the prior expert (e.g. speed=1.2 for walk)")
     ap.add_argument("--out", type=Path, default=Path("bench_planner.json"), help="results JSON (atomic)")
     args = ap.parse_args(argv)
-    overrides = {}
-    for item in args.set:
-        if "=" not in item:
-            ap.error(f"--set takes KEY=VALUE, got {item!r}")
-        k, v = item.split("=", 1)
-        overrides[k] = _parse_value(v)
+    overrides, prior_cfg = {}, {}
+    for items, target, flag in ((args.set, overrides, "--set"), (args.prior_set, prior_cfg, "--prior-set")):
+        for item in items:
+            if "=" not in item:
+                ap.error(f"{flag} takes KEY=VALUE, got {item!r}")
+            k, v = item.split("=", 1)
+            target[k] = _parse_value(v)
     rows: list[dict] = []
     for task in args.envs:
         for seed in args.seeds:
-            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides)
+            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg)
             rows.append(row)
             print(f"{task:6s} seed {seed}  return {row['return']:7.1f}  fell {str(row['fell']):5s}  "
                   f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
                   f"plan {row['plan_ms_per_step']:6.1f} ms  wall {row['wall_ms_per_step']:6.1f} ms/step  "
                   f"prior {row['prior']}", flush=True)
+            print("        mean terms: " + ", ".join(f"{k} {v:.3f}" for k, v in row["mean_reward_terms"].items()))
             _write_json(args.out, {"args": vars(args) | {"out": str(args.out)}, "results": rows,
                                    "targets": TARGETS, "load_avg": os.getloadavg()})
     print("\ntask   seeds  mean return  min return  falls  mean vx  plan ms/step  target")

@@ -8,7 +8,8 @@
 ``ctx.extras`` keys the planner reads (all optional):
 - ``"reference_qpos"``: the joint targets of the expert's motion prior now
   (``Expert.reference_qpos``); tracked when ``pose_weight > 0``.
-- ``"a_ref_horizon"``: (T, nu) prior actions for the coming control steps, row 0 = now.
+- ``"a_ref_horizon"``: (T, nu) prior actions for the coming control steps, row 0 = now
+  (:func:`prior_horizon` computes it from an expert); without it a_ref is held constant.
 
 Importing this package does not import mujoco; that happens when a planner is reset.
 """
@@ -17,6 +18,7 @@ from .config import TASK_DEFAULTS, MPPIConfig
 from .gait import GaitPrior, GaitPriorConfig
 from .mppi import DirectPlanner, MPPIPlanner, knot_basis
 from .objective import A_REF_HORIZON_KEY, REFERENCE_QPOS_KEY
+from .prior import prior_horizon
 
 __all__ = [
     "A_REF_HORIZON_KEY",
@@ -28,4 +30,5 @@ __all__ = [
     "MPPIConfig",
     "MPPIPlanner",
     "knot_basis",
+    "prior_horizon",
 ]

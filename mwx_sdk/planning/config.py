@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,9 @@ class MPPIConfig:
         horizon: planning horizon in control steps (H).
         num_knots: knots of the piecewise-linear action sequence (K); 2 <= K <= H.
         noise_std: sampling noise, as a fraction of each actuator's control range.
+        noise_weights: actuator-name regular expression -> multiplier of ``noise_std`` (first
+            match wins). Quieter arms and torso keep actuator forces, and so the small-control
+            reward, low without hurting balance.
         temperature_scale: the MPPI temperature is this times (median - min) of the costs.
         prior_blend: how far the shifted plan is pulled toward the prior a_ref each step (0..1).
         action_weight: lambda in lambda * ||a - a_ref||^2 (per step, mean over actuators).
@@ -57,8 +61,9 @@ class MPPIConfig:
     horizon: int = 15
     num_knots: int = 3
     noise_std: float = 0.06
+    noise_weights: dict[str, float] = field(default_factory=lambda: {"shoulder|elbow|torso": 0.25})
     temperature_scale: float = 0.3
-    prior_blend: float = 0.2
+    prior_blend: float = 0.02
     action_weight: float = 0.05
     pose_weight: float = 0.0
     gamma: float = 1.0
@@ -97,6 +102,12 @@ class MPPIConfig:
         need(2 <= int(self.num_knots) <= max(2, int(self.horizon)),
              f"num_knots must be in [2, horizon], got {self.num_knots} with horizon {self.horizon}")
         need(0.0 <= self.noise_std <= 1.0, f"noise_std is a fraction of the range in [0, 1], got {self.noise_std}")
+        for pattern, mult in dict(self.noise_weights).items():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"MPPIConfig: noise_weights key {pattern!r} is not a regular expression: {exc}") from exc
+            need(math.isfinite(mult) and mult >= 0, f"noise_weights[{pattern!r}] must be >= 0, got {mult}")
         need(self.temperature_scale > 0, f"temperature_scale must be > 0, got {self.temperature_scale}")
         need(0.0 <= self.prior_blend <= 1.0, f"prior_blend must be in [0, 1], got {self.prior_blend}")
         need(0.0 < self.gamma <= 1.0, f"gamma must be in (0, 1], got {self.gamma}")

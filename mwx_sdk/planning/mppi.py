@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Mapping
@@ -114,6 +115,8 @@ class MPPIPlanner(Planner):
         self.control_dt = env_dt
         self.nu = base.model.nu
         self.ctrlrange = base.model.actuator_ctrlrange.copy()
+        self.noise_scale = 2.0 * cfg.noise_std * _noise_weights(
+            [base.model.actuator(i).name for i in range(self.nu)], cfg.noise_weights)
         self.basis = knot_basis(cfg.horizon, cfg.num_knots)
         self.knot_times = np.linspace(0.0, cfg.horizon - 1, cfg.num_knots)
         self.residual = np.zeros((cfg.num_knots, self.nu))
@@ -154,8 +157,7 @@ class MPPIPlanner(Planner):
         """Draw the residual knots (N, K, nu) and the clipped actions (N, H, nu)."""
         cfg = self.config
         nominal = (1.0 - cfg.prior_blend) * self._shift()
-        std = 2.0 * cfg.noise_std  # the action range [-1, 1] spans 2
-        noise = self.rng.normal(0.0, std, size=(cfg.num_samples, cfg.num_knots, self.nu))
+        noise = self.rng.normal(0.0, 1.0, size=(cfg.num_samples, cfg.num_knots, self.nu)) * self.noise_scale
         knots = nominal[None] + noise
         knots[0] = nominal
         knots[1] = 0.0
@@ -234,6 +236,17 @@ class MPPIPlanner(Planner):
             "n_diverged": float(bad.sum()),
         }
         return action
+
+
+def _noise_weights(names: list[str], weights: Mapping[str, float]) -> np.ndarray:
+    """Per-actuator noise multipliers (the action range [-1, 1] spans 2 units: callers scale)."""
+    out = np.ones(len(names))
+    for i, name in enumerate(names):
+        for pattern, mult in weights.items():
+            if re.search(pattern, name or ""):
+                out[i] = float(mult)
+                break
+    return out
 
 
 def _floor_contacts_only(model) -> None:

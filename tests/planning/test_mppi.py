@@ -68,10 +68,10 @@ def test_mppi_beats_direct_after_a_push():
 
     env = _stand_env()
     a_ref = _stand_action(env)
-    direct, _ = _episode(env, DirectPlanner(), a_ref, 60, push=-0.6)
+    direct, _ = _episode(env, DirectPlanner(), a_ref, 60, push=0.5)
     env.reset(seed=0)
     planner = _mppi()
-    mppi, _ = _episode(env, planner, a_ref, 60, push=-0.6)
+    mppi, _ = _episode(env, planner, a_ref, 60, push=0.5)
     planner.close()
     assert mppi > direct + 5.0, f"mppi return {mppi:.1f} vs direct {direct:.1f}"
     assert env.data.qpos[2] > 0.8, "the mppi planner let the robot fall"
