@@ -62,7 +62,7 @@ def _install_commands(root: typer.Typer) -> None:
 def _install_plugin_commands(root: typer.Typer) -> None:
     from mwx_sdk.plugins import host
 
-    h = host()
+    h = host(load=False).import_plugins()
     for impl in h.pm.hook.register_commands.get_hookimpls():
         info = h.plugins.get(impl.plugin_name)
         try:

@@ -170,7 +170,9 @@ class PluginHost:
         self.plugins: dict[str, PluginInfo] = {}
         self.registry: dict[str, dict[str, Entry]] = {k: {} for k in (*KINDS, "env")}
         self.problems: list[str] = []
+        self._imported = False
         self._loaded = False
+        self._modules: list[tuple[PluginInfo, Any]] = []
         self._lock = threading.RLock()
 
     # -- reporting -------------------------------------------------------------------------
@@ -199,7 +201,24 @@ class PluginHost:
         with self._lock:
             if self._loaded:
                 return self
+            self.import_plugins()
             self._loaded = True
+            for info, module in self._modules:
+                for kind, hook in _HOOK_BY_KIND.items():
+                    self._call(info, module, hook, self._component_register(info, kind))
+                self._call(info, module, "register_envs", self._env_register(info))
+        return self
+
+    def import_plugins(self) -> "PluginHost":
+        """First half of :meth:`load`: import the plugin modules and validate their hooks.
+
+        The command line stops here to collect ``register_commands`` quickly; the component
+        hooks run on first use of a registry.
+        """
+        with self._lock:
+            if self._imported:
+                return self
+            self._imported = True
             for ep in sorted(self._iter_entry_points(), key=_bundled_first):
                 self._load_one(ep)
         return self
@@ -240,9 +259,7 @@ class PluginHost:
             self._problem(info, f"invalid hook implementation: {type(exc).__name__}: {exc}")
             return
         info.loaded = True
-        for kind, hook in _HOOK_BY_KIND.items():
-            self._call(info, module, hook, self._component_register(info, kind))
-        self._call(info, module, "register_envs", self._env_register(info))
+        self._modules.append((info, module))
 
     def _unknown_hookimpls(self, module: Any) -> list[str]:
         marker = f"{PROJECT}_impl"
@@ -424,13 +441,14 @@ _HOST: PluginHost | None = None
 _HOST_LOCK = threading.Lock()
 
 
-def host() -> PluginHost:
-    """The process-wide plugin host, loaded on first use."""
+def host(load: bool = True) -> PluginHost:
+    """The process-wide plugin host, loaded on first use (``load=False``: not yet)."""
     global _HOST
     with _HOST_LOCK:
         if _HOST is None:
             _HOST = PluginHost()
-    _HOST.load()
+    if load:
+        _HOST.load()
     return _HOST
 
 

@@ -31,7 +31,7 @@ def test_help_does_not_import_torch_or_mujoco():
         "    main(['--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
-        "print('HEAVY=' + ','.join(m for m in ('torch', 'mujoco', 'litellm', 'sentence_transformers') "
+        "print('HEAVY=' + ','.join(m for m in ('torch', 'mujoco', 'gymnasium', 'litellm', 'sentence_transformers') "
         "if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
