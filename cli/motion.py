@@ -64,7 +64,8 @@ def retarget(
     allow_pickle: bool = typer.Option(False, help="AMASS: allow .pkl body models (unpickling runs code)."),
 ) -> None:
     """Retarget a human capture to the robot and write a clip file."""
-    from mwx_sdk.motion.retarget import RetargetConfig, retarget as do_retarget
+    from mwx_sdk.motion.retarget import RetargetConfig
+    from mwx_sdk.motion.retarget import retarget as do_retarget
 
     if not input.is_file():
         _fail(f"no input file at {input}")

@@ -20,10 +20,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from mwx_sdk.motion.bvh import load_bvh  # noqa: E402
-from mwx_sdk.motion.clip import Clip  # noqa: E402
-from mwx_sdk.motion.editing import find_loop, make_loop, still_clip  # noqa: E402
-from mwx_sdk.motion.retarget import RetargetConfig, retarget  # noqa: E402
+from mwx_sdk.motion.bvh import load_bvh
+from mwx_sdk.motion.clip import Clip
+from mwx_sdk.motion.editing import find_loop, make_loop, still_clip
+from mwx_sdk.motion.retarget import RetargetConfig, retarget
 
 FPS = 50.0
 

@@ -22,11 +22,12 @@ import os
 import pickle
 import warnings
 from pathlib import Path
+
 import numpy as np
 
 from .human import KEYPOINTS, HumanMotion
 
-__all__ = ["load_body_model", "load_amass", "smpl_joints", "BodyModel", "SMPL_KEYPOINTS", "AMASS_LICENSE"]
+__all__ = ["AMASS_LICENSE", "SMPL_KEYPOINTS", "BodyModel", "load_amass", "load_body_model", "smpl_joints"]
 
 #: Keypoint -> SMPL body joint index (the first 22 joints agree in SMPL, SMPL-H and SMPL-X).
 SMPL_KEYPOINTS = {

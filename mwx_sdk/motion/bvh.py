@@ -19,15 +19,15 @@ from .human import KEYPOINTS, HumanMotion
 from .rotations import axis_rotation
 
 __all__ = [
-    "BVHError",
-    "BVHSkeleton",
-    "BVHMotion",
-    "parse_bvh",
-    "forward_kinematics",
-    "load_bvh",
-    "CMU_UNIT_METRES",
     "CMU_JOINT_MAP",
     "CMU_LICENSE",
+    "CMU_UNIT_METRES",
+    "BVHError",
+    "BVHMotion",
+    "BVHSkeleton",
+    "forward_kinematics",
+    "load_bvh",
+    "parse_bvh",
 ]
 
 #: One CMU ASF length unit in metres (``:units length 0.45`` -> 1/0.45 inch).

@@ -44,7 +44,7 @@ import numpy as np
 
 from .rotations import quat_normalize, quat_to_angular_velocity
 
-__all__ = ["Clip", "ClipFormatError", "FORMAT_VERSION", "load_clip", "save_clip"]
+__all__ = ["FORMAT_VERSION", "Clip", "ClipFormatError", "load_clip", "save_clip"]
 
 FORMAT_VERSION = 1
 
@@ -179,14 +179,14 @@ class Clip:
         out["root_quat"] = quat_slerp(self.root_quat[i0], self.root_quat[i1], a)
         return out
 
-    def segment(self, name: str) -> "Clip":
+    def segment(self, name: str) -> Clip:
         """A new clip holding only the frames of segment ``name`` (not looping)."""
         if name not in self.segments:
             raise KeyError(f"clip has no segment {name!r}; segments: {sorted(self.segments)}")
         a, b = self.segments[name]
         return self.slice(a, b, loop=False)
 
-    def slice(self, start: int, stop: int, loop: bool | None = None) -> "Clip":
+    def slice(self, start: int, stop: int, loop: bool | None = None) -> Clip:
         """Frames ``[start, stop)`` as a new clip; segments are shifted and clipped."""
         start, stop, _ = slice(start, stop).indices(self.num_frames)
         if stop - start < 2:
@@ -220,7 +220,7 @@ class Clip:
         return save_clip(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Clip":
+    def load(cls, path: str | os.PathLike) -> Clip:
         """Read and validate a clip file; see :func:`load_clip`."""
         return load_clip(path)
 

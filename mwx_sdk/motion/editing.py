@@ -11,7 +11,7 @@ import numpy as np
 from .clip import Clip
 from .rotations import quat_from_yaw, quat_mul, quat_normalize, quat_yaw
 
-__all__ = ["find_loop", "make_loop", "still_clip", "reverse_clip"]
+__all__ = ["find_loop", "make_loop", "reverse_clip", "still_clip"]
 
 
 def _pose_distance(clip: Clip, a: int, b: int) -> float:
@@ -39,7 +39,7 @@ def find_loop(clip: Clip, min_duration: float, max_duration: float | None = None
     if lo > hi:
         raise ValueError(f"clip of {clip.duration:.2f} s has no loop of at least {min_duration} s")
     best = (0, lo, np.inf)
-    for a in range(0, n - lo):
+    for a in range(n - lo):
         for b in range(a + lo, min(a + hi, n - 1) + 1):
             d = _pose_distance(clip, a, b)
             if d < best[2]:

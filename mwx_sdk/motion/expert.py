@@ -37,7 +37,7 @@ from ..interfaces import Expert, ExpertSpec, StepContext
 from .clip import Clip, load_clip
 from .rotations import quat_roll_pitch, quat_yaw
 
-__all__ = ["MotionPriorExpert", "MotionPriorConfig", "reference_feature", "state_feature", "physics_data"]
+__all__ = ["MotionPriorConfig", "MotionPriorExpert", "physics_data", "reference_feature", "state_feature"]
 
 
 def reference_feature(joint_pos: np.ndarray, root_height: np.ndarray) -> np.ndarray:

@@ -63,7 +63,7 @@ class HumanMotion:
         """``(T, 3)`` trajectory of keypoint ``name``."""
         return self.positions[:, KEYPOINTS.index(name)]
 
-    def frames(self, start: int | None = None, stop: int | None = None, reverse: bool = False) -> "HumanMotion":
+    def frames(self, start: int | None = None, stop: int | None = None, reverse: bool = False) -> HumanMotion:
         """Frames ``[start, stop)``, optionally played backwards (e.g. stand-up -> sit-down)."""
         pos = self.positions[start:stop]
         if reverse:
@@ -71,7 +71,7 @@ class HumanMotion:
         meta = dict(self.meta, frames=[start, stop], reversed=reverse)
         return HumanMotion(pos.copy(), self.fps, self.source, self.license, meta)
 
-    def resample(self, fps: float) -> "HumanMotion":
+    def resample(self, fps: float) -> HumanMotion:
         """Linearly interpolated copy at ``fps`` frames per second."""
         t_in = np.arange(self.num_frames) / self.fps
         n_out = max(2, int(np.floor(t_in[-1] * fps + 1e-9)) + 1)

@@ -17,7 +17,7 @@ import numpy as np
 
 from .clip import Clip
 
-__all__ = ["clip_metrics", "rms_joint_error", "foot_sliding", "joint_limit_violation"]
+__all__ = ["clip_metrics", "foot_sliding", "joint_limit_violation", "rms_joint_error"]
 
 
 def joint_limit_violation(joint_pos: np.ndarray, joint_range: np.ndarray) -> dict[str, float]:

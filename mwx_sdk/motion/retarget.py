@@ -32,7 +32,7 @@ from .human import KEYPOINTS, HumanMotion
 from .robots import RobotMotionSpec, robot_model_path, robot_spec
 from .rotations import quat_from_matrix, quat_normalize
 
-__all__ = ["RetargetConfig", "retarget", "contact_labels", "gaussian_smooth", "RobotKinematics"]
+__all__ = ["RetargetConfig", "RobotKinematics", "contact_labels", "gaussian_smooth", "retarget"]
 
 _DEFAULT_WEIGHTS = {
     "pelvis_pos": 10.0, "pelvis_ori": 2.0,

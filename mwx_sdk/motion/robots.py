@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RobotMotionSpec", "H1", "robot_spec", "robot_model_path"]
+__all__ = ["H1", "RobotMotionSpec", "robot_model_path", "robot_spec"]
 
 
 @dataclass(frozen=True)

@@ -6,16 +6,16 @@ import numpy as np
 
 __all__ = [
     "axis_rotation",
-    "quat_normalize",
-    "quat_mul",
     "quat_conj",
     "quat_from_matrix",
-    "quat_to_matrix",
+    "quat_from_yaw",
+    "quat_mul",
+    "quat_normalize",
+    "quat_roll_pitch",
     "quat_slerp",
     "quat_to_angular_velocity",
+    "quat_to_matrix",
     "quat_yaw",
-    "quat_from_yaw",
-    "quat_roll_pitch",
 ]
 
 

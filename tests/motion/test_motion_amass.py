@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from smpl_fixture import BODY_REST, make_smplh_model, make_walk_amass
 
 from mwx_sdk.motion.amass import load_amass, load_body_model
 from mwx_sdk.motion.retarget import RetargetConfig, retarget
-from smpl_fixture import BODY_REST, make_smplh_model, make_walk_amass
 
 
 @pytest.fixture(scope="module")
