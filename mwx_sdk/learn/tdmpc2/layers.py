@@ -1,0 +1,217 @@
+"""Building blocks of the TD-MPC2 world model: normed MLPs, a vectorised Q ensemble, SimNorm
+and the symlog two-hot discrete regression used for rewards and values.
+
+Everything is written as plain tensor operations on pre-shaped parameters so that one call
+runs a handful of large matrix products instead of many small ones (the ensemble is one
+matmul for its shared first layer and batched matmuls after it).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def symlog(x: torch.Tensor) -> torch.Tensor:
+    """``sign(x) * log(1 + |x|)``."""
+    return torch.sign(x) * torch.log1p(x.abs())
+
+
+def symexp(x: torch.Tensor) -> torch.Tensor:
+    """Inverse of :func:`symlog`."""
+    return torch.sign(x) * torch.expm1(x.abs())
+
+
+class TwoHot(nn.Module):
+    """Discrete regression over ``num_bins`` bins spread evenly in symlog space.
+
+    Args:
+        num_bins: number of bins.
+        vmin: lowest bin (symlog space).
+        vmax: highest bin (symlog space).
+    """
+
+    def __init__(self, num_bins: int, vmin: float, vmax: float) -> None:
+        super().__init__()
+        self.num_bins, self.vmin, self.vmax = num_bins, float(vmin), float(vmax)
+        self.bin_size = (self.vmax - self.vmin) / (num_bins - 1)
+        self.register_buffer("bins", torch.linspace(vmin, vmax, num_bins), persistent=False)
+
+    def decode(self, logits: torch.Tensor) -> torch.Tensor:
+        """Expected value of the distribution given by ``logits`` (``(..., bins) -> (..., 1)``)."""
+        return symexp(torch.softmax(logits, dim=-1) @ self.bins.unsqueeze(-1))
+
+    def soft_ce(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy between ``logits`` and the two-hot encoding of ``target``.
+
+        Args:
+            logits: ``(..., bins)``.
+            target: ``(..., 1)`` real values.
+
+        Returns:
+            Loss of shape ``(..., 1)``.
+        """
+        x = (symlog(target).clamp(self.vmin, self.vmax) - self.vmin) / self.bin_size
+        low = x.floor().clamp(max=self.num_bins - 2)
+        frac = x - low
+        low = low.long()
+        logp = F.log_softmax(logits, dim=-1)
+        lp_low = logp.gather(-1, low)
+        lp_high = logp.gather(-1, low + 1)
+        return -((1.0 - frac) * lp_low + frac * lp_high)
+
+
+def simnorm(x: torch.Tensor, group: int) -> torch.Tensor:
+    """Simplicial normalisation: softmax over consecutive groups of ``group`` features."""
+    shape = x.shape
+    v = x.reshape(*shape[:-1], shape[-1] // group, group)
+    # torch.softmax over a last dim of 8 is several times slower on CPU than exp/sum
+    if torch.is_grad_enabled() and v.requires_grad:
+        e = (v - v.detach().amax(-1, keepdim=True)).exp()
+        return (e / e.sum(-1, keepdim=True)).reshape(shape)
+    e = (v - v.amax(-1, keepdim=True)).exp_()
+    return e.div_(e.sum(-1, keepdim=True)).reshape(shape)
+
+
+def mish(x: torch.Tensor) -> torch.Tensor:
+    """``x * tanh(softplus(x))``; without autograd it uses ``tanh(softplus(x)) = n / (n + 2)``
+    with ``n = e^x (e^x + 2)``, several times faster than the native CPU kernel."""
+    if torch.is_grad_enabled() and x.requires_grad:
+        return F.mish(x)
+    e = x.clamp(max=20.0).exp_()
+    n = (e + 2).mul_(e)
+    return n.div_(n + 2).mul_(x)
+
+
+def _trunc_normal(t: torch.Tensor, std: float = 0.02) -> torch.Tensor:
+    return nn.init.trunc_normal_(t, std=std, a=-2 * std, b=2 * std)
+
+
+class NormedMLP(nn.Module):
+    """Linear -> LayerNorm -> Mish hidden layers, then a plain or SimNorm output layer.
+
+    Args:
+        in_dim: input size.
+        hidden: hidden widths.
+        out_dim: output size.
+        out: ``"linear"`` (plain output), or ``"simnorm"`` (Linear -> LayerNorm -> SimNorm).
+        simnorm_dim: SimNorm group size.
+        zero_out: zero-initialise the output layer (reward heads start at 0).
+    """
+
+    def __init__(
+        self,
+        in_dim: int,
+        hidden: list[int],
+        out_dim: int,
+        out: str = "linear",
+        simnorm_dim: int = 8,
+        zero_out: bool = False,
+    ) -> None:
+        super().__init__()
+        dims = [in_dim, *hidden, out_dim]
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        n_norms = len(hidden) + (1 if out == "simnorm" else 0)
+        self.norms = nn.ModuleList(nn.LayerNorm(d) for d in dims[1 : 1 + n_norms])
+        self.out, self.simnorm_dim = out, simnorm_dim
+        for lin in self.linears:
+            _trunc_normal(lin.weight)
+            nn.init.zeros_(lin.bias)
+        if zero_out:
+            nn.init.zeros_(self.linears[-1].weight)
+
+    def forward(self, x: torch.Tensor, first: torch.Tensor | None = None) -> torch.Tensor:
+        """Apply the network.
+
+        Args:
+            x: input ``(..., in_dim)``; ignored for the first layer when ``first`` is given.
+            first: a precomputed pre-activation of the first layer (lets a caller share the
+                part of the first product that does not change across samples).
+        """
+        n = len(self.linears)
+        for i, lin in enumerate(self.linears):
+            x = first if (i == 0 and first is not None) else F.linear(x, lin.weight, lin.bias)
+            if i < n - 1:
+                x = mish(F.layer_norm(x, (x.shape[-1],), self.norms[i].weight, self.norms[i].bias))
+            elif self.out == "simnorm":
+                x = F.layer_norm(x, (x.shape[-1],), self.norms[i].weight, self.norms[i].bias)
+                x = simnorm(x, self.simnorm_dim)
+        return x
+
+
+class QEnsemble(nn.Module):
+    """``num_q`` Q networks evaluated together.
+
+    Each head is Linear -> LayerNorm -> Mish (-> Dropout) -> Linear -> LayerNorm -> Mish ->
+    Linear(bins). The first layer of all heads is a single matrix product over the shared
+    input; the others are batched products over heads.
+
+    Args:
+        num_q: heads.
+        in_dim: input size (latent + action).
+        hidden: hidden width.
+        out_dim: output size (bins).
+        dropout: dropout probability after the first layer, active in training mode.
+    """
+
+    def __init__(self, num_q: int, in_dim: int, hidden: int, out_dim: int, dropout: float) -> None:
+        super().__init__()
+        self.num_q, self.hidden, self.dropout = num_q, hidden, dropout
+        self.w0 = nn.Parameter(_trunc_normal(torch.empty(in_dim, num_q * hidden)))
+        self.b0 = nn.Parameter(torch.zeros(num_q, hidden))
+        self.g0 = nn.Parameter(torch.ones(num_q, hidden))
+        self.c0 = nn.Parameter(torch.zeros(num_q, hidden))
+        self.w1 = nn.Parameter(_trunc_normal(torch.empty(num_q, hidden, hidden)))
+        self.b1 = nn.Parameter(torch.zeros(num_q, 1, hidden))
+        self.g1 = nn.Parameter(torch.ones(num_q, 1, hidden))
+        self.c1 = nn.Parameter(torch.zeros(num_q, 1, hidden))
+        self.w2 = nn.Parameter(torch.zeros(num_q, hidden, out_dim))  # zero init: values start at 0
+        self.b2 = nn.Parameter(torch.zeros(num_q, 1, out_dim))
+
+    def forward(
+        self, x: torch.Tensor, heads: torch.Tensor | None = None, params: dict | None = None
+    ) -> torch.Tensor:
+        """Logits of the selected heads.
+
+        Args:
+            x: input ``(B, in_dim)``.
+            heads: indices of the heads to evaluate, or ``None`` for all.
+            params: parameters to use instead of the module's own (the target ensemble).
+
+        Returns:
+            ``(k, B, out_dim)`` logits for the ``k`` evaluated heads.
+        """
+        p = params if params is not None else self._params()
+        w0, b0, g0, c0, w1, b1, g1, c1, w2, b2 = (p[k] for k in _Q_KEYS)
+        k, h = self.num_q, self.hidden
+        if heads is not None:
+            k = heads.numel()
+            w0 = w0.view(w0.shape[0], self.num_q, h)[:, heads].reshape(w0.shape[0], k * h)
+            b0, g0, c0 = b0[heads], g0[heads], c0[heads]
+            w1, b1, g1, c1, w2, b2 = (t[heads] for t in (w1, b1, g1, c1, w2, b2))
+        y = (x @ w0).view(x.shape[0], k, h) + b0
+        y = mish(F.layer_norm(y, (h,)) * g0 + c0)
+        if self.training and self.dropout > 0:
+            y = F.dropout(y, self.dropout, training=True)
+        y = torch.baddbmm(b1, y.transpose(0, 1), w1)
+        y = mish(F.layer_norm(y, (h,)) * g1 + c1)
+        return torch.baddbmm(b2, y, w2)
+
+    def _params(self) -> dict:
+        return {k: getattr(self, k) for k in _Q_KEYS}
+
+
+_Q_KEYS = ("w0", "b0", "g0", "c0", "w1", "b1", "g1", "c1", "w2", "b2")
+
+
+def param_count(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def gaussian_logprob(eps: torch.Tensor, log_std: torch.Tensor) -> torch.Tensor:
+    """Log-density of ``mean + eps * std`` under N(mean, std), summed over the last dim."""
+    return (-0.5 * eps.pow(2) - log_std).sum(-1, keepdim=True) - 0.5 * math.log(2 * math.pi) * eps.shape[-1]
