@@ -179,8 +179,8 @@ class Method:
         if self.needs:
             ckpt = checkpoint_for(checkpoints, self.needs, task)
             if ckpt is None:
-                where = f"{checkpoints}/{self.needs}/{task}" if checkpoints else f"--checkpoints DIR/{self.needs}/{task}"
-                return None, f"no {self.needs} checkpoint (looked for {where}/config.json)"
+                root = checkpoints if checkpoints else "--checkpoints DIR"
+                return None, f"no {self.needs} checkpoint (looked for {root}/{self.needs}/<task>/config.json)"
             if self.needs == "irm":
                 ropts["checkpoint"] = str(ckpt)
             else:

@@ -278,6 +278,7 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
         return "\n".join(lines) + ("\n\n" + note if note else "") + "\n\n"
 
     est = _estimate_full_seconds(results, workers)
+    episode_s = float(sum(r.get("wall_s") or 0.0 for r in results))
     conv = _convergence(cfg.checkpoints)
     steps_txt = f"{cfg.steps} control steps" if cfg.steps else "full episodes"
     md = [f"# mwx eval suite{' --quick' if cfg.quick else ''}", ""]
@@ -286,11 +287,14 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
     md += [f"Tasks: {', '.join(cfg.tasks)}. Seeds: {', '.join(map(str, cfg.seeds))} "
            f"({len(cfg.seeds)} episodes per cell), {steps_txt}. VLM backend: {cfg.vlm}. "
            f"Planner options: {dict(cfg.planner_options) or 'defaults'}.", "",
-           f"Wall time: {wall_s / 60:.1f} min ({ran} episodes run, {reused} reused) with {workers} "
-           f"worker(s), backend {backend}."]
+           f"Wall time of this invocation: {wall_s / 60:.1f} min ({ran} episodes run, {reused} reused from "
+           f"earlier runs) with {workers} worker(s), backend {backend}. Episode time summed over all "
+           f"{len(results)} saved episodes: {episode_s / 60:.1f} min."]
     if est is not None:
-        md += [f"Estimated full suite (all {len(SUITE_TASKS)} tasks, these methods, 10 seeds, full episodes, "
-               f"default settings priced at this run's per-step cost): {est / 3600:.1f} h with {workers} worker(s)."]
+        md += [f"Estimated full suite at this run's measured cost per control step (all {len(SUITE_TASKS)} tasks, "
+               f"these methods, 10 seeds, full-length episodes; an upper bound, since falls end episodes early; "
+               f"tasks or methods that failed here are priced at their method's mean): {est / 3600:.1f} h "
+               f"with {workers} worker(s)."]
     md += ["", "## Methods", ""]
     md += [f"- **{METHODS[m].label}** (`{m}`): {METHODS[m].paper}" for m in cfg.methods]
     md += [""]
@@ -307,14 +311,15 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
     md.append(grid("ms per control step (agent + physics)", lambda r: fmt(r["ms_per_step"], 1)))
     if skipped:
         md += ["## Not run", ""]
-        seen = set()
+        by_reason: dict[str, dict[str, list[str]]] = {}
         for s in skipped:
-            key = (s["method"], s["reason"])
-            if key in seen:
-                continue
-            seen.add(key)
-            tasks = [x["task"] for x in skipped if (x["method"], x["reason"]) == key]
-            md.append(f"- `{s['method']}` on {', '.join(tasks)}: {s['reason']}")
+            by_reason.setdefault(s["reason"], {}).setdefault(s["method"], []).append(s["task"])
+        for reason, per_method in by_reason.items():
+            by_tasks: dict[tuple, list[str]] = {}
+            for m, ts in per_method.items():
+                by_tasks.setdefault(tuple(ts), []).append(m)
+            for ts, ms in by_tasks.items():
+                md.append(f"- {', '.join(f'`{m}`' for m in ms)} on {', '.join(ts)}: {reason}")
         md.append("")
     md += ["## Convergence (learned components)", ""]
     if conv:
@@ -332,6 +337,7 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
         "config": {**asdict(cfg)} | {"planner_options": dict(cfg.planner_options)},
         "command": command,
         "wall_s": wall_s,
+        "episode_s_total": episode_s,
         "episodes_run": ran,
         "episodes_reused": reused,
         "workers": workers,
