@@ -324,10 +324,10 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
     md += ["## Convergence (learned components)", ""]
     if conv:
         md += ["First step where the EMA-smoothed (beta 0.6) evaluation return reaches 95 % of its final "
-               "value (see mwx_sdk/eval/convergence.py).", "", "| curve | conv. step | final | points |",
-               "|---|---|---|---|"]
-        md += [f"| {c['curve']} | {c.get('step', '-')} | {fmt(c.get('final'), 1)} | {c.get('points', '-')} |"
-               if "error" not in c else f"| {c['curve']} | error: {c['error']} | | |" for c in conv]
+               "value (see mwx_sdk/eval/convergence.py); cf. the papers' 'Conv. (M)' rows.", "",
+               "| curve | conv. step | conv. (M) | final return | points |", "|---|---|---|---|---|"]
+        md += [f"| {c['curve']} | {c['step']} | {c['step'] / 1e6:.2f} | {fmt(c['final'], 1)} | {c['points']} |"
+               if "error" not in c else f"| {c['curve']} | error: {c['error']} | | | |" for c in conv]
     else:
         md.append("No training curves found" + (f" under {cfg.checkpoints}." if cfg.checkpoints else
                                                  " (pass --checkpoints DIR with the learners' curve files)."))
