@@ -58,7 +58,7 @@ class EmbeddingBackend(VLMBackend):
                 scorer = EmbeddingScorer(self.config.model_path, self.config.lexical_weight)
                 scorer.encode(["warm up"])  # load now so a missing model falls back here
                 backend = "embedding"
-            except ImportError as exc:
+            except (ImportError, OSError) as exc:  # extra not installed, or model files missing
                 warnings.warn(f"{exc}; planning with the lexical scorer instead", stacklevel=3)
                 scorer, backend = LexicalScorer(), "lexical"
             self._planner = OfflinePlanner(scorer, tau=self.config.tau, backend=backend)

@@ -1,0 +1,64 @@
+"""The registered offline backends, and the lexical fallback when the embed extra is missing."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import pytest
+
+from mwx_sdk.interfaces import ExpertSpec
+
+EXPERTS = [
+    ExpertSpec("stand", "Stand upright and still in place.", "h1", 19),
+    ExpertSpec("walk", "Walk forward to a place at a normal pace.", "h1", 19),
+    ExpertSpec("sit", "Sit down on a chair.", "h1", 19),
+]
+
+
+def test_registered_backends():
+    import mwx_sdk
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        names = {e.name for e in mwx_sdk.list_vlm_backends()}
+    assert {"embedding", "lexical", "litellm"} <= names
+    lex = mwx_sdk.get_vlm_backend("lexical")
+    plan = lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"])
+    assert [s.lead for s in plan.subgoals] == ["walk", "sit"]
+    assert lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"]) is plan
+    with pytest.raises(TypeError, match="unexpected keyword argument 'tua'"):
+        mwx_sdk.get_vlm_backend("embedding", tua=1)
+    with pytest.raises(ValueError, match="tau must be positive"):
+        mwx_sdk.get_vlm_backend("embedding", tau=-1.0)
+
+
+def test_embedding_backend_plans_compound_instruction():
+    pytest.importorskip("sentence_transformers", reason="needs the embed extra")
+    from mwx_plugins.vlm_embedding import EmbeddingBackend
+
+    plan = EmbeddingBackend().plan(
+        "walk forward then sit on the chair", EXPERTS, predicates=["standing", "near(chair)", "seated"]
+    )
+    assert plan.backend == "embedding"
+    assert [s.lead for s in plan.subgoals] == ["walk", "sit"]
+    assert [s.predicate for s in plan.subgoals] == [None, "seated"]
+
+
+def test_missing_extra_falls_back_to_lexical(monkeypatch):
+    from mwx_plugins.vlm_embedding import EmbeddingBackend
+
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    monkeypatch.setattr("mwx_sdk.semantic.embedding._MODELS", {})
+    with pytest.warns(UserWarning, match=r"pip install 'mwx-sdk\[embed\]'.*lexical"):
+        plan = EmbeddingBackend().plan("sit down", EXPERTS)
+    assert plan.backend == "lexical" and plan.subgoals[0].lead == "sit"
+
+
+def test_missing_model_files_fall_back(tmp_path):
+    pytest.importorskip("sentence_transformers", reason="needs the embed extra")
+    from mwx_plugins.vlm_embedding import EmbeddingBackend
+
+    with pytest.warns(UserWarning, match="lexical"):
+        plan = EmbeddingBackend(model_path=str(tmp_path / "no-model")).plan("stand still", EXPERTS)
+    assert plan.backend == "lexical"
