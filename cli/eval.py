@@ -10,7 +10,6 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -43,23 +42,23 @@ def _progress(total: int, label: str):
 @app.callback(invoke_without_command=True)
 def evaluate(
     ctx: typer.Context,
-    env: Optional[str] = typer.Option(None, "--env", help="Environment id, e.g. mwx/h1-walk-v0."),
-    agent: Optional[str] = typer.Option(
+    env: str | None = typer.Option(None, "--env", help="Environment id, e.g. mwx/h1-walk-v0."),
+    agent: str | None = typer.Option(
         None, "--agent", help="Agent TOML file (see `mwx_sdk.config`), or a factory 'package.module:function'."
     ),
-    experts: Optional[str] = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk."),
-    router: Optional[str] = typer.Option(None, "--router", help="Inline agent: router (fusion, semantic, ...)."),
-    planner: Optional[str] = typer.Option(None, "--planner", help="Inline agent: planner (direct, mppi, tdmpc2)."),
+    experts: str | None = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk."),
+    router: str | None = typer.Option(None, "--router", help="Inline agent: router (fusion, semantic, ...)."),
+    planner: str | None = typer.Option(None, "--planner", help="Inline agent: planner (direct, mppi, tdmpc2)."),
     vlm: str = typer.Option("embedding", "--vlm", help="Inline agent: VLM backend (embedding, lexical, litellm)."),
-    episodes: Optional[int] = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: one per seed)."),
+    episodes: int | None = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: one per seed)."),
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-9 or 1,3,5."),
-    instruction: Optional[str] = typer.Option(None, "--instruction", "-i", help="Instruction for the agent."),
-    steps: Optional[int] = typer.Option(None, "--steps", help="Control steps per episode (default: full episode)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default results/eval/<env>_<agent>)."),
+    instruction: str | None = typer.Option(None, "--instruction", "-i", help="Instruction for the agent."),
+    steps: int | None = typer.Option(None, "--steps", help="Control steps per episode (default: full episode)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default results/eval/<env>_<agent>)."),  # noqa: B008
     video: bool = typer.Option(False, "--video", help="Record an mp4 per episode into <out>/videos."),
     workers: int = typer.Option(1, "--workers", "-w", help="Parallel episodes (processes or Ray CPUs)."),
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address (default: local)."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: local)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Draw returns and expert-weight plots."),
 ) -> None:
     """Evaluate one agent on one environment over several seeded episodes."""
@@ -153,16 +152,16 @@ def _print_summary(results: list[dict]) -> None:
 @app.command("suite")
 def suite(
     quick: bool = typer.Option(False, "--quick", help="Small version: stand, walk, run, door; 3 seeds; 150 steps; cheap MPPI."),
-    tasks: Optional[str] = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
-    methods: Optional[str] = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
-    seeds: Optional[str] = typer.Option(None, "--seeds", help="Seeds, e.g. 0-9."),
-    steps: Optional[int] = typer.Option(None, "--steps", help="Control steps per episode."),
-    vlm: Optional[str] = typer.Option(None, "--vlm", help="VLM backend of the methods that use one."),
-    checkpoints: Optional[Path] = typer.Option(None, "--checkpoints", help="Folder of trained checkpoints/curves."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default results/suite[_quick])."),
+    tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
+    methods: str | None = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
+    seeds: str | None = typer.Option(None, "--seeds", help="Seeds, e.g. 0-9."),
+    steps: int | None = typer.Option(None, "--steps", help="Control steps per episode."),
+    vlm: str | None = typer.Option(None, "--vlm", help="VLM backend of the methods that use one."),
+    checkpoints: Path | None = typer.Option(None, "--checkpoints", help="Folder of trained checkpoints/curves."),  # noqa: B008
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default results/suite[_quick])."),  # noqa: B008
     workers: int = typer.Option(1, "--workers", "-w", help="Parallel episodes."),
     backend: str = typer.Option("local", "--backend", help="local or ray."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="Ray cluster address."),
+    ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address."),
 ) -> None:
     """Run the papers' comparison tables (tasks x methods x seeds); resumable."""
     from mwx_sdk.eval.methods import METHODS

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .episode import run_episode
 from .spec import EpisodeSpec
@@ -33,7 +34,7 @@ def _run(spec: EpisodeSpec, keep_trace: bool, record_errors: bool = False) -> di
         return run_episode(spec, keep_trace=keep_trace)
     try:
         return run_episode(spec, keep_trace=keep_trace)
-    except Exception as exc:  # one failing (task, method) must not stop a whole suite
+    except Exception as exc:  # noqa: BLE001 - one failing (task, method) must not stop a whole suite
         return {**spec.tags, "seed": int(spec.seed), "error": f"{type(exc).__name__}: {exc}"}
 
 

@@ -32,8 +32,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CurveFormatError", "Convergence", "load_curve", "smooth", "convergence_step", "convergence_from_file",
-           "find_curves"]
+__all__ = [
+    "Convergence",
+    "CurveFormatError",
+    "convergence_from_file",
+    "convergence_step",
+    "find_curves",
+    "load_curve",
+    "smooth",
+]
 
 STEP_COLUMN = "step"
 RETURN_COLUMN = "eval_return"

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import metrics
 from .spec import EpisodeSpec, _call_supported, build_agent, build_env, seed_everything
 
-__all__ = ["EpisodeRecorder", "PhysicsProbe", "run_episode", "TIMING_KEYS"]
+__all__ = ["TIMING_KEYS", "EpisodeRecorder", "PhysicsProbe", "run_episode"]
 
 #: Result keys that measure wall-clock time (they differ between runs of the same seed).
 TIMING_KEYS = ("ms_per_step", "agent_ms_per_step", "env_ms_per_step", "wall_s")

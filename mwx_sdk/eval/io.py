@@ -12,12 +12,13 @@ import json
 import math
 import os
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "write_json", "read_json", "write_csv", "jsonable"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "jsonable", "read_json", "write_csv", "write_json"]
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

@@ -19,9 +19,10 @@ Method            what it is                                             paper c
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,14 +30,14 @@ from ..interfaces import Expert, ExpertSpec, StepContext
 from .spec import AgentSpec
 
 __all__ = [
-    "SUITE_TASKS",
-    "TASK_INSTRUCTIONS",
-    "TASK_EXPERTS",
-    "Method",
     "METHODS",
+    "SUITE_TASKS",
+    "TASK_EXPERTS",
+    "TASK_INSTRUCTIONS",
+    "Method",
     "ZeroActionExpert",
-    "zero_prior_agent",
     "checkpoint_for",
+    "zero_prior_agent",
 ]
 
 #: The embedded suite (MetaWorld Table 1-3 and MetaWorld-X's manipulation tasks).

@@ -19,21 +19,21 @@ All functions are pure numpy over recorded arrays, so they can be checked by han
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
 __all__ = [
-    "DEFAULT_FALL_HEIGHT",
     "DEFAULT_CONTACT_HEIGHT",
-    "mean_std",
-    "jerk_rms",
-    "foot_sliding",
-    "rms_joint_error",
-    "fell",
-    "imitation_term",
+    "DEFAULT_FALL_HEIGHT",
     "Summary",
+    "fell",
+    "foot_sliding",
+    "imitation_term",
+    "jerk_rms",
+    "mean_std",
+    "rms_joint_error",
     "summarize",
 ]
 

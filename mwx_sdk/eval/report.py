@@ -16,15 +16,16 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .io import atomic_write_bytes, atomic_write_text, write_csv, write_json
 from .metrics import Summary, summarize
 
-__all__ = ["EPISODE_COLUMNS", "fmt", "pm", "markdown_summary", "write_eval_report", "plot_returns", "plot_weights"]
+__all__ = ["EPISODE_COLUMNS", "fmt", "markdown_summary", "plot_returns", "plot_weights", "pm", "write_eval_report"]
 
 EPISODE_COLUMNS = (
     "task", "method", "seed", "steps", "return", "shaped_return", "imitation_return", "success",

@@ -13,21 +13,22 @@ import os
 import random
 import re
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "EnvSpec",
     "AgentSpec",
+    "EnvSpec",
     "EpisodeSpec",
-    "parse_seeds",
-    "parse_experts",
-    "seed_everything",
-    "build_env",
     "build_agent",
+    "build_env",
+    "parse_experts",
+    "parse_seeds",
+    "seed_everything",
 ]
 
 
@@ -45,7 +46,7 @@ def _load_callable(ref: str) -> Callable:
             raise ValueError(f"module {mod!r} has no attribute {attr!r} (factory {ref!r})")
         obj = getattr(obj, part)
     if not callable(obj):
-        raise ValueError(f"factory {ref!r} is not callable")
+        raise TypeError(f"factory {ref!r} is not callable")
     return obj
 
 
@@ -183,7 +184,7 @@ class EpisodeSpec:
             raise ValueError(f"imitation_weight must be >= 0, got {self.imitation_weight}")
         object.__setattr__(self, "tags", dict(self.tags))
 
-    def with_seed(self, seed: int) -> "EpisodeSpec":
+    def with_seed(self, seed: int) -> EpisodeSpec:
         return replace(self, seed=int(seed))
 
 

@@ -18,9 +18,10 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from .backends import run_many
 from .convergence import convergence_from_file, find_curves
@@ -30,7 +31,7 @@ from .metrics import summarize
 from .report import fmt, pm
 from .spec import EnvSpec, EpisodeSpec
 
-__all__ = ["SuiteConfig", "QUICK", "FULL", "plan_suite", "run_suite", "suite_tables"]
+__all__ = ["FULL", "QUICK", "SuiteConfig", "plan_suite", "run_suite", "suite_tables"]
 
 #: Cheap MPPI settings for ``--quick`` (fewer, shorter rollouts; one rollout thread).
 QUICK_PLANNER = {"num_samples": 8, "horizon": 8, "num_knots": 2, "threads": 1}
@@ -78,10 +79,10 @@ class SuiteConfig:
 
 #: ``mwx eval suite --quick``: the locomotion tasks of Tables 1-2 and the door, every method,
 #: 3 seeds, 150 control steps (3 s), cheap MPPI, the dependency-free lexical VLM backend.
-QUICK = dict(tasks=("stand", "walk", "run", "door"), seeds=(0, 1, 2), steps=150, vlm="lexical",
-             planner_options=QUICK_PLANNER, quick=True)
+QUICK = {"tasks": ("stand", "walk", "run", "door"), "seeds": (0, 1, 2), "steps": 150, "vlm": "lexical",
+         "planner_options": QUICK_PLANNER, "quick": True}
 #: ``mwx eval suite``: every task and method, 10 seeds, full episodes, default planner settings.
-FULL = dict(tasks=SUITE_TASKS, seeds=tuple(range(10)), steps=None, vlm="embedding", planner_options={})
+FULL = {"tasks": SUITE_TASKS, "seeds": tuple(range(10)), "steps": None, "vlm": "embedding", "planner_options": {}}
 
 
 def fingerprint(spec: EpisodeSpec) -> str:
@@ -102,7 +103,7 @@ def _registered_experts() -> set[str] | None:
         from mwx_sdk.plugins import list_experts
 
         return {e.name for e in list_experts()}
-    except Exception:  # discovery problems are reported by `mwx plugins`; do not filter then
+    except Exception:  # noqa: BLE001 - discovery problems are reported by `mwx plugins`; do not filter then
         return None
 
 
@@ -284,17 +285,17 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
     md = [f"# mwx eval suite{' --quick' if cfg.quick else ''}", ""]
     if command:
         md += [f"Command: `{command}`", ""]
-    md += [f"Tasks: {', '.join(cfg.tasks)}. Seeds: {', '.join(map(str, cfg.seeds))} "
-           f"({len(cfg.seeds)} episodes per cell), {steps_txt}. VLM backend: {cfg.vlm}. "
-           f"Planner options: {dict(cfg.planner_options) or 'defaults'}.", "",
-           f"Wall time of this invocation: {wall_s / 60:.1f} min ({ran} episodes run, {reused} reused from "
-           f"earlier runs) with {workers} worker(s), backend {backend}. Episode time summed over all "
-           f"{len(results)} saved episodes: {episode_s / 60:.1f} min."]
+    md += [(f"Tasks: {', '.join(cfg.tasks)}. Seeds: {', '.join(map(str, cfg.seeds))} "
+            f"({len(cfg.seeds)} episodes per cell), {steps_txt}. VLM backend: {cfg.vlm}. "
+            f"Planner options: {dict(cfg.planner_options) or 'defaults'}."), "",
+           (f"Wall time of this invocation: {wall_s / 60:.1f} min ({ran} episodes run, {reused} reused from "
+            f"earlier runs) with {workers} worker(s), backend {backend}. Episode time summed over all "
+            f"{len(results)} saved episodes: {episode_s / 60:.1f} min.")]
     if est is not None:
-        md += [f"Estimated full suite at this run's measured cost per control step (all {len(SUITE_TASKS)} tasks, "
-               f"these methods, 10 seeds, full-length episodes; an upper bound, since falls end episodes early; "
-               f"tasks or methods that failed here are priced at their method's mean): {est / 3600:.1f} h "
-               f"with {workers} worker(s)."]
+        md += [(f"Estimated full suite at this run's measured cost per control step (all {len(SUITE_TASKS)} "
+                f"tasks, these methods, 10 seeds, full-length episodes; an upper bound, since falls end episodes "
+                f"early; tasks or methods that failed here are priced at their method's mean): {est / 3600:.1f} h "
+                f"with {workers} worker(s).")]
     md += ["", "## Methods", ""]
     md += [f"- **{METHODS[m].label}** (`{m}`): {METHODS[m].paper}" for m in cfg.methods]
     md += [""]
@@ -323,8 +324,8 @@ def suite_tables(cfg: SuiteConfig, results: Sequence[dict], skipped: Sequence[di
         md.append("")
     md += ["## Convergence (learned components)", ""]
     if conv:
-        md += ["First step where the EMA-smoothed (beta 0.6) evaluation return reaches 95 % of its final "
-               "value (see mwx_sdk/eval/convergence.py); cf. the papers' 'Conv. (M)' rows.", "",
+        md += [("First step where the EMA-smoothed (beta 0.6) evaluation return reaches 95 % of its final "
+                "value (see mwx_sdk/eval/convergence.py); cf. the papers' 'Conv. (M)' rows."), "",
                "| curve | conv. step | conv. (M) | final return | points |", "|---|---|---|---|---|"]
         md += [f"| {c['curve']} | {c['step']} | {c['step'] / 1e6:.2f} | {fmt(c['final'], 1)} | {c['points']} |"
                if "error" not in c else f"| {c['curve']} | error: {c['error']} | | | |" for c in conv]

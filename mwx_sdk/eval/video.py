@@ -8,8 +8,9 @@ on them; :class:`~mwx_sdk.envs.render.VideoRecorder` writes the mp4 atomically a
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-from pathlib import Path
 
 import pytest
 
@@ -89,9 +88,9 @@ def test_bad_inputs_say_what_to_do(tmp_path):
 
 
 def test_cli_eval_with_an_agent_factory(tmp_path):
+    from mwx_cli.main import app
     from typer.testing import CliRunner
 
-    from mwx_cli.main import app
     from mwx_sdk.envs.registration import register_builtin_envs
 
     register_builtin_envs()
@@ -110,9 +109,8 @@ def test_cli_eval_with_an_agent_factory(tmp_path):
 
 def test_cli_eval_with_an_inline_composed_agent(tmp_path):
     """The real composition path: bundled stand expert, fusion router, direct planner."""
-    from typer.testing import CliRunner
-
     from mwx_cli.main import app
+    from typer.testing import CliRunner
 
     out = tmp_path / "inline"
     res = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--experts", "stand", "--router", "fusion",
