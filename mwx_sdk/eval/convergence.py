@@ -17,7 +17,9 @@ at which the **smoothed** evaluation return reaches **95 %** of its **final** va
 Curve files are what the learners write: CSV with a header containing at least ``step`` and
 ``eval_return`` (more columns are ignored), JSON as a list of ``{"step", "eval_return"}``
 records, a mapping with ``step`` and ``eval_return`` lists (optionally under ``"curve"``), or
-JSON lines of records.
+JSON lines of records. The trainer's ``metrics.jsonl`` (``mwx_sdk.learn.trainer``) is read as
+is: its rows carry a ``kind``, and the ``kind == "eval"`` rows' ``return`` is the evaluation
+return.
 """
 
 from __future__ import annotations
@@ -109,6 +111,10 @@ def load_curve(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
             records = [{STEP_COLUMN: s, RETURN_COLUMN: r} for s, r in zip(data[STEP_COLUMN], data[RETURN_COLUMN])]
         elif isinstance(data, list):
             records = [r for r in data if isinstance(r, dict)]
+        if any("kind" in r for r in records):
+            # trainer logs mix kinds; evaluation rows hold the evaluation return as "return"
+            records = [{STEP_COLUMN: r.get(STEP_COLUMN), RETURN_COLUMN: r.get(RETURN_COLUMN, r.get("return"))}
+                       for r in records if r.get("kind") == "eval"]
         if records and not all(STEP_COLUMN in r and RETURN_COLUMN in r for r in records):
             raise CurveFormatError(f"{path}: every record needs {STEP_COLUMN!r} and {RETURN_COLUMN!r}")
     pairs = []
@@ -194,11 +200,11 @@ def convergence_from_file(path: str | os.PathLike, **kwargs: Any) -> Convergence
 
 
 def find_curves(root: str | os.PathLike) -> list[Path]:
-    """Training-curve files under ``root``: ``curve.csv``, ``curve.json``, ``curve.jsonl`` or
-    ``eval*.csv`` / ``eval*.json``, searched recursively, sorted."""
+    """Training-curve files under ``root``: ``curve.csv``, ``curve.json``, ``curve.jsonl``,
+    ``eval*.csv`` / ``eval*.json`` or the trainer's ``metrics.jsonl``, searched recursively, sorted."""
     root = Path(root)
     if not root.is_dir():
         return []
-    pats = ("curve.csv", "curve.json", "curve.jsonl", "eval*.csv", "eval*.json")
+    pats = ("curve.csv", "curve.json", "curve.jsonl", "eval*.csv", "eval*.json", "metrics.jsonl")
     found = {p for pat in pats for p in root.rglob(pat) if p.is_file()}
     return sorted(found)

@@ -122,12 +122,14 @@ def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapp
 
 
 def checkpoint_for(root: str | Path | None, kind: str, task: str) -> Path | None:
-    """Find a checkpoint folder ``<root>/<kind>/<task>`` or ``<root>/<kind>`` (with config.json)."""
+    """Find a checkpoint folder holding ``config.json``: ``<root>/<kind>/<task>``, its
+    ``checkpoint/`` sub-folder (a trainer's output folder), or the same under ``<root>/<kind>``."""
     if not root:
         return None
-    for cand in (Path(root) / kind / task, Path(root) / kind):
-        if (cand / "config.json").is_file():
-            return cand
+    for base in (Path(root) / kind / task, Path(root) / kind):
+        for cand in (base, base / "checkpoint"):
+            if (cand / "config.json").is_file():
+                return cand
     return None
 
 

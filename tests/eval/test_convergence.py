@@ -88,3 +88,18 @@ def test_bad_curve_files_say_what_is_missing(tmp_path):
         load_curve(bad)
     with pytest.raises(CurveFormatError, match="does not exist"):
         load_curve(tmp_path / "missing.csv")
+
+
+def test_trainer_metrics_jsonl_is_read_from_its_eval_rows(tmp_path):
+    rows = [
+        {"step": 0, "kind": "train", "loss": 3.0},
+        {"step": 0, "kind": "eval", "return": 10.0, "length": 1000},
+        {"step": 500, "kind": "episode", "return": 999.0, "length": 1000},
+        {"step": 1000, "kind": "eval", "return": 100.0, "length": 1000},
+        {"step": 2000, "kind": "eval", "return": 100.0, "length": 1000},
+    ]
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    steps, returns = load_curve(path)
+    assert steps.tolist() == [0, 1000, 2000] and returns.tolist() == [10.0, 100.0, 100.0]
+    assert convergence_from_file(path, beta=0.0).step == 1000
