@@ -109,6 +109,7 @@ def run_episode(
     router: str = "fusion",
     planner: str = "mppi",
     vlm: str = "embedding",
+    vlm_config: dict | None = None,
     config: Path | None = None,
     steps: int = 500,
     seed: int = 0,
@@ -128,6 +129,7 @@ def run_episode(
         router: router name.
         planner: planner name.
         vlm: VLM backend name.
+        vlm_config: options of the VLM backend (``model``, ``api_base`` ... for litellm).
         config: an agent TOML file (its components replace router/planner/vlm/experts).
         steps: control steps at most.
         seed: env and agent seed.
@@ -150,7 +152,9 @@ def run_episode(
 
     console = console or Console()
     env_id = env_id or pick_env(instruction)
-    kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if video else {}
+    # the litellm backend may send a camera image, so the env renders for it too
+    wants_frames = video is not None or vlm == "litellm"
+    kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if wants_frames else {}
     env = make_env(env_id, **kwargs)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
     if config is not None:
@@ -164,6 +168,7 @@ def run_episode(
             router=router,
             planner=planner,
             vlm=vlm,
+            vlm_config=vlm_config,
             config={"seed": seed},
         )
     names = agent.expert_names
@@ -328,6 +333,9 @@ def run(
     router: str = typer.Option("fusion", help="Router: fusion, semantic, state, uniform, switch."),
     planner: str = typer.Option("mppi", help="Planner: direct, mppi, ..."),
     vlm: str = typer.Option("embedding", help="VLM backend: embedding (offline), lexical, litellm."),
+    model: str = typer.Option(None, help="litellm model string, e.g. openai/gpt-4o-mini or ollama/llava."),
+    api_base: str = typer.Option(None, help="litellm custom endpoint, e.g. http://localhost:11434."),
+    api_key_env: str = typer.Option(None, help="Environment variable holding the API key."),
     config: Path = typer.Option(None, "--config", help="Agent TOML file (replaces router/planner/vlm/experts)."),
     steps: int = typer.Option(500, min=1, help="Control steps at most."),
     seed: int = typer.Option(0, help="Seed of the env and the agent."),
@@ -338,6 +346,9 @@ def run(
     """Compose skills from a sentence and run one episode."""
     if video is not None and video.suffix.lower() != ".mp4":
         raise typer.BadParameter(f"--video must end in .mp4, got {video}")
+    vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
+    if vlm_options and vlm != "litellm":
+        raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")
     result = run_episode(
         instruction,
         env,
@@ -345,6 +356,7 @@ def run(
         router=router,
         planner=planner,
         vlm=vlm,
+        vlm_config=vlm_options or None,
         config=config,
         steps=steps,
         seed=seed,

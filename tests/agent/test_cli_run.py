@@ -72,3 +72,35 @@ def test_env_is_picked_from_the_instruction():
     assert pick_env("walk forward") == "mwx/h1-walk-v0"
     assert pick_env("run fast") == "mwx/h1-run-v0"
     assert pick_env("stand still") == "mwx/h1-stand-v0"
+
+
+def test_run_with_litellm_over_loopback(tmp_path, monkeypatch):
+    pytest.importorskip("litellm", reason="needs the vlm extra")
+    if not _have_env("mwx/h1-walk-v0"):
+        pytest.skip("bundled envs or skills not installed")
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "semantic"))
+    from loopback import ChatServer
+
+    monkeypatch.setenv("MWX_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("MWX_CLI_TEST_KEY", "sk-cli-secret")
+    with ChatServer() as server:
+        server.content = json.dumps(
+            {"subgoals": [{"description": "walk", "scores": {"walk": 1.0, "stand": 0.1}, "predicate": None}]}
+        )
+        args = ["run", "walk forward", "--env", "mwx/h1-walk-v0", "--planner", "direct", "--vlm", "litellm",
+                "--model", "openai/test-model", "--api-base", server.api_base, "--api-key-env", "MWX_CLI_TEST_KEY",
+                "--experts", "stand,walk", "--steps", "3", "--no-live"]
+        res = typer_testing.CliRunner().invoke(_app(), args)
+        assert res.exit_code == 0, res.output + repr(res.exception)
+        assert len(server.requests) == 1
+        assert "Current state:" in json.dumps(server.requests[0]["messages"])  # the env's summary
+        assert "sub-goal 1: walk -> walk" in res.output
+        res = typer_testing.CliRunner().invoke(_app(), args)
+        assert res.exit_code == 0 and len(server.requests) == 1, "the repeated run is served from the cache"
+    assert "sk-cli-secret" not in res.output
+    bad = typer_testing.CliRunner().invoke(_app(), ["run", "walk", "--model", "x/y", "--steps", "1"])
+    assert bad.exit_code != 0 and "--vlm litellm" in bad.output
