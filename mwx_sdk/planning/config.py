@@ -152,8 +152,9 @@ class MPPIConfig:
 #: Per-family defaults (anything else plans with the stand defaults).
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "stand": dict(num_samples=16, horizon=15, num_knots=3),
-    "walk": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=2.0, lateral_weight=1.0,
-                 heading_weight=2.0, target_speed=1.0),
-    "run": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=2.0, lateral_weight=1.0,
+    # The walk reward saturates at 1 m/s; aiming the shaping above it keeps vx there.
+    "walk": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=5.0, lateral_weight=1.0,
+                 heading_weight=2.0, target_speed=1.3),
+    "run": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=5.0, lateral_weight=1.0,
                 heading_weight=2.0, target_speed=5.0),
 }

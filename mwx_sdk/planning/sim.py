@@ -180,10 +180,17 @@ def build_planner_model(path: Path, env_model, *, timestep: float | None, integr
     actuators = [env_model.actuator(i).name for i in range(env_model.nu)]
     if any(not a for a in actuators):
         raise ValueError("every actuator of the env model needs a name for the planner's force sensors")
-    if hasattr(mj, "MjSpec") and hasattr(mj.MjSpec, "from_file"):
-        model = _compile_with_spec(path, actuators)
-    else:
-        model = _compile_with_xml_text(path, actuators)
+    try:
+        if hasattr(mj, "MjSpec") and hasattr(mj.MjSpec, "from_file"):
+            model = _compile_with_spec(path, actuators)
+        else:
+            model = _compile_with_xml_text(path, actuators)
+    except ValueError as exc:
+        raise ValueError(
+            f"cannot build the planner model from {path}: {exc}. It needs the env's sites head, "
+            "left_foot, right_foot, bodies pelvis and torso_link and the env's actuators; pass "
+            "model_xml=<the XML the env was built from>"
+        ) from exc
     for attr in ("nq", "nv", "nu", "na"):
         if getattr(model, attr) != getattr(env_model, attr):
             raise ValueError(

@@ -1,0 +1,81 @@
+"""The planner model: sensors appended by MjSpec and by XML splicing agree with the env."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+mujoco = pytest.importorskip("mujoco")
+
+
+@pytest.fixture
+def stand_env():
+    from mwx_sdk.envs.tasks import StandEnv
+
+    try:
+        env = StandEnv()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    env.reset(seed=0)
+    return env
+
+
+def test_both_compile_paths_give_the_same_sensors(stand_env):
+    from mwx_sdk.planning import sim
+
+    names = [stand_env.model.actuator(i).name for i in range(stand_env.model.nu)]
+    if not hasattr(mujoco, "MjSpec"):
+        pytest.skip("MjSpec needs mujoco >= 3.2")
+    m1 = sim._compile_with_spec(stand_env.model_path, names)
+    m2 = sim._compile_with_xml_text(stand_env.model_path, names)
+    assert sim.SensorLayout.of(m1) == sim.SensorLayout.of(m2)
+    d1, d2 = mujoco.MjData(m1), mujoco.MjData(m2)
+    d1.qpos[:] = d2.qpos[:] = stand_env.data.qpos
+    mujoco.mj_forward(m1, d1)
+    mujoco.mj_forward(m2, d2)
+    np.testing.assert_array_equal(d1.sensordata, d2.sensordata)
+
+
+def test_sensors_measure_the_task_quantities(stand_env):
+    from mwx_sdk.planning import sim
+
+    env = stand_env
+    model, lay = sim.build_planner_model(env.model_path, env.model, timestep=None, integrator=None,
+                                         iterations=None, ls_iterations=None)
+    data = mujoco.MjData(model)
+    state, _ = sim.get_state(env.model, env.data)
+    mujoco.mj_setState(model, data, state, sim.full_physics_spec())
+    mujoco.mj_forward(model, data)
+    s = data.sensordata
+    head = env.data.site_xpos[env.model.site("head").id]
+    np.testing.assert_allclose(s[lay.slices["head"]], head, atol=1e-12)
+    np.testing.assert_allclose(s[lay.slices["torso_z"]][2], env.data.xmat[env.model.body("torso_link").id][8],
+                               atol=1e-12)
+    np.testing.assert_allclose(s[lay.force], data.actuator_force, atol=1e-12)
+    assert model.opt.timestep == env.model.opt.timestep
+
+
+def test_wrong_model_file_is_refused(stand_env, tmp_path):
+    from mwx_sdk.planning import sim
+
+    xml = tmp_path / "other.xml"
+    xml.write_text('<mujoco><worldbody><body name="pelvis"><freejoint/><geom size="0.1"/>'
+                   '<site name="head"/><site name="left_foot"/><site name="right_foot"/>'
+                   '<body name="torso_link"><joint name="j"/><geom size="0.1"/></body></body>'
+                   '</worldbody><actuator><position name="left_hip_yaw" joint="j"/></actuator></mujoco>')
+    with pytest.raises(ValueError, match="model_xml"):
+        sim.build_planner_model(xml, stand_env.model, timestep=None, integrator=None, iterations=None,
+                                ls_iterations=None)
+
+
+def test_env_introspection(stand_env):
+    from mwx_sdk.planning import sim
+
+    assert sim.model_path_of(stand_env) == stand_env.model_path
+    assert sim.task_of(stand_env) == "stand"
+
+    class Named:
+        spec = type("S", (), {"id": "mwx/h1-walk-v0"})()
+
+    assert sim.task_of(Named()) == "walk"
+    assert sim.model_path_of(object()) is None
