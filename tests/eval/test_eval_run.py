@@ -104,6 +104,9 @@ def test_cli_eval_with_an_agent_factory(tmp_path):
     assert data["config"]["instruction"]  # the task's default instruction
     bad = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0"])
     assert bad.exit_code == 2 and "no agent" in bad.output
+    few = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--agent", "eval_fakes:scripted_agent",
+                                   "--episodes", "3", "--seeds", "0-1"])
+    assert few.exit_code == 2 and "--seeds 0-2" in few.output
 
 
 
@@ -162,3 +165,18 @@ def test_agent_toml_file(tmp_path):
     res = run_episode(spec)
     assert res["method"] == "agent" and res["task"] == "walk" and res["experts"] == ["stand", "walk"]
     assert res["steps"] == 8 and len(res["mean_fused_weights"]) == 2
+
+
+def test_checkpoints_are_found_in_trainer_output_folders(tmp_path):
+    from mwx_sdk.eval.methods import METHODS, checkpoint_for
+
+    (tmp_path / "tdmpc2" / "walk" / "checkpoint").mkdir(parents=True)
+    (tmp_path / "tdmpc2" / "walk" / "checkpoint" / "config.json").write_text("{}")
+    assert checkpoint_for(tmp_path, "tdmpc2", "walk") == tmp_path / "tdmpc2" / "walk" / "checkpoint"
+    assert checkpoint_for(tmp_path, "tdmpc2", "stand") is None
+    spec, reason = METHODS["tdmpc2"].agent_spec("walk", experts=("walk",), vlm="lexical", planner_options={},
+                                                checkpoints=tmp_path)
+    assert reason == "" and spec.planner == "tdmpc2" and spec.planner_options["checkpoint"].endswith("checkpoint")
+    none, why = METHODS["irm"].agent_spec("walk", experts=("walk",), vlm="lexical", planner_options={},
+                                          checkpoints=tmp_path)
+    assert none is None and "no irm checkpoint" in why
