@@ -62,6 +62,7 @@ def retarget(
     body_model: Path = typer.Option(None, help="AMASS: SMPL-H / SMPL-X body-model folder or file."),
     gender: str = typer.Option(None, help="AMASS: body-model gender (default: the file's)."),
     allow_pickle: bool = typer.Option(False, help="AMASS: allow .pkl body models (unpickling runs code)."),
+    smpl_backend: str = typer.Option("auto", help="AMASS: body kinematics through 'smplx', 'numpy' or 'auto'."),
 ) -> None:
     """Retarget a human capture to the robot and write a clip file."""
     from mwx_sdk.motion.retarget import RetargetConfig
@@ -80,7 +81,7 @@ def retarget(
                 _fail("AMASS input needs --body-model <folder with SMPLH_NEUTRAL.npz or SMPLX_*.npz>")
             from mwx_sdk.motion.amass import load_amass
 
-            human = load_amass(input, body_model, gender=gender, allow_pickle=allow_pickle)
+            human = load_amass(input, body_model, gender=gender, allow_pickle=allow_pickle, backend=smpl_backend)
         else:
             _fail(f"unsupported input {input.name}: expected a .bvh or an AMASS .npz")
         a = int(round(start * human.fps))

@@ -73,3 +73,16 @@ def test_render_prior_video_from_an_expert(tmp_path: Path):
     import imageio.v2 as imageio
 
     assert len([f for f in imageio.get_reader(path)]) == 3  # list() would trust an infinite len hint
+
+
+def test_retarget_amass_with_a_body_model(tmp_path: Path):
+    from smpl_fixture import make_smplh_model, make_walk_amass
+
+    make_smplh_model(tmp_path)
+    motion = make_walk_amass(tmp_path, frames=20)
+    out = tmp_path / "amass.npz"
+    res = runner.invoke(app, ["motion", "retarget", str(motion), "--body-model", str(tmp_path),
+                              "--smpl-backend", "numpy", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["motion", "info", str(out), "--json"])
+    assert json.loads(res.output)["clip"]["source"] == "amass:walk_poses.npz"
