@@ -154,6 +154,7 @@ class H1Env(gym.Env):
             raise ValueError(f"{path}: the model needs a keyframe to reset from (HumanoidBench key 'qpos0')")
         self.q = H1Quantities(m)
         self._root_z = self.q.root_qposadr + 2
+        self._bind_views()
         self.render_mode = render_mode
         self.randomness = float(randomness)
         self.width, self.height, self.camera = int(width), int(height), camera
@@ -185,13 +186,28 @@ class H1Env(gym.Env):
         """Task-specific randomisation after the keyframe + noise (use ``self.np_random``)."""
 
     def _get_obs(self) -> np.ndarray:
-        return np.concatenate((self.v.qpos, self.v.qvel))
+        return np.concatenate((self._qpos, self._qvel))
 
     def _reward(self) -> tuple[float, dict]:
-        raise NotImplementedError
+        """``(reward, terms)`` of the current state (override this or :meth:`_reward_info`)."""
+        if type(self)._reward_info is H1Env._reward_info:
+            raise NotImplementedError(f"{type(self).__name__} must override _reward or _reward_info")
+        r, info = self._reward_info()
+        terms = dict(info)
+        del terms["per_timestep_reward"]
+        return r, terms
+
+    def _reward_info(self) -> tuple[float, dict]:
+        """``(reward, info)`` with ``info = {"per_timestep_reward": reward, **terms}``.
+
+        Tasks on the per-step fast path override this to build the info dict in one go.
+        """
+        r, terms = self._reward()
+        return r, {"per_timestep_reward": r, **terms}
 
     def _terminated(self) -> bool:
-        return self.terminate_height is not None and self.v.qpos[self._root_z] < self.terminate_height
+        th = self.terminate_height
+        return th is not None and self._qpos.item(self._root_z) < th
 
     def _task_predicates(self) -> dict[str, Callable[[], bool]]:
         return {}
@@ -201,17 +217,16 @@ class H1Env(gym.Env):
         a = action if type(action) is np.ndarray else np.asarray(action, dtype=np.float64)
         if a.shape != self._act_shape:
             raise ValueError(f"action must have shape {self._act_shape}, got {a.shape}")
-        ctrl = self.v.ctrl
+        ctrl = self._ctrl
         np.multiply(a, self._half, out=ctrl)  # float32 actions are cast into the float64 ctrl
         ctrl += self._mid
         self._step()
         obs = self._get_obs()
-        reward, terms = self._reward()
+        reward, info = self._reward_info()
         terminated = bool(self._terminated())
         self._return += reward
-        info = {"per_timestep_reward": reward, **terms}
         if self.own_success:
-            self._succeeded = bool(terms["success"])
+            self._succeeded = bool(info["success"])
         else:
             self._succeeded = info["success"] = self._return >= self.success_bar
         return obs, reward, terminated, False, info
@@ -337,6 +352,26 @@ class H1Env(gym.Env):
             names = [mujoco.mj_id2name(self.model, mujoco.mjtObj.mjOBJ_KEY, i) for i in range(self.model.nkey)]
             raise ValueError(f"no keyframe named {keyframe!r}; the model has {names}")
         return k
+
+    def _bind_views(self) -> None:
+        """Views into ``data`` of every quantity the per-step path reads (created once).
+
+        Each ``data.<field>`` access builds a new array object; these views share MjData's
+        memory, so they always show the current state. Scalars are read with ``.item(i)`` and
+        3-vectors with ``.tolist()``, which give Python floats directly.
+        """
+        d, q = self.data, self.q
+        self._ctrl, self._qpos, self._qvel = d.ctrl, d.qpos, d.qvel
+        self._force = d.actuator_force
+        self._head = d.site_xpos[q.head]
+        self._imu = d.site_xpos[q.imu]
+        self._lhand = d.site_xpos[q.left_hand]
+        self._rhand = d.site_xpos[q.right_hand]
+        self._torso_mat = d.xmat[q.torso]
+        self._pelvis_mat = d.xmat[q.pelvis]
+        self._com_vel = d.sensordata[q.com_vel_adr : q.com_vel_adr + 3]
+        a = q.root_qposadr
+        self._root_pos = d.qpos[a : a + 3]
 
     def _normalize_quats(self) -> None:
         qp = self.data.qpos

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
-from .. import rewards as R
+from .. import scalar as S
+from ..rewards import _CRAWL_QUAT
 from ..base import H1Env
+
+
+_CRAWL_QUAT = tuple(_CRAWL_QUAT.tolist())
 
 
 class StandEnv(H1Env):
@@ -15,9 +20,17 @@ class StandEnv(H1Env):
     success_bar = 800.0
     description = "stand still and upright"
 
-    def _reward(self):
-        q, d = self.q, self.v
-        return R.stand_reward(q.head_height(d), q.torso_upright(d), q.com_velocity(d), d.actuator_force)
+    def _reward_info(self):
+        # closed form of rewards.stand_reward for one state (checked against it in the tests)
+        s = S.standing(self._head.item(2))
+        u = S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        st = s * u
+        sc = S.small_control(self._force.tolist())
+        vx, vy, _ = self._com_vel.tolist()
+        dm = S.dont_move(vx, vy)
+        r = sc * st * dm
+        return r, {"per_timestep_reward": r, "small_control": sc, "stand_reward": st, "dont_move": dm,
+                   "standing": s, "upright": u}
 
 
 class WalkEnv(H1Env):
@@ -28,9 +41,16 @@ class WalkEnv(H1Env):
     description = "walk forward at 1 m/s"
     speed = 1.0
 
-    def _reward(self):
-        q, d = self.q, self.v
-        return R.walk_reward(q.head_height(d), q.torso_upright(d), q.com_velocity(d), d.actuator_force, self.speed)
+    def _reward_info(self):
+        # closed form of rewards.walk_reward for one state (checked against it in the tests)
+        s = S.standing(self._head.item(2))
+        u = S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        st = s * u
+        sc = S.small_control(self._force.tolist())
+        mv = S.move(self._com_vel.item(0), self.speed)
+        r = sc * st * mv
+        return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc, "move": mv,
+                   "standing": s, "upright": u}
 
 
 class RunEnv(WalkEnv):
@@ -50,9 +70,23 @@ class CrawlEnv(H1Env):
     description = "crawl forward through a low tunnel"
     scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"tunnel": ("body", "tunnel")}
 
-    def _reward(self):
-        q, d = self.q, self.v
-        return R.crawl_reward(q.head_height(d), q.imu_pos(d), q.pelvis_quat(d), q.com_velocity(d), d.actuator_force)
+    def _setup(self):
+        self._pelvis_quat = self.data.xquat[self.q.pelvis]
+
+    def _reward_info(self):
+        # closed form of rewards.crawl_reward for one state (checked against it in the tests)
+        _, imu_y, imu_z = self._imu.tolist()
+        sc = S.small_control(self._force.tolist())
+        head = S.gauss_tol(self._head.item(2), 0.6, 1.0, 1.0)
+        crawl_imu = S.gauss_tol(imu_z, 0.6, 1.0, 1.0)
+        w, x, y, z = self._pelvis_quat.tolist()
+        dw, dx, dy, dz = w - _CRAWL_QUAT[0], x - _CRAWL_QUAT[1], y - _CRAWL_QUAT[2], z - _CRAWL_QUAT[3]
+        xq = S.gauss_tol(math.sqrt(dw * dw + dx * dx + dy * dy + dz * dz), 0.0, 0.0, 1.0)
+        in_tunnel = 1.0 if -1.0 <= imu_y <= 1.0 else 0.0
+        mv = S.move(self._com_vel.item(0), 1.0)
+        r = (0.1 * sc + 0.25 * min(crawl_imu, head) + 0.4 * mv + 0.25 * xq) * in_tunnel
+        return r, {"per_timestep_reward": r, "crawling": crawl_imu, "crawling_head": head, "small_control": sc,
+                   "move": mv, "in_tunnel": in_tunnel}
 
     def _task_predicates(self):
         q, d = self.q, self.v

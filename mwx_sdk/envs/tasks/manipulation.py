@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
 
 from .. import rewards as R
+from .. import scalar as S
 from ..base import H1Env
 
 DOOR_OPEN_ANGLE = 0.8  # rad; the open term q|q| reaches 0.64 here
@@ -29,6 +31,7 @@ class ReachEnv(H1Env):
 
     def _setup(self):
         self.goal = np.zeros(3)
+        self._robot_qvel = self.data.qvel[: self.q.robot_nv]
 
     def _task_reset(self):
         self.goal = self.np_random.uniform((-2.0, -2.0, 0.2), (2.0, 2.0, 2.0))
@@ -37,9 +40,16 @@ class ReachEnv(H1Env):
         q, d = self.q, self.v
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal))
 
-    def _reward(self):
-        q, d = self.q, self.v
-        return R.reach_reward(q.left_hand_pos(d), self.goal, q.pelvis_upright(d), d.qvel[: q.robot_nv])
+    def _reward_info(self):
+        # closed form of rewards.reach_reward for one state (checked against it in the tests)
+        d = S.dist(self._lhand.tolist(), self.goal.tolist())
+        qv = self._robot_qvel
+        penalty = float(np.dot(qv, qv))
+        close, succ = 5.0 * (d < 1.0), 10.0 * (d < 0.05)
+        healthy = 5.0 * self._pelvis_mat.item(8)
+        r = healthy - 1e-4 * penalty + close + succ
+        return r, {"per_timestep_reward": r, "hand_dist": d, "healthy_reward": healthy, "motion_penalty": penalty,
+                   "reward_close": close, "reward_success": succ}
 
     def _task_predicates(self):
         q, d = self.q, self.v
@@ -60,14 +70,24 @@ class DoorEnv(H1Env):
         self._door = self._joint("door_hinge")[0]
         self._hatch = self._joint("door_hatch_hinge")[0]
         self._hatch_body = self._body("door_hatch")
+        self._hatch_pos = self.data.xpos[self._hatch_body]
 
-    def _reward(self):
-        q, d = self.q, self.v
-        return R.door_reward(
-            float(d.qpos[self._door]), float(d.qpos[self._hatch]), d.xpos[self._hatch_body],
-            q.left_hand_pos(d), q.right_hand_pos(d), float(q.imu_pos(d)[0]),
-            q.head_height(d), q.torso_upright(d), d.actuator_force,
-        )
+    def _reward_info(self):
+        # closed form of rewards.door_reward for one state (checked against it in the tests)
+        qpos = self._qpos
+        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.9, 0.9)
+        sc = S.small_control(self._force.tolist())
+        q = qpos.item(self._door)
+        hatch = S.linear_tol(qpos.item(self._hatch), 0.75, 2.0, 0.75, S.LINEAR_01)
+        open_ = min(1.0, q * abs(q))
+        hp = self._hatch_pos.tolist()
+        dist = min(S.dist(hp, self._lhand.tolist()), S.dist(hp, self._rhand.tolist()))
+        prox = S.linear_tol(dist, 0.0, 0.25, 1.0, S.LINEAR_01)
+        passage = S.linear_tol(self._imu.item(0), 1.2, math.inf, 1.0, S.LINEAR_0)
+        r = 0.1 * st * sc + 0.45 * open_ + 0.05 * hatch + 0.05 * prox + 0.35 * passage
+        return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc,
+                   "door_openness_reward": open_, "door_hatch_openness_reward": hatch,
+                   "hand_hatch_proximity_reward": prox, "passage_reward": passage}
 
     def _task_predicates(self):
         d = self.data
@@ -89,6 +109,7 @@ class PushEnv(H1Env):
 
     def _setup(self):
         self._box_q, self._box_v = self._joint("free_object")
+        self._box_pos = self.data.qpos[self._box_q : self._box_q + 3]
         self.goal = np.array([0.85, 0.0, 1.0])
         self._gd = np.inf
 
@@ -102,11 +123,16 @@ class PushEnv(H1Env):
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal,
                                d.qpos[b : b + 3], d.qvel[v : v + 3]))
 
-    def _reward(self):
-        b = self._box_q
-        r, terms = R.push_reward(self.v.qpos[b : b + 3], self.goal, self.q.left_hand_pos(self.v))
-        self._gd = terms["target_dist"]
-        return r, terms
+    def _reward_info(self):
+        # closed form of rewards.push_reward for one state (checked against it in the tests)
+        box = self._box_pos.tolist()
+        gd = S.dist(box, self.goal.tolist())
+        hd = S.dist(self._lhand.tolist(), box)
+        success = gd < 0.05
+        r = -0.1 * hd - gd + 1000.0 * success
+        self._gd = gd
+        return r, {"per_timestep_reward": r, "target_dist": gd, "hand_dist": hd,
+                   "reward_success": 1000.0 * success, "success": success}
 
     def _terminated(self):
         return self._gd < 0.05
@@ -133,6 +159,8 @@ class PackageEnv(H1Env):
         if self._body("package_destination") != self._dest_body:
             raise ValueError(f"{self.model_path}: package_destination must be the last body of the model")
         self._dest = self._site("destination_loc")
+        self._dest_pos = self.data.site_xpos[self._dest]
+        self._pkg_pos = self.data.qpos[self._pkg_q : self._pkg_q + 3]
         self._dd = np.inf
 
     def _task_reset(self):
@@ -147,12 +175,21 @@ class PackageEnv(H1Env):
         return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], d.site_xpos[self._dest],
                                d.qpos[a : a + 7], d.qvel[v : v + 6], q.left_hand_pos(d), q.right_hand_pos(d)))
 
-    def _reward(self):
-        q, d, a = self.q, self.v, self._pkg_q
-        r, terms = R.package_reward(d.qpos[a : a + 3], d.site_xpos[self._dest], q.left_hand_pos(d),
-                                    q.right_hand_pos(d), q.head_height(d), q.torso_upright(d), d.actuator_force)
-        self._dd = terms["dist_package_destination"]
-        return r, terms
+    def _reward_info(self):
+        # closed form of rewards.package_reward for one state (checked against it in the tests)
+        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.8, 1.9)
+        sc = S.small_control(self._force.tolist())
+        pkg = self._pkg_pos.tolist()
+        dd = S.dist(pkg, self._dest_pos.tolist())
+        dl = S.dist(self._lhand.tolist(), pkg)
+        dr = S.dist(self._rhand.tolist(), pkg)
+        success = dd < 0.1
+        h = min(pkg[2], 1.0)
+        r = st * sc - 3.0 * dd - 0.1 * (dl + dr) + h + 1000.0 * success
+        self._dd = dd
+        return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc,
+                   "dist_package_destination": dd, "dist_hand_package_right": dr,
+                   "dist_hand_package_left": dl, "package_height": h, "success": success}
 
     def _terminated(self):
         return self._dd < 0.1
@@ -186,6 +223,8 @@ class BasketballEnv(H1Env):
 
         self._ball_q, self._ball_v = self._joint("free_basketball")
         self._hoop = self._site("hoop_center")
+        self._hoop_pos = self.data.site_xpos[self._hoop]
+        self._ball_pos = self.data.qpos[self._ball_q : self._ball_q + 3]
         self._ball_geom = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, "basketball_collision")
         if self._ball_geom < 0:
             raise ValueError(f"{self.model_path}: task 'basketball' needs a geom named 'basketball_collision'")
@@ -214,22 +253,31 @@ class BasketballEnv(H1Env):
         # a list membership test is several times cheaper than numpy calls on a few pairs
         return self._ball_geom in d.contact.geom.ravel().tolist()
 
-    def _reward(self):
-        q, d, a = self.q, self.v, self._ball_q
-        if not self.throw_stage and self._ball_touched():
-            self.throw_stage = True  # permanent, on the first contact of the ball with anything
-        r, terms = R.basketball_reward(d.qpos[a : a + 3], d.site_xpos[self._hoop], q.left_hand_pos(d),
-                                       q.right_hand_pos(d), q.head_height(d), q.torso_upright(d),
-                                       d.actuator_force, self.throw_stage)
-        self._hoop_d = _dist(d.qpos[a : a + 3], d.site_xpos[self._hoop])
-        success = terms.pop("success")
-        terms["success_subtasks"] = int(self.throw_stage)
-        terms["success"] = success
-        return r, terms
+    def _reward_info(self):
+        # closed form of rewards.basketball_reward for one state (checked against it in the tests)
+        throw = self.throw_stage
+        if not throw and self._ball_touched():
+            throw = self.throw_stage = True  # permanent, on the first contact of the ball with anything
+        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        sc = S.small_control(self._force.tolist())
+        ball = self._ball_pos.tolist()
+        dl, dr = S.dist(self._lhand.tolist(), ball), S.dist(self._rhand.tolist(), ball)
+        d = S.dist(ball, self._hoop_pos.tolist())
+        stand_sc = st * sc
+        prox = S.gauss_tol(max(dl, dr), 0.0, 0.2, 1.0)
+        hoop = S.linear_tol(d, 0.0, 0.0, 7.0, S.LINEAR_01)
+        if throw:
+            r = 0.15 * stand_sc + 0.05 * prox + 0.8 * hoop
+        else:
+            r = 0.5 * stand_sc + 0.5 * prox
+        success = d < 0.05
+        r += 1000.0 * success
+        self._hoop_d = d
+        return r, {"per_timestep_reward": r, "reward_hand_proximity": prox, "reward_ball_success": hoop,
+                   "stand_reward": st, "small_control": sc, "success_subtasks": int(throw), "success": success}
 
     def _terminated(self):
-        d = self.v
-        return d.qpos[self._ball_q + 2] < 0.5 or super()._terminated() or self._hoop_d < 0.05
+        return self._qpos.item(self._ball_q + 2) < 0.5 or super()._terminated() or self._hoop_d < 0.05
 
     def _task_predicates(self):
         q, d, a = self.q, self.v, self._ball_q

@@ -8,10 +8,21 @@ from typing import ClassVar
 import numpy as np
 
 from .. import rewards as R
+from .. import scalar as S
 from ..base import H1Env
 from .manipulation import HOLD_DISTANCE
 
 PACKAGES = ("package_a", "package_b", "package_c", "package_d", "package_e")
+
+
+def _on_table(p: list) -> bool:
+    """:func:`rewards.truck_on_table` for one position list."""
+    return 1.65 < p[0] < 2.35 and -2.05 < p[1] < -1.35 and p[2] > 0.5
+
+
+def _min_tol(dists: list) -> float:
+    """``rewards._min_tol``: linear tolerance of the smallest distance (0 for none)."""
+    return S.linear_tol(min(dists), 0.0, 0.2, 4.0, S.LINEAR_0) if dists else 0.0
 
 
 class TruckEnv(H1Env):
@@ -31,6 +42,8 @@ class TruckEnv(H1Env):
     def _setup(self):
         self._pkg = {p: self._body(p) for p in PACKAGES}
         self._table = self._body("table")
+        self._pkg_pos = {p: self.data.xpos[i] for p, i in self._pkg.items()}
+        self._table_pos = self.data.xpos[self._table]
         self._clear()
 
     def _clear(self):
@@ -46,44 +59,51 @@ class TruckEnv(H1Env):
     def _pos(self, name: str) -> np.ndarray:
         return self.v.xpos[self._pkg[name]]
 
-    def _reward(self):
-        d = self.v
+    def _reward_info(self):
+        # rewards.truck_shaped_reward / truck_on_table in closed form on Python floats
+        # (checked against them in the tests), plus the stateful pick/place bonuses
+        pos = {p: v.tolist() for p, v in self._pkg_pos.items()}
         if self.z0 is None:  # reference heights at the first reward call
-            self.z0 = {p: float(self._pos(p)[2]) for p in PACKAGES}
+            self.z0 = {p: pos[p][2] for p in PACKAGES}
         r = 0.0
         # the lists are edited while iterated, as in the reference: an element can be skipped a step
         for p in self.on_truck:
-            if self._pos(p)[2] > self.z0[p] + 0.1:
+            if pos[p][2] > self.z0[p] + 0.1:
                 self.on_truck.remove(p)
                 self.picked.append(p)
                 r += 100.0
         for p in self.picked:
-            if R.truck_on_table(self._pos(p)):
+            if _on_table(pos[p]):
                 self.picked.remove(p)
                 self.on_table.append(p)
                 r += 100.0
         for p in self.on_table:
-            if not R.truck_on_table(self._pos(p)):
+            if not _on_table(pos[p]):
                 self.on_table.remove(p)
                 self.picked.append(p)
                 r -= 100.0
-        a = self.q.root_qposadr
-        shaped, terms = R.truck_shaped_reward(
-            self.q.torso_upright(d), d.qpos[a : a + 3], d.xpos[self._table],
-            [self._pos(p) for p in self.on_truck], [self._pos(p) for p in self.picked],
-        )
-        r += shaped
-        self._done = len(self.on_table) == len(PACKAGES)
+        up = S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        base, table = self._root_pos.tolist(), self._table_pos.tolist()
+        t1 = _min_tol([S.dist(pos[p], base) for p in self.on_truck])
+        t2 = _min_tol([S.dist(pos[p], base) for p in self.picked])
+        t3 = _min_tol([S.dist(pos[p], table) for p in self.picked])
+        r += up * (1.0 + t1 + t2 + t3)
+        n_table = len(self.on_table)
+        self._done = n_table == len(PACKAGES)
         if self._done:
             r += 1000.0
-        terms.update(
-            packages_on_truck=len(self.on_truck),
-            packages_picked_up=len(self.picked),
-            packages_on_table=len(self.on_table),
-            success=int(self._done),
-            success_subtasks=len(self.on_table),
-        )
-        return r, terms
+        return r, {
+            "per_timestep_reward": r,
+            "upright": up,
+            "reward_robot_package_truck": t1,
+            "reward_robot_package_picked_up": t2,
+            "reward_package_table": t3,
+            "packages_on_truck": len(self.on_truck),
+            "packages_picked_up": len(self.picked),
+            "packages_on_table": n_table,
+            "success": int(self._done),
+            "success_subtasks": n_table,
+        }
 
     def _terminated(self):
         return self._done
