@@ -104,3 +104,17 @@ def test_run_with_litellm_over_loopback(tmp_path, monkeypatch):
     assert "sk-cli-secret" not in res.output
     bad = typer_testing.CliRunner().invoke(_app(), ["run", "walk", "--model", "x/y", "--steps", "1"])
     assert bad.exit_code != 0 and "--vlm litellm" in bad.output
+
+
+def test_demo_writes_video_and_plot(tmp_path):
+    if not _have_env("mwx/h1-walk-v0"):
+        pytest.skip("bundled envs or skills not installed")
+    out = tmp_path / "demo"
+    res = typer_testing.CliRunner().invoke(
+        _app(), ["demo", "--out", str(out), "--steps", "3", "--planner", "direct", "--no-live"]
+    )
+    if res.exit_code != 0 and "OpenGL" in repr(res.exception):
+        pytest.skip(f"no off-screen rendering here: {res.exception}")
+    assert res.exit_code == 0, res.output + repr(res.exception)
+    assert (out / "demo.mp4").stat().st_size > 0 and (out / "weights.png").stat().st_size > 1000
+    assert "stand still" in res.output and "walk forward" in res.output
