@@ -203,3 +203,29 @@ def suite(
             _fail(str(exc))
     typer.echo(summary["markdown"])
     typer.echo(f"wrote {out_dir / 'table.md'}, {out_dir / 'table.csv'}, {out_dir / 'suite.json'}")
+
+
+@app.command("convergence")
+def convergence(
+    curves: list[Path] = typer.Argument(..., help="Training curves: CSV/JSON with step and eval_return, or a trainer's metrics.jsonl."),  # noqa: B008
+    fraction: float = typer.Option(0.95, "--fraction", help="Share of the final smoothed return to reach."),
+    smoothing: str = typer.Option("ema", "--smoothing", help="ema (exponential) or ma (moving average)."),
+    beta: float = typer.Option(0.6, "--beta", help="EMA decay."),
+    window: int = typer.Option(5, "--window", help="Moving-average window (points)."),
+) -> None:
+    """Convergence step of training curves: first step where the smoothed eval return reaches 95 % of its final value."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from mwx_sdk.eval.convergence import convergence_from_file
+
+    table = Table(title=f"convergence ({smoothing}, {100 * fraction:.0f} % of final)")
+    for col in ("curve", "conv. step", "conv. (M)", "final return", "points"):
+        table.add_column(col, justify="right" if col != "curve" else "left")
+    for path in curves:
+        try:
+            c = convergence_from_file(path, fraction=fraction, method=smoothing, beta=beta, window=window)
+        except ValueError as exc:
+            _fail(str(exc))
+        table.add_row(str(path), str(c.step), f"{c.step / 1e6:.2f}", f"{c.final:.1f}", str(c.points))
+    Console().print(table)

@@ -103,3 +103,16 @@ def test_trainer_metrics_jsonl_is_read_from_its_eval_rows(tmp_path):
     steps, returns = load_curve(path)
     assert steps.tolist() == [0, 1000, 2000] and returns.tolist() == [10.0, 100.0, 100.0]
     assert convergence_from_file(path, beta=0.0).step == 1000
+
+
+def test_cli_convergence(tmp_path):
+    from mwx_cli.main import app
+    from typer.testing import CliRunner
+
+    path = tmp_path / "curve.csv"
+    path.write_text("step,eval_return\n0,0\n100000,95\n200000,100\n300000,100\n")
+    res = CliRunner().invoke(app, ["eval", "convergence", str(path), "--beta", "0"])
+    assert res.exit_code == 0, res.output
+    assert "100000" in res.output and "0.10" in res.output
+    bad = CliRunner().invoke(app, ["eval", "convergence", str(tmp_path / "missing.csv")])
+    assert bad.exit_code == 2 and "does not exist" in bad.output
