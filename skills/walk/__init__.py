@@ -16,7 +16,8 @@ from .._prior import load_prior
 DESCRIPTION = (
     "Walk forward with a natural human gait: alternating steps, arms swinging. Use it to move "
     "the robot across the floor to a place (a door, a chair, a table, a goal) at walking pace. "
-    "Parameters: speed (m/s, default 1.0; the gait cycle is played faster or slower, 0.3-2.0 m/s) "
+    "Parameters: speed (m/s, default: the captured pace of about 1.35 m/s; the gait cycle is "
+    "played faster or slower, 0.3-2.0 m/s) "
     "and heading (world yaw in radians to steer towards, default none = keep the current "
     "direction) and style ('normal' or 'stride' for longer steps). Its motion priors are one "
     "gait cycle of CMU capture 07_01 (subject 7, walk, about 1.35 m/s) and, for 'stride', of "
@@ -35,13 +36,13 @@ class WalkExpert(MotionPriorExpert):
 
     def __init__(
         self,
-        speed: float = 1.0,
+        speed: float | None = None,
         heading: float | None = None,
         style: str = "normal",
         prior: str | os.PathLike | None = None,
         **tracking,
     ) -> None:
-        if not np.isfinite(speed) or not 0.3 <= speed <= 2.0:
+        if speed is not None and (not np.isfinite(speed) or not 0.3 <= speed <= 2.0):
             raise ValueError(f"walk speed must be within 0.3-2.0 m/s, got {speed}")
         if style not in _STYLES:
             raise ValueError(f"walk style must be one of {sorted(_STYLES)}, got {style!r}")
@@ -50,8 +51,9 @@ class WalkExpert(MotionPriorExpert):
         self.style = style
         clip = load_prior(__file__, prior)
         base = float(clip.meta.get("mean_speed", 1.0)) or 1.0
-        self.target_speed = float(speed)
-        super().__init__(clip, speed=speed / base, heading=heading, **tracking)
+        # the captured cadence is the most natural one, and the planner balances it best
+        self.target_speed = base if speed is None else float(speed)
+        super().__init__(clip, speed=self.target_speed / base, heading=heading, **tracking)
 
 
 @hookimpl
