@@ -183,7 +183,7 @@ def run_episode(
     if video is not None:
         from mwx_sdk.envs.render import VideoRecorder
 
-        recorder = VideoRecorder(video, fps=int(round(1.0 / float(getattr(env.unwrapped, "dt", 0.02)))))
+        recorder = VideoRecorder(video, fps=round(1.0 / float(getattr(env.unwrapped, "dt", 0.02))))
     t_agent = t_env = 0.0
     ret = 0.0
     terminated = False

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> dict:
     total = 0.0
     for _ in range(args.steps):
         action = agent.act(obs)
-        obs, reward, terminated, truncated, info = env.step(action)
+        obs, reward, terminated, truncated, _ = env.step(action)
         total += reward
         if terminated or truncated:
             break

@@ -15,8 +15,9 @@ Build one with :func:`compose` (names or instances) or :func:`mwx_sdk.config.com
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

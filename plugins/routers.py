@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -334,7 +335,7 @@ class FusionRouter(Router):
         self._uniform = False
 
     @classmethod
-    def load(cls, path: str | os.PathLike, **overrides: Any) -> "FusionRouter":
+    def load(cls, path: str | os.PathLike, **overrides: Any) -> FusionRouter:
         """Build a router from a checkpoint folder (``overrides`` replace saved config values)."""
         cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("config", {})
         cfg.update(overrides)

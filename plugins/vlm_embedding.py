@@ -7,8 +7,9 @@ warns once and plans with the lexical scorer, so an episode never fails for lack
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -24,15 +24,15 @@ from .parsing import PlanParseError, parse_plan, scores_to_weights
 from .prompt import build_messages, state_summary_text
 
 __all__ = [
-    "ResponseCache",
-    "default_cache_dir",
-    "split_clauses",
     "LexicalScorer",
     "OfflinePlanner",
-    "choose_predicate",
     "PlanParseError",
+    "ResponseCache",
+    "build_messages",
+    "choose_predicate",
+    "default_cache_dir",
     "parse_plan",
     "scores_to_weights",
-    "build_messages",
+    "split_clauses",
     "state_summary_text",
 ]

@@ -9,7 +9,8 @@ match the clause (:func:`choose_predicate`). Everything is deterministic.
 from __future__ import annotations
 
 import re
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 

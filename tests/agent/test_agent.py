@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from fakes import ConstantExpert, RecordingPlanner, ScriptedBackend, ToyEnv
-
 from mwx_plugins.routers import FusionRouter, SemanticRouter, UniformRouter
+
 from mwx_sdk.agent import Agent, AgentConfig, CompositionError, check_composition, compose
 
 

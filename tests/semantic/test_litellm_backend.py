@@ -174,8 +174,8 @@ def test_an_episode_survives_a_failing_server(server, backend_factory):
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
     from fakes import ConstantExpert, RecordingPlanner, ToyEnv
-
     from mwx_plugins.routers import FusionRouter
+
     from mwx_sdk.agent import Agent, AgentConfig
 
     server.mode = "http500"

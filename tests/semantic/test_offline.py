@@ -108,7 +108,6 @@ def test_bundled_skill_descriptions_held_out():
     """The same held-out set against the descriptions of the installed bundled skills."""
     pytest.importorskip("sentence_transformers", reason="needs the embed extra")
     import mwx_sdk
-
     from mwx_sdk.semantic.embedding import EmbeddingScorer
 
     with warnings.catch_warnings():

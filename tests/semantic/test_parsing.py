@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 
@@ -49,17 +50,9 @@ def test_parse_scales_scores_above_one():
     "text", ["", "no json here", '{"subgoals": []}', '{"subgoals": [{"scores": {"fly": 1}}]}', '{"subgoals": [{"scores": {"walk": NaN}}]}']
 )
 def test_parse_errors(text):
-    with pytest.warns(UserWarning) if "fly" in text or "NaN" in text else _nullcontext():
-        with pytest.raises(PlanParseError):
-            parse_plan(text, "x", NAMES)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
+    warns = pytest.warns(UserWarning) if "fly" in text or "NaN" in text else contextlib.nullcontext()
+    with warns, pytest.raises(PlanParseError):
+        parse_plan(text, "x", NAMES)
 
 
 def test_prompt_contents_and_errors():

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
-from fakes import ConstantExpert, ToyEnv  # noqa: E402
+from fakes import ConstantExpert, ToyEnv
+from mwx_plugins.routers import FusionRouter, SemanticRouter, StateRouter, SwitchRouter, UniformRouter
 
-from mwx_plugins.routers import FusionRouter, SemanticRouter, StateRouter, SwitchRouter, UniformRouter  # noqa: E402
-from mwx_sdk.interfaces import StepContext  # noqa: E402
+from mwx_sdk.interfaces import StepContext
 
 EMB = [[0.0, 1.0], [1.0, 1.0], [3.0, 1.0]]
 
