@@ -20,7 +20,7 @@ from .spec import EpisodeSpec, _call_supported, build_agent, build_env, seed_eve
 __all__ = ["TIMING_KEYS", "EpisodeRecorder", "PhysicsProbe", "run_episode"]
 
 #: Result keys that measure wall-clock time (they differ between runs of the same seed).
-TIMING_KEYS = ("ms_per_step", "agent_ms_per_step", "env_ms_per_step", "wall_s")
+TIMING_KEYS = ("ms_per_step", "agent_ms_per_step", "env_ms_per_step", "planner_ms_per_step", "wall_s")
 
 _SKIP_INFO = {"success", "success_subtasks", "TimeLimit.truncated", "episode", "terminal_observation"}
 
@@ -206,6 +206,7 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
         terminated = truncated = False
         info: dict = {}
         plan_cost = np.full(steps, np.nan)
+        plan_ms = np.full(steps, np.nan)
         clock = time.perf_counter
         while rec.n < steps:
             t0 = clock()
@@ -232,9 +233,11 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
                     if v is not None:
                         arr[i] = v
                 rec.subgoal[i] = int(getattr(diag, "subgoal_index", 0))
-                pc = (getattr(diag, "planner", None) or {}).get("best_cost")
-                if pc is not None:
-                    plan_cost[i] = float(pc)
+                pdiag = getattr(diag, "planner", None) or {}
+                if "best_cost" in pdiag:
+                    plan_cost[i] = float(pdiag["best_cost"])
+                if "ms" in pdiag:
+                    plan_ms[i] = float(pdiag["ms"])
             if probe.n_joints:
                 ref = reference_pose(agent, fused, probe.n_joints)
                 if ref is not None:
@@ -253,7 +256,7 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
                 break
         if video is not None:
             video.close()
-        return _result(spec, env, rec, names, steps, max_steps, dt, terminated, plan_cost,
+        return _result(spec, env, rec, names, steps, max_steps, dt, terminated, plan_cost, plan_ms,
                        time.perf_counter() - t_start, keep_trace)
     finally:
         close = getattr(agent, "close", None) or getattr(getattr(agent, "planner", None), "close", None)
@@ -262,9 +265,13 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
         env.close()
 
 
+def _nanmean(x: np.ndarray) -> float:
+    return float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+
+
 def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[str], steps: int,
-            max_steps: int, dt: float, terminated: bool, plan_cost: np.ndarray, wall: float,
-            keep_trace: bool) -> dict[str, Any]:
+            max_steps: int, dt: float, terminated: bool, plan_cost: np.ndarray, plan_ms: np.ndarray,
+            wall: float, keep_trace: bool) -> dict[str, Any]:
     n = rec.n
     q, q_ref = rec.trimmed("q"), rec.trimmed("q_ref")
     has_ref = bool(q.shape[1]) and bool(np.isfinite(q_ref).all(axis=1).any())
@@ -309,7 +316,8 @@ def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[s
         "jerk": metrics.jerk_rms(q, dt) if q.shape[1] else math.nan,
         "foot_sliding": metrics.foot_sliding(rec.trimmed("feet"), dt, spec.contact_height)
         if rec.feet.shape[1] else math.nan,
-        "planner_cost_mean": float(np.nanmean(plan_cost[:n])) if np.isfinite(plan_cost[:n]).any() else math.nan,
+        "planner_cost_mean": _nanmean(plan_cost[:n]),
+        "planner_ms_per_step": _nanmean(plan_ms[:n]),
         "experts": list(names),
         "mean_fused_weights": np.nanmean(rec.trimmed("fused"), axis=0).tolist()
         if names and np.isfinite(rec.trimmed("fused")).any() else [],

@@ -30,7 +30,7 @@ __all__ = ["EPISODE_COLUMNS", "fmt", "markdown_summary", "plot_returns", "plot_w
 EPISODE_COLUMNS = (
     "task", "method", "seed", "steps", "return", "shaped_return", "imitation_return", "success",
     "success_bar_used", "task_success", "fell", "terminated", "ms_per_step", "agent_ms_per_step",
-    "env_ms_per_step", "rms_joint_error", "jerk", "foot_sliding", "planner_cost_mean",
+    "env_ms_per_step", "planner_ms_per_step", "rms_joint_error", "jerk", "foot_sliding", "planner_cost_mean",
 )
 
 
