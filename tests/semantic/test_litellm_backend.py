@@ -122,8 +122,9 @@ def test_persistent_failures_fall_back_offline(server, backend_factory, mode):
     server.mode = mode
     server.delay = 2.0
     backend = backend_factory(retries=1, timeout=0.5)
-    with pytest.warns(UserWarning, match="planning offline with 'lexical'"):
+    with pytest.warns(UserWarning, match="planning offline with 'lexical'") as rec:
         plan = _plan(backend)
+    assert all(SECRET not in str(w.message) for w in rec), "the API key leaked into a warning"
     assert plan.backend == "lexical"
     assert [s.lead for s in plan.subgoals] == ["walk", "sit"]
     assert len(server.requests) == 2  # first attempt + one retry
