@@ -5,6 +5,7 @@ MetaWorld expert guidance (``a_ref`` seeds the sampling mean and pulls the polic
 
 from __future__ import annotations
 
+import os
 from typing import Any, Mapping
 
 import numpy as np
@@ -25,6 +26,16 @@ def _adam(params: list, lr: float, **kw):
         return torch.optim.Adam(params, lr=lr, foreach=True, **kw)
 
 
+def auto_threads(model: torch.nn.Module) -> int:
+    """Intra-op threads for CPU work: one for small models or when the machine is already busy
+    (OpenMP workers spinning against other processes cost far more than they bring), else the
+    core count."""
+    cores = os.cpu_count() or 1
+    small = sum(p.numel() for p in model.parameters()) < 300_000
+    busy = hasattr(os, "getloadavg") and os.getloadavg()[0] > 0.75 * cores
+    return 1 if (small or busy or cores == 1) else cores
+
+
 class TDMPC2Agent:
     """World model + planner + learner.
 
@@ -35,9 +46,9 @@ class TDMPC2Agent:
     def __init__(self, cfg: TDMPC2Config) -> None:
         self.cfg = cfg
         self.device = resolve_device(cfg.device)
-        if cfg.threads and self.device.type == "cpu":
-            torch.set_num_threads(cfg.threads)
-        self.model = WorldModel(cfg).to(self.device)
+        self.model = WorldModel(cfg).to(self.device).eval()  # train() only inside update
+        if self.device.type == "cpu":
+            torch.set_num_threads(cfg.threads or auto_threads(self.model))
         groups = self.model.parameter_groups()
         self.optim = _adam(
             [

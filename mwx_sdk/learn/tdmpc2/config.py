@@ -67,7 +67,8 @@ class TDMPC2Config:
         imitation_coef: weight of the imitation reward added to the learned reward target.
         compile: wrap the hot paths with ``torch.compile``.
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``/``"cuda:N"``.
-        threads: torch intra-op threads on CPU; 0 keeps torch's choice.
+        threads: torch intra-op threads on CPU; 0 picks one (1 for small models or a busy
+            machine, else the core count).
     """
 
     obs_dim: int

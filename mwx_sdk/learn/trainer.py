@@ -1,0 +1,312 @@
+"""Online TD-MPC2 training on a gymnasium environment, with expert guidance, periodic
+evaluation, metric logs and resumable checkpoints.
+
+Expert guidance (MetaWorld): the listed experts' blended action ``a_ref`` seeds the latent MPPI
+at every step and is stored with the transition, so the policy prior is pulled towards it by
+``lambda * ||a - a_ref||^2``. With ``guidance_lambda = 0`` the experts are not consulted at all:
+plain TD-MPC2.
+
+Resuming restores the agent, both optimizers, the replay buffer, the step counters and every
+random generator; an episode cut by the interruption is closed in the buffer (its transitions
+are kept) and a new one starts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..interfaces import StepContext
+from .replay import ReplayBuffer
+
+CKPT_DIR = "checkpoint"
+
+
+@dataclass
+class TrainConfig:
+    """Options of one training run.
+
+    Args:
+        env_id: gymnasium id (``mwx/h1-stand-v0``).
+        experts: expert names blended uniformly into ``a_ref``.
+        steps: environment steps to collect.
+        seed: run seed (env resets, torch, numpy).
+        seed_steps: initial steps with uniformly random actions.
+        pretrain_updates: updates run once when the seed steps are collected.
+        updates_per_step: gradient updates per environment step afterwards.
+        eval_every: evaluate every N environment steps (0: only at the end).
+        eval_episodes: episodes per evaluation.
+        ckpt_every: checkpoint every N environment steps (0: only at the end).
+        guidance_lambda: expert-guidance weight (0 = plain TD-MPC2, experts unused).
+        imitation_coef: weight of the imitation reward (experts' reference pose) in the
+            reward target; 0 disables it.
+        model_size: TD-MPC2 preset (1 or 5).
+        device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
+        max_episode_steps: cap on episode length (``None``: the env's own).
+        agent: further ``TDMPC2Config`` fields (``iterations``, ``num_samples`` ...).
+    """
+
+    env_id: str
+    experts: tuple[str, ...] = ()
+    steps: int = 20000
+    seed: int = 0
+    seed_steps: int = 1000
+    pretrain_updates: int = 1000
+    updates_per_step: int = 1
+    eval_every: int = 2000
+    eval_episodes: int = 1
+    ckpt_every: int = 2000
+    guidance_lambda: float = 0.05
+    imitation_coef: float = 0.0
+    model_size: int = 1
+    device: str = "auto"
+    max_episode_steps: int | None = None
+    agent: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.experts = tuple(self.experts)
+        if self.steps <= 0:
+            raise ValueError(f"steps must be positive, got {self.steps}")
+        for k in ("seed_steps", "pretrain_updates", "eval_every", "ckpt_every", "updates_per_step"):
+            if getattr(self, k) < 0:
+                raise ValueError(f"{k} must be >= 0")
+        if self.eval_episodes < 1:
+            raise ValueError("eval_episodes must be >= 1")
+        if (self.guidance_lambda > 0 or self.imitation_coef > 0) and not self.experts:
+            raise ValueError(
+                "expert guidance or the imitation reward needs experts: pass --experts NAME "
+                "or set --lambda 0 for plain TD-MPC2"
+            )
+
+    @property
+    def guided(self) -> bool:
+        return self.guidance_lambda > 0 and bool(self.experts)
+
+
+class Trainer:
+    """Runs :class:`TrainConfig` and writes ``out/checkpoint``, ``out/metrics.jsonl``.
+
+    Args:
+        cfg: the run options.
+        out: output folder.
+        resume: continue from ``out/checkpoint`` when it exists.
+        loggers: objects with ``log(step, values: dict)`` and ``close()``.
+    """
+
+    def __init__(self, cfg: TrainConfig, out: str | os.PathLike, resume: bool = False, loggers: Sequence = ()) -> None:
+        import torch
+
+        from ..plugins import get_expert, make_env
+        from .tdmpc2 import TDMPC2Agent, TDMPC2Config
+        from .tdmpc2.persist import load_agent
+
+        self.cfg, self.out, self.loggers = cfg, Path(out), list(loggers)
+        self.out.mkdir(parents=True, exist_ok=True)
+        kw = {} if cfg.max_episode_steps is None else {"max_episode_steps": cfg.max_episode_steps}
+        self.env = make_env(cfg.env_id, **kw)
+        self.eval_env = make_env(cfg.env_id, **kw)
+        obs_dim = int(np.prod(self.env.observation_space.shape))
+        act_dim = int(np.prod(self.env.action_space.shape))
+        need_experts = cfg.guided or cfg.imitation_coef > 0
+        self.experts = [get_expert(n) for n in cfg.experts] if need_experts else []
+        for e in self.experts:
+            if e.spec.action_dim != act_dim:
+                raise ValueError(f"expert {e.spec.name!r} outputs {e.spec.action_dim} actions; {cfg.env_id} takes {act_dim}")
+        self.counters = {"env_steps": 0, "episodes": 0, "evals": 0}
+        self.rng = np.random.default_rng(cfg.seed)
+        ckpt = self.out / CKPT_DIR
+        if resume and ((ckpt / "config.json").is_file() or ckpt.with_name(f".{CKPT_DIR}.old").is_dir()):
+            self.agent, buf, doc = load_agent(ckpt, device=cfg.device, resume=True,
+                                              expect_obs_dim=obs_dim, expect_action_dim=act_dim)
+            if buf is None:
+                raise ValueError(f"checkpoint {ckpt} has no replay buffer; it cannot be resumed")
+            self.buffer = buf
+            self.buffer.end_episode()
+            self.counters.update(doc.get("counters", {}))
+            self.rng.bit_generator.state = doc["trainer_rng"]
+            self._truncate_metrics(self.counters["env_steps"])
+        else:
+            torch.manual_seed(cfg.seed)
+            np.random.seed(cfg.seed)
+            acfg = TDMPC2Config(
+                obs_dim=obs_dim, action_dim=act_dim, model_size=cfg.model_size, device=cfg.device,
+                guidance_lambda=cfg.guidance_lambda if cfg.guided else 0.0,
+                imitation_coef=cfg.imitation_coef, **cfg.agent,
+            )
+            self.agent = TDMPC2Agent(acfg)
+            cap = cfg.steps + cfg.steps // 10 + 1000
+            self.buffer = ReplayBuffer(obs_dim, act_dim, cap, acfg.horizon, seed=cfg.seed)
+            (self.out / "metrics.jsonl").write_text("")
+        (self.out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=1))
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _truncate_metrics(self, step: int) -> None:
+        path = self.out / "metrics.jsonl"
+        if not path.is_file():
+            return
+        keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text("".join(ln + "\n" for ln in keep))
+        os.replace(tmp, path)
+
+    def _log(self, step: int, kind: str, values: dict[str, float]) -> None:
+        row = {"step": step, "kind": kind, **values}
+        with open(self.out / "metrics.jsonl", "a") as fh:
+            fh.write(json.dumps(row) + "\n")
+        for lg in self.loggers:
+            lg.log(step, {f"{kind}/{k}": v for k, v in values.items()})
+
+    def _a_ref(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray | None:
+        if not self.experts:
+            return None
+        return np.clip(np.mean([e.act(obs, ctx) for e in self.experts], axis=0), -1, 1)
+
+    def _imitation(self, env: Any, ctx: StepContext) -> float:
+        if self.cfg.imitation_coef <= 0:
+            return 0.0
+        from ..motion.imitation import imitation_reward
+
+        refs = [r for r in (e.reference_qpos(ctx) for e in self.experts) if r is not None]
+        if not refs:
+            return 0.0
+        ref = np.mean(refs, axis=0)
+        q = np.asarray(env.unwrapped.data.qpos)[-len(ref):]
+        return float(imitation_reward(q, ref))
+
+    def _ctx(self, env: Any, seed: int) -> StepContext:
+        u = env.unwrapped
+        return StepContext(step=0, dt=float(getattr(u, "dt", 0.02)), env=u, rng=np.random.default_rng(seed))
+
+    def checkpoint(self) -> None:
+        """Write ``out/checkpoint`` (agent, optimizers, buffer, counters, RNG) atomically."""
+        from .tdmpc2.persist import save_agent
+
+        save_agent(self.out / CKPT_DIR, self.agent, buffer=self.buffer, counters=self.counters,
+                   extra={"trainer_rng": self.rng.bit_generator.state, "train": asdict(self.cfg)})
+
+    # -- evaluation --------------------------------------------------------------------------
+    def evaluate(self) -> dict[str, float]:
+        """Run ``eval_episodes`` episodes with the planner's mean action; return mean return/length."""
+        returns, lengths = [], []
+        for k in range(self.cfg.eval_episodes):
+            seed = 10_000 + self.cfg.seed * 100 + k
+            obs, _ = self.eval_env.reset(seed=seed)
+            ctx = self._ctx(self.eval_env, seed)
+            for e in self.experts:
+                e.reset(ctx)
+            self.agent.reset()
+            ret, t, done = 0.0, 0, False
+            while not done:
+                a_ref = self._a_ref(obs, ctx) if self.cfg.guided else None
+                a = self.agent.act(obs, a_ref, t0=t == 0, eval_mode=True)
+                obs, r, term, trunc, _ = self.eval_env.step(a)
+                ret += float(r)
+                t += 1
+                ctx.step = t
+                done = term or trunc
+            returns.append(ret)
+            lengths.append(t)
+        return {"return": float(np.mean(returns)), "length": float(np.mean(lengths))}
+
+    # -- the loop ----------------------------------------------------------------------------
+    def run(self, progress: Callable[[int, dict], None] | None = None) -> dict[str, Any]:
+        """Collect ``steps`` environment steps, updating, evaluating and checkpointing.
+
+        Args:
+            progress: called as ``progress(env_steps, last_values)`` after every step.
+
+        Returns:
+            Final counters and the last evaluation.
+        """
+        cfg, c = self.cfg, self.counters
+        last_eval: dict[str, float] = {}
+        info: dict[str, float] = {}
+        t_start = time.perf_counter()
+        steps_at_start = c["env_steps"]
+        while c["env_steps"] < cfg.steps:
+            ep_seed = cfg.seed * 1_000_003 + c["episodes"]
+            obs, _ = self.env.reset(seed=ep_seed)
+            ctx = self._ctx(self.env, ep_seed)
+            for e in self.experts:
+                e.reset(ctx)
+            self.agent.reset()
+            self.buffer.start_episode(obs)
+            c["episodes"] += 1
+            ep_ret, t, done = 0.0, 0, False
+            while not done and c["env_steps"] < cfg.steps:
+                a_ref = self._a_ref(obs, ctx) if cfg.guided else None
+                if c["env_steps"] < cfg.seed_steps:
+                    a = self.rng.uniform(-1, 1, self.agent.cfg.action_dim).astype(np.float32)
+                else:
+                    a = self.agent.act(obs, a_ref, t0=t == 0)
+                next_obs, r, term, trunc, _ = self.env.step(a)
+                t += 1
+                ctx.step = t
+                imit = self._imitation(self.env, ctx)
+                self.buffer.add(a, float(r), next_obs, bool(term), a_ref=a_ref, imitation=imit)
+                obs, ep_ret, done = next_obs, ep_ret + float(r), term or trunc
+                c["env_steps"] += 1
+                n = c["env_steps"]
+                if n == cfg.seed_steps and cfg.pretrain_updates:
+                    for _ in range(cfg.pretrain_updates):
+                        info = self.agent.update(self.buffer.sample(self.agent.cfg.batch_size))
+                elif n > cfg.seed_steps:
+                    for _ in range(cfg.updates_per_step):
+                        info = self.agent.update(self.buffer.sample(self.agent.cfg.batch_size))
+                if info and n % 100 == 0:
+                    sps = (n - steps_at_start) / max(time.perf_counter() - t_start, 1e-9)
+                    self._log(n, "train", {**info, "steps_per_s": sps})
+                if cfg.eval_every and n % cfg.eval_every == 0:
+                    last_eval = self.evaluate()
+                    c["evals"] += 1
+                    self._log(n, "eval", last_eval)
+                if cfg.ckpt_every and n % cfg.ckpt_every == 0:
+                    self.checkpoint()
+                if progress is not None:
+                    progress(n, {"episode_return": ep_ret, **last_eval})
+            self.buffer.end_episode()
+            self._log(c["env_steps"], "episode", {"return": ep_ret, "length": float(t)})
+        if not (cfg.eval_every and c["env_steps"] % cfg.eval_every == 0):
+            last_eval = self.evaluate()
+            self._log(c["env_steps"], "eval", last_eval)
+        self.checkpoint()
+        for lg in self.loggers:
+            lg.close()
+        return {**c, **{f"eval_{k}": v for k, v in last_eval.items()}}
+
+
+class TensorBoardLogger:
+    """Scalars to TensorBoard event files (needs the ``tensorboard`` package)."""
+
+    def __init__(self, logdir: str | os.PathLike) -> None:
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.writer = SummaryWriter(str(logdir))
+
+    def log(self, step: int, values: dict[str, float]) -> None:
+        for k, v in values.items():
+            self.writer.add_scalar(k, v, step)
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+class WandbLogger:
+    """Scalars to Weights & Biases (needs ``wandb``; honours ``WANDB_MODE``)."""
+
+    def __init__(self, project: str, config: dict, run_dir: str | os.PathLike) -> None:
+        import wandb
+
+        self.run = wandb.init(project=project, config=config, dir=str(run_dir))
+
+    def log(self, step: int, values: dict[str, float]) -> None:
+        self.run.log(values, step=step)
+
+    def close(self) -> None:
+        self.run.finish()
