@@ -339,13 +339,19 @@ def run(
     config: Path = typer.Option(None, "--config", help="Agent TOML file (replaces router/planner/vlm/experts)."),
     steps: int = typer.Option(500, min=1, help="Control steps at most."),
     seed: int = typer.Option(0, help="Seed of the env and the agent."),
-    video: Path = typer.Option(None, help="Write an mp4 with the top expert weights drawn on it."),
-    plot: Path = typer.Option(None, help="Write a png of the weights over time."),
+    video: Path = typer.Option(None, help="mp4 path (default: <out>/<instruction>.mp4)."),
+    plot: Path = typer.Option(None, help="Weights plot path (default: <out>/<instruction>-weights.png)."),
+    out: Path = typer.Option(Path("mwx-runs"), "--out", help="Folder for the default video and plot."),
+    save: bool = typer.Option(True, "--save/--no-save", help="Write the default video and plot into --out."),
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
 ) -> None:
-    """Compose skills from a sentence and run one episode."""
+    """Compose skills from a sentence and run one episode (writes a video and a weights plot)."""
     if video is not None and video.suffix.lower() != ".mp4":
         raise typer.BadParameter(f"--video must end in .mp4, got {video}")
+    if save:
+        slug = re.sub(r"[^a-z0-9]+", "-", instruction.lower()).strip("-")[:60] or "run"
+        video = video or out / f"{slug}.mp4"
+        plot = plot or out / f"{slug}-weights.png"
     vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
     if vlm_options and vlm != "litellm":
         raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")

@@ -33,12 +33,14 @@ def test_run_writes_plot_and_summary(tmp_path):
     res = runner.invoke(
         _app(),
         ["run", "walk forward", "--env", "mwx/h1-walk-v0", "--planner", "direct", "--vlm", "lexical",
-         "--steps", "6", "--plot", str(tmp_path / "w.png"), "--no-live", "--experts", "stand,walk"],
+         "--steps", "6", "--plot", str(tmp_path / "w.png"), "--no-live", "--experts", "stand,walk",
+         "--out", str(tmp_path / "runs")],
     )
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert "return" in res.output and "ms/step" in res.output
     assert "sub-goal 1: walk forward -> walk" in res.output
     assert (tmp_path / "w.png").stat().st_size > 1000
+    assert (tmp_path / "runs" / "walk-forward.mp4").stat().st_size > 0  # default video next to --out
 
 
 def test_run_video(tmp_path):
@@ -93,7 +95,7 @@ def test_run_with_litellm_over_loopback(tmp_path, monkeypatch):
         )
         args = ["run", "walk forward", "--env", "mwx/h1-walk-v0", "--planner", "direct", "--vlm", "litellm",
                 "--model", "openai/test-model", "--api-base", server.api_base, "--api-key-env", "MWX_CLI_TEST_KEY",
-                "--experts", "stand,walk", "--steps", "3", "--no-live"]
+                "--experts", "stand,walk", "--steps", "3", "--no-live", "--no-save"]
         res = typer_testing.CliRunner().invoke(_app(), args)
         assert res.exit_code == 0, res.output + repr(res.exception)
         assert len(server.requests) == 1
