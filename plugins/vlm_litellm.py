@@ -56,6 +56,8 @@ class LiteLLMConfig:
         cache: use the on-disk response cache.
         cache_dir: cache folder; ``None`` uses ``$MWX_CACHE_DIR/vlm`` or ``~/.cache/mwx/vlm``.
         fallback: offline backend used on persistent failure (``"embedding"`` or ``"lexical"``).
+        json_mode: ask the provider for a JSON object (``response_format``); only for models
+            that support it (OpenAI, many local servers). The parser copes without it.
     """
 
     model: str = "openai/gpt-4o-mini"
@@ -71,6 +73,7 @@ class LiteLLMConfig:
     cache: bool = True
     cache_dir: str | None = None
     fallback: str = "embedding"
+    json_mode: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or "/" not in self.model and not self.model.strip():
@@ -157,6 +160,8 @@ class LiteLLMBackend(VLMBackend):
         )
         if self.config.api_base:
             kwargs["api_base"] = self.config.api_base
+        if self.config.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
         if key is not None:
             kwargs["api_key"] = key
         self.requests += 1
@@ -196,6 +201,7 @@ class LiteLLMBackend(VLMBackend):
             api_base=self.config.api_base,
             temperature=self.config.temperature,
             max_tokens=self.config.max_tokens,
+            json_mode=self.config.json_mode,
         )
         if self.cache is not None:
             text = self.cache.get(key)

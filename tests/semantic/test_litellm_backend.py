@@ -80,6 +80,9 @@ def test_plan_over_http_parsed_with_tau_softmax(server, backend_factory):
     for needle in ("walk to the chair and sit down", "Sit down on a chair.", "near(chair)", "JSON"):
         assert needle in prompt
     assert server.headers[0].get("Authorization") == f"Bearer {SECRET}"
+    assert "response_format" not in body
+    _plan(backend_factory(json_mode=True, cache=False))
+    assert server.requests[-1]["response_format"] == {"type": "json_object"}
 
 
 def test_cache_hit_sends_one_request_and_never_stores_the_key(server, backend_factory, tmp_path):
