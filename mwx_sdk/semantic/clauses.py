@@ -6,7 +6,7 @@
 
 Explicit sequencers (then, afterwards, next, ';', '.') always split. "and" splits only when the
 word after it starts a new action (a verb from a small lexicon), so "the table and the chair"
-stays whole. "after" reverses the order of its two sides.
+stays whole. "after" reverses the order of its two sides; "before" keeps it.
 """
 
 from __future__ import annotations
@@ -87,8 +87,11 @@ def split_clauses(instruction: str) -> list[str]:
         if not part:
             continue
         m = re.match(r"^(.*?)\s+after\s+(.*)$", part, re.IGNORECASE)
+        b = re.match(r"^(.*?)\s+before\s+(.*)$", part, re.IGNORECASE)
         if m and _starts_action(m.group(2)) and _starts_action(m.group(1)):
             ordered = [m.group(2), m.group(1)]
+        elif b and _starts_action(b.group(2)) and _starts_action(b.group(1)):
+            ordered = [b.group(1), b.group(2)]
         else:
             m = re.match(r"^(?:after|once)\s+(.*?),\s*(.*)$", part, re.IGNORECASE)
             ordered = [m.group(1), m.group(2)] if m else [part]

@@ -60,6 +60,8 @@ def test_split_compound_instructions():
     assert split_clauses("walk forward then sit on the chair") == ["walk forward", "sit on the chair"]
     assert split_clauses("sit down after walking to the chair") == ["walking to the chair", "sit down"]
     assert split_clauses("walk to the table and the chair") == ["walk to the table and the chair"]
+    assert split_clauses("sit down before running") == ["sit down", "running"]
+    assert split_clauses("go to the door, open it and walk through") == ["go to the door", "open it", "walk through"]
     assert split_clauses("First, run fast. Then stop.") == ["run fast", "stop"]
     assert split_clauses("  stand still  ") == ["stand still"]
     with pytest.raises(ValueError, match="empty"):
