@@ -27,6 +27,7 @@ basketball) and otherwise ``episode return so far >= success_bar``.
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable
 from functools import partial
@@ -100,6 +101,43 @@ class DataViews:
             setattr(self, name, getattr(data, name))
 
 
+# MjData fields the per-step gathers read (all float64)
+GATHER_FIELDS = ("qpos", "qvel", "xpos", "xquat", "xmat", "site_xpos", "sensordata", "actuator_force")
+_MAX_SPAN = 1 << 28  # bytes; MjData keeps these fields in one buffer, far below this
+
+
+def float_buffer(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> tuple[np.ndarray | None, dict[str, int]]:
+    """One flat float64 view spanning the given MjData fields, and each field's offset in it.
+
+    MjData allocates its fields in a single buffer, so one view covers them all and a single
+    fancy index (``buf[idx]``) reads elements of several fields in one numpy call. Only the
+    fields' own elements are ever indexed; the view does not own the memory, so it must not
+    outlive ``data``.
+
+    Returns:
+        ``(buf, offsets)``, or ``(None, offsets into the concatenation of the fields)`` when
+        the fields are not float64, not contiguous or not close together in memory (then
+        :func:`gather_source` concatenates them on every call).
+    """
+    arrs = [getattr(data, f) for f in fields]
+    addrs = [a.__array_interface__["data"][0] for a in arrs]
+    base = min(addrs)
+    end = max(ad + a.nbytes for ad, a in zip(addrs, arrs))
+    usable = all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrs) and end - base <= _MAX_SPAN
+    if usable and not any((ad - base) % 8 for ad in addrs):
+        buf = np.ctypeslib.as_array((ctypes.c_double * ((end - base) // 8)).from_address(base))
+        return buf, {f: (ad - base) // 8 for f, ad in zip(fields, addrs)}
+    offsets, n = {}, 0
+    for f, a in zip(fields, arrs):
+        offsets[f], n = n, n + a.size
+    return None, offsets
+
+
+def gather_source(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> np.ndarray:
+    """The fields concatenated (the slow substitute for :func:`float_buffer`'s view)."""
+    return np.concatenate([getattr(data, f).ravel() for f in fields])
+
+
 class H1Env(gym.Env):
     """Base class of the H1 tasks; subclasses set the class attributes and the task hooks.
 
@@ -168,10 +206,12 @@ class H1Env(gym.Env):
         self._free_quat = [int(m.jnt_qposadr[j]) + 3 for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
         self._ball_quat = [int(m.jnt_qposadr[j]) for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_BALL]
         self._step = self._make_stepper()
+        self._buf, self._offsets = float_buffer(self.data)
         self._renderer = None
         self._return = 0.0
         self._succeeded = False
         self._setup()
+        self._obs_index = np.array(self._obs_layout(), dtype=np.intp)
         mujoco.mj_resetDataKeyframe(m, self.data, self._key)
         mujoco.mj_forward(m, self.data)
         obs = self._get_obs()
@@ -185,8 +225,65 @@ class H1Env(gym.Env):
     def _task_reset(self) -> None:
         """Task-specific randomisation after the keyframe + noise (use ``self.np_random``)."""
 
+    def _obs_layout(self) -> list[int]:
+        """Gather offsets (:meth:`_index`) of the observation: ``qpos`` then ``qvel``."""
+        return self._index("qpos", range(self.model.nq)) + self._index("qvel", range(self.model.nv))
+
     def _get_obs(self) -> np.ndarray:
-        return np.concatenate((self._qpos, self._qvel))
+        buf = self._buf
+        return (buf if buf is not None else gather_source(self.data))[self._obs_index]
+
+    def _gather(self, index: np.ndarray) -> np.ndarray:
+        """A new array of the data elements at gather offsets ``index`` (one numpy call)."""
+        buf = self._buf
+        return (buf if buf is not None else gather_source(self.data))[index]
+
+    def _gather_index(self, *items: Any) -> np.ndarray:
+        """Gather offsets of named robot quantities and ``(field, rows[, cols])`` tuples, in order.
+
+        Names: ``head_z``, ``torso_zz``, ``pelvis_zz`` (one value each), ``com_vel``, ``imu``,
+        ``lhand``, ``rhand``, ``root`` (x, y, z), ``pelvis_quat`` (w, x, y, z), ``force`` (nu).
+        """
+        q = self.q
+        a, c = q.root_qposadr, q.com_vel_adr
+        named = {
+            "head_z": ("site_xpos", q.head, 2),
+            "torso_zz": ("xmat", q.torso, 8),
+            "pelvis_zz": ("xmat", q.pelvis, 8),
+            "com_vel": ("sensordata", range(c, c + 3)),
+            "imu": ("site_xpos", q.imu, range(3)),
+            "lhand": ("site_xpos", q.left_hand, range(3)),
+            "rhand": ("site_xpos", q.right_hand, range(3)),
+            "root": ("qpos", range(a, a + 3)),
+            "pelvis_quat": ("xquat", q.pelvis, range(4)),
+            "force": ("actuator_force", range(self.model.nu)),
+        }
+        out: list[int] = []
+        for it in items:
+            out += self._index(*(named[it] if isinstance(it, str) else it))
+        return np.array(out, dtype=np.intp)
+
+    def _index(self, field: str, rows: Any, cols: Any = None) -> list[int]:
+        """Gather offsets of ``data.<field>[row]`` (1-D field) or ``[row, col]`` for each pair.
+
+        Args:
+            field: one of ``GATHER_FIELDS``.
+            rows: row indices (an int or an iterable).
+            cols: column indices for 2-D fields (an int or an iterable), every row x col.
+
+        Returns:
+            list of flat offsets, rows major.
+        """
+        arr = getattr(self.data, field)
+        base = self._offsets[field]
+        rows = [rows] if isinstance(rows, (int, np.integer)) else list(rows)
+        if cols is None:
+            if arr.ndim != 1:
+                raise ValueError(f"data.{field} is 2-D; pass cols")
+            return [base + int(r) for r in rows]
+        cols = [cols] if isinstance(cols, (int, np.integer)) else list(cols)
+        width = arr.shape[1]
+        return [base + int(r) * width + int(c) for r in rows for c in cols]
 
     def _reward(self) -> tuple[float, dict]:
         """``(reward, terms)`` of the current state (override this or :meth:`_reward_info`)."""

@@ -163,3 +163,46 @@ def test_scalar_building_blocks_equal_vectorised():
     np.testing.assert_allclose([S.small_control(r) for r in f.tolist()], R.small_control(f), rtol=RTOL)
     a, b = rng.normal(0, 2, (200, 3)), rng.normal(0, 2, (200, 3))
     np.testing.assert_array_equal([S.dist(p, q) for p, q in zip(a.tolist(), b.tolist())], R._norm(a - b))
+
+
+def _expected_obs(env):
+    """The observation written out field by field (HumanoidBench order)."""
+    q, d = env.q, env.data
+    task = env.task
+    robot = (d.qpos[: q.dof], d.qvel[: q.robot_nv])
+    if task == "reach":
+        return np.concatenate((*robot, q.left_hand_pos(d), env.goal))
+    if task == "push":
+        b, v = env._box_q, env._box_v
+        return np.concatenate((*robot, q.left_hand_pos(d), env.goal, d.qpos[b : b + 3], d.qvel[v : v + 3]))
+    if task == "package":
+        a, v = env._pkg_q, env._pkg_v
+        return np.concatenate((*robot, d.site_xpos[env._dest], d.qpos[a : a + 7], d.qvel[v : v + 6],
+                               q.left_hand_pos(d), q.right_hand_pos(d)))
+    return np.concatenate((d.qpos, d.qvel))
+
+
+@pytest.mark.parametrize("task", list(TASKS))
+def test_gathered_obs_and_concatenating_fallback(task, monkeypatch):
+    from mwx_sdk.envs import base
+
+    env = TASKS[task]()
+    assert env._buf is not None  # MjData keeps the gathered fields in one buffer
+    monkeypatch.setattr(base, "_MAX_SPAN", 0)  # forces the concatenating fallback
+    slow = TASKS[task]()
+    assert slow._buf is None
+    rng = np.random.default_rng(5)
+    for e in (env, slow):
+        e.reset(seed=1)
+    for _ in range(3):
+        a = rng.uniform(-1, 1, 19)
+        o1, r1, t1, _, i1 = env.step(a)
+        o2, r2, t2, _, i2 = slow.step(a)
+        np.testing.assert_array_equal(o1, _expected_obs(env))
+        np.testing.assert_array_equal(o1, o2)
+        assert (r1, t1) == (r2, t2) and i1 == i2
+    # a fresh array every step: earlier observations keep their values
+    o_prev = env.step(rng.uniform(-1, 1, 19))[0].copy()
+    o_keep = env._get_obs()
+    env.step(rng.uniform(-1, 1, 19))
+    np.testing.assert_array_equal(o_keep, o_prev)

@@ -6,9 +6,8 @@ import math
 from typing import ClassVar
 
 from .. import scalar as S
-from ..rewards import _CRAWL_QUAT
 from ..base import H1Env
-
+from ..rewards import _CRAWL_QUAT
 
 _CRAWL_QUAT = tuple(_CRAWL_QUAT.tolist())
 
@@ -20,13 +19,16 @@ class StandEnv(H1Env):
     success_bar = 800.0
     description = "stand still and upright"
 
+    def _setup(self):
+        self._rin = self._gather_index("head_z", "torso_zz", "com_vel", "force")
+
     def _reward_info(self):
         # closed form of rewards.stand_reward for one state (checked against it in the tests)
-        s = S.standing(self._head.item(2))
-        u = S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        hz, uz, vx, vy, _, *forces = self._gather(self._rin).tolist()
+        s = S.standing(hz)
+        u = S.upright(uz, 0.9, 1.9)
         st = s * u
-        sc = S.small_control(self._force.tolist())
-        vx, vy, _ = self._com_vel.tolist()
+        sc = S.small_control(forces)
         dm = S.dont_move(vx, vy)
         r = sc * st * dm
         return r, {"per_timestep_reward": r, "small_control": sc, "stand_reward": st, "dont_move": dm,
@@ -41,13 +43,17 @@ class WalkEnv(H1Env):
     description = "walk forward at 1 m/s"
     speed = 1.0
 
+    def _setup(self):
+        self._rin = self._gather_index("head_z", "torso_zz", "com_vel", "force")
+
     def _reward_info(self):
         # closed form of rewards.walk_reward for one state (checked against it in the tests)
-        s = S.standing(self._head.item(2))
-        u = S.upright(self._torso_mat.item(8), 0.9, 1.9)
+        hz, uz, vx, _, _, *forces = self._gather(self._rin).tolist()
+        s = S.standing(hz)
+        u = S.upright(uz, 0.9, 1.9)
         st = s * u
-        sc = S.small_control(self._force.tolist())
-        mv = S.move(self._com_vel.item(0), self.speed)
+        sc = S.small_control(forces)
+        mv = S.move(vx, self.speed)
         r = sc * st * mv
         return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc, "move": mv,
                    "standing": s, "upright": u}
@@ -71,19 +77,18 @@ class CrawlEnv(H1Env):
     scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"tunnel": ("body", "tunnel")}
 
     def _setup(self):
-        self._pelvis_quat = self.data.xquat[self.q.pelvis]
+        self._rin = self._gather_index("head_z", "imu", "pelvis_quat", "com_vel", "force")
 
     def _reward_info(self):
         # closed form of rewards.crawl_reward for one state (checked against it in the tests)
-        _, imu_y, imu_z = self._imu.tolist()
-        sc = S.small_control(self._force.tolist())
-        head = S.gauss_tol(self._head.item(2), 0.6, 1.0, 1.0)
+        hz, _, imu_y, imu_z, w, x, y, z, vx, _, _, *forces = self._gather(self._rin).tolist()
+        sc = S.small_control(forces)
+        head = S.gauss_tol(hz, 0.6, 1.0, 1.0)
         crawl_imu = S.gauss_tol(imu_z, 0.6, 1.0, 1.0)
-        w, x, y, z = self._pelvis_quat.tolist()
         dw, dx, dy, dz = w - _CRAWL_QUAT[0], x - _CRAWL_QUAT[1], y - _CRAWL_QUAT[2], z - _CRAWL_QUAT[3]
         xq = S.gauss_tol(math.sqrt(dw * dw + dx * dx + dy * dy + dz * dz), 0.0, 0.0, 1.0)
         in_tunnel = 1.0 if -1.0 <= imu_y <= 1.0 else 0.0
-        mv = S.move(self._com_vel.item(0), 1.0)
+        mv = S.move(vx, 1.0)
         r = (0.1 * sc + 0.25 * min(crawl_imu, head) + 0.4 * mv + 0.25 * xq) * in_tunnel
         return r, {"per_timestep_reward": r, "crawling": crawl_imu, "crawling_head": head, "small_control": sc,
                    "move": mv, "in_tunnel": in_tunnel}

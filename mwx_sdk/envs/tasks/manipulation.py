@@ -32,21 +32,31 @@ class ReachEnv(H1Env):
     def _setup(self):
         self.goal = np.zeros(3)
         self._robot_qvel = self.data.qvel[: self.q.robot_nv]
+        self._rin = self._gather_index("lhand", "pelvis_zz")
 
     def _task_reset(self):
         self.goal = self.np_random.uniform((-2.0, -2.0, 0.2), (2.0, 2.0, 2.0))
 
+    def _obs_layout(self):
+        q = self.q
+        self._goal_slot = q.dof + q.robot_nv + 3
+        return (self._index("qpos", range(q.dof)) + self._index("qvel", range(q.robot_nv))
+                + self._index("site_xpos", q.left_hand, range(3)) + [0, 0, 0])  # goal written after the gather
+
     def _get_obs(self):
-        q, d = self.q, self.v
-        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal))
+        obs = self._gather(self._obs_index)
+        g = self._goal_slot
+        obs[g : g + 3] = self.goal
+        return obs
 
     def _reward_info(self):
         # closed form of rewards.reach_reward for one state (checked against it in the tests)
-        d = S.dist(self._lhand.tolist(), self.goal.tolist())
+        lx, ly, lz, pz = self._gather(self._rin).tolist()
+        d = S.dist((lx, ly, lz), self.goal.tolist())
         qv = self._robot_qvel
         penalty = float(np.dot(qv, qv))
         close, succ = 5.0 * (d < 1.0), 10.0 * (d < 0.05)
-        healthy = 5.0 * self._pelvis_mat.item(8)
+        healthy = 5.0 * pz
         r = healthy - 1e-4 * penalty + close + succ
         return r, {"per_timestep_reward": r, "hand_dist": d, "healthy_reward": healthy, "motion_penalty": penalty,
                    "reward_close": close, "reward_success": succ}
@@ -70,20 +80,22 @@ class DoorEnv(H1Env):
         self._door = self._joint("door_hinge")[0]
         self._hatch = self._joint("door_hatch_hinge")[0]
         self._hatch_body = self._body("door_hatch")
-        self._hatch_pos = self.data.xpos[self._hatch_body]
+        self._rin = self._gather_index("head_z", "torso_zz", ("qpos", (self._door, self._hatch)),
+                                       ("xpos", self._hatch_body, range(3)), "lhand", "rhand",
+                                       ("site_xpos", self.q.imu, 0), "force")
 
     def _reward_info(self):
         # closed form of rewards.door_reward for one state (checked against it in the tests)
-        qpos = self._qpos
-        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.9, 0.9)
-        sc = S.small_control(self._force.tolist())
-        q = qpos.item(self._door)
-        hatch = S.linear_tol(qpos.item(self._hatch), 0.75, 2.0, 0.75, S.LINEAR_01)
+        v = self._gather(self._rin).tolist()
+        st = S.standing(v[0]) * S.upright(v[1], 0.9, 0.9)
+        sc = S.small_control(v[14:])
+        q = v[2]
+        hatch = S.linear_tol(v[3], 0.75, 2.0, 0.75, S.LINEAR_01)
         open_ = min(1.0, q * abs(q))
-        hp = self._hatch_pos.tolist()
-        dist = min(S.dist(hp, self._lhand.tolist()), S.dist(hp, self._rhand.tolist()))
+        hp = v[4:7]
+        dist = min(S.dist(hp, v[7:10]), S.dist(hp, v[10:13]))
         prox = S.linear_tol(dist, 0.0, 0.25, 1.0, S.LINEAR_01)
-        passage = S.linear_tol(self._imu.item(0), 1.2, math.inf, 1.0, S.LINEAR_0)
+        passage = S.linear_tol(v[13], 1.2, math.inf, 1.0, S.LINEAR_0)
         r = 0.1 * st * sc + 0.45 * open_ + 0.05 * hatch + 0.05 * prox + 0.35 * passage
         return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc,
                    "door_openness_reward": open_, "door_hatch_openness_reward": hatch,
@@ -109,7 +121,7 @@ class PushEnv(H1Env):
 
     def _setup(self):
         self._box_q, self._box_v = self._joint("free_object")
-        self._box_pos = self.data.qpos[self._box_q : self._box_q + 3]
+        self._rin = self._gather_index(("qpos", range(self._box_q, self._box_q + 3)), "lhand")
         self.goal = np.array([0.85, 0.0, 1.0])
         self._gd = np.inf
 
@@ -117,17 +129,25 @@ class PushEnv(H1Env):
         self.goal = np.array([self.np_random.uniform(0.7, 1.0), self.np_random.uniform(-0.5, 0.5), 1.0])
         self._gd = np.inf
 
+    def _obs_layout(self):
+        q, b, v = self.q, self._box_q, self._box_v
+        self._goal_slot = q.dof + q.robot_nv + 3
+        return (self._index("qpos", range(q.dof)) + self._index("qvel", range(q.robot_nv))
+                + self._index("site_xpos", q.left_hand, range(3)) + [0, 0, 0]  # goal written after the gather
+                + self._index("qpos", range(b, b + 3)) + self._index("qvel", range(v, v + 3)))
+
     def _get_obs(self):
-        q, d = self.q, self.v
-        b, v = self._box_q, self._box_v
-        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], q.left_hand_pos(d), self.goal,
-                               d.qpos[b : b + 3], d.qvel[v : v + 3]))
+        obs = self._gather(self._obs_index)
+        g = self._goal_slot
+        obs[g : g + 3] = self.goal
+        return obs
 
     def _reward_info(self):
         # closed form of rewards.push_reward for one state (checked against it in the tests)
-        box = self._box_pos.tolist()
+        v = self._gather(self._rin).tolist()
+        box = v[:3]
         gd = S.dist(box, self.goal.tolist())
-        hd = S.dist(self._lhand.tolist(), box)
+        hd = S.dist(v[3:], box)
         success = gd < 0.05
         r = -0.1 * hd - gd + 1000.0 * success
         self._gd = gd
@@ -159,8 +179,9 @@ class PackageEnv(H1Env):
         if self._body("package_destination") != self._dest_body:
             raise ValueError(f"{self.model_path}: package_destination must be the last body of the model")
         self._dest = self._site("destination_loc")
-        self._dest_pos = self.data.site_xpos[self._dest]
-        self._pkg_pos = self.data.qpos[self._pkg_q : self._pkg_q + 3]
+        a = self._pkg_q
+        self._rin = self._gather_index("head_z", "torso_zz", ("qpos", range(a, a + 3)),
+                                       ("site_xpos", self._dest, range(3)), "lhand", "rhand", "force")
         self._dd = np.inf
 
     def _task_reset(self):
@@ -169,20 +190,22 @@ class PackageEnv(H1Env):
         self.model.body_pos[self._dest_body] = (rng.uniform(-2, 2), rng.uniform(-2, 2), 0.0)
         self._dd = np.inf
 
-    def _get_obs(self):
-        q, d = self.q, self.v
-        a, v = self._pkg_q, self._pkg_v
-        return np.concatenate((d.qpos[: q.dof], d.qvel[: q.robot_nv], d.site_xpos[self._dest],
-                               d.qpos[a : a + 7], d.qvel[v : v + 6], q.left_hand_pos(d), q.right_hand_pos(d)))
+    def _obs_layout(self):
+        q, a, v = self.q, self._pkg_q, self._pkg_v
+        return (self._index("qpos", range(q.dof)) + self._index("qvel", range(q.robot_nv))
+                + self._index("site_xpos", self._dest, range(3)) + self._index("qpos", range(a, a + 7))
+                + self._index("qvel", range(v, v + 6)) + self._index("site_xpos", q.left_hand, range(3))
+                + self._index("site_xpos", q.right_hand, range(3)))
 
     def _reward_info(self):
         # closed form of rewards.package_reward for one state (checked against it in the tests)
-        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.8, 1.9)
-        sc = S.small_control(self._force.tolist())
-        pkg = self._pkg_pos.tolist()
-        dd = S.dist(pkg, self._dest_pos.tolist())
-        dl = S.dist(self._lhand.tolist(), pkg)
-        dr = S.dist(self._rhand.tolist(), pkg)
+        v = self._gather(self._rin).tolist()
+        st = S.standing(v[0]) * S.upright(v[1], 0.8, 1.9)
+        sc = S.small_control(v[14:])
+        pkg = v[2:5]
+        dd = S.dist(pkg, v[5:8])
+        dl = S.dist(v[8:11], pkg)
+        dr = S.dist(v[11:14], pkg)
         success = dd < 0.1
         h = min(pkg[2], 1.0)
         r = st * sc - 3.0 * dd - 0.1 * (dl + dr) + h + 1000.0 * success
@@ -223,8 +246,9 @@ class BasketballEnv(H1Env):
 
         self._ball_q, self._ball_v = self._joint("free_basketball")
         self._hoop = self._site("hoop_center")
-        self._hoop_pos = self.data.site_xpos[self._hoop]
-        self._ball_pos = self.data.qpos[self._ball_q : self._ball_q + 3]
+        a = self._ball_q
+        self._rin = self._gather_index("head_z", "torso_zz", ("qpos", range(a, a + 3)),
+                                       ("site_xpos", self._hoop, range(3)), "lhand", "rhand", "force")
         self._ball_geom = mujoco.mj_name2id(self.model, mujoco.mjtObj.mjOBJ_GEOM, "basketball_collision")
         if self._ball_geom < 0:
             raise ValueError(f"{self.model_path}: task 'basketball' needs a geom named 'basketball_collision'")
@@ -258,11 +282,12 @@ class BasketballEnv(H1Env):
         throw = self.throw_stage
         if not throw and self._ball_touched():
             throw = self.throw_stage = True  # permanent, on the first contact of the ball with anything
-        st = S.standing(self._head.item(2)) * S.upright(self._torso_mat.item(8), 0.9, 1.9)
-        sc = S.small_control(self._force.tolist())
-        ball = self._ball_pos.tolist()
-        dl, dr = S.dist(self._lhand.tolist(), ball), S.dist(self._rhand.tolist(), ball)
-        d = S.dist(ball, self._hoop_pos.tolist())
+        v = self._gather(self._rin).tolist()
+        st = S.standing(v[0]) * S.upright(v[1], 0.9, 1.9)
+        sc = S.small_control(v[14:])
+        ball = v[2:5]
+        dl, dr = S.dist(v[8:11], ball), S.dist(v[11:14], ball)
+        d = S.dist(ball, v[5:8])
         stand_sc = st * sc
         prox = S.gauss_tol(max(dl, dr), 0.0, 0.2, 1.0)
         hoop = S.linear_tol(d, 0.0, 0.0, 7.0, S.LINEAR_01)

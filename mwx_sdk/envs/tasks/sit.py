@@ -27,18 +27,17 @@ class SitSimpleEnv(H1Env):
 
     def _setup(self):
         self._chair = self._body("chair")
-        self._chair_pos = self.data.xpos[self._chair]
+        self._rin = self._gather_index("root", ("xpos", self._chair, (0, 1)), "head_z", ("site_xpos", self.q.imu, 2),
+                                       "torso_zz", "com_vel", "force")
 
     def _reward_info(self):
         # closed form of rewards.sit_reward for one state (checked against it in the tests)
-        px, py, pz = self._root_pos.tolist()
-        cx, cy, _ = self._chair_pos.tolist()
+        px, py, pz, cx, cy, hz, iz, uz, vx, vy, _, *forces = self._gather(self._rin).tolist()
         sitting = S.gauss_tol(pz, 0.68, 0.72, 0.2)
         on_chair = S.gauss_tol(px - cx, -0.19, 0.19, 0.2) * S.gauss_tol(py - cy, 0.0, 0.0, 0.1)
-        posture = S.gauss_tol(self._head.item(2) - self._imu.item(2), 0.35, 0.45, 0.3)
-        up = S.upright(self._torso_mat.item(8), 0.95, 0.9)
-        sc = S.small_control(self._force.tolist())
-        vx, vy, _ = self._com_vel.tolist()
+        posture = S.gauss_tol(hz - iz, 0.35, 0.45, 0.3)
+        up = S.upright(uz, 0.95, 0.9)
+        sc = S.small_control(forces)
         dm = S.dont_move(vx, vy)
         sit = 0.5 * sitting + 0.5 * on_chair
         r = sc * sit * up * posture * dm

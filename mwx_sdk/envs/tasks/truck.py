@@ -42,8 +42,8 @@ class TruckEnv(H1Env):
     def _setup(self):
         self._pkg = {p: self._body(p) for p in PACKAGES}
         self._table = self._body("table")
-        self._pkg_pos = {p: self.data.xpos[i] for p, i in self._pkg.items()}
-        self._table_pos = self.data.xpos[self._table]
+        self._rin = self._gather_index("torso_zz", "root", ("xpos", self._table, range(3)),
+                                       ("xpos", [self._pkg[p] for p in PACKAGES], range(3)))
         self._clear()
 
     def _clear(self):
@@ -62,7 +62,8 @@ class TruckEnv(H1Env):
     def _reward_info(self):
         # rewards.truck_shaped_reward / truck_on_table in closed form on Python floats
         # (checked against them in the tests), plus the stateful pick/place bonuses
-        pos = {p: v.tolist() for p, v in self._pkg_pos.items()}
+        v = self._gather(self._rin).tolist()
+        pos = {p: v[7 + 3 * i : 10 + 3 * i] for i, p in enumerate(PACKAGES)}
         if self.z0 is None:  # reference heights at the first reward call
             self.z0 = {p: pos[p][2] for p in PACKAGES}
         r = 0.0
@@ -82,8 +83,8 @@ class TruckEnv(H1Env):
                 self.on_table.remove(p)
                 self.picked.append(p)
                 r -= 100.0
-        up = S.upright(self._torso_mat.item(8), 0.9, 1.9)
-        base, table = self._root_pos.tolist(), self._table_pos.tolist()
+        up = S.upright(v[0], 0.9, 1.9)
+        base, table = v[1:4], v[4:7]
         t1 = _min_tol([S.dist(pos[p], base) for p in self.on_truck])
         t2 = _min_tol([S.dist(pos[p], base) for p in self.picked])
         t3 = _min_tol([S.dist(pos[p], table) for p in self.picked])
