@@ -32,6 +32,7 @@ _COMMAND_MODULES = [
     "motion",
     "run",
     "eval",
+    "train",
 ]
 
 

@@ -1,0 +1,147 @@
+"""``mwx train``: learn a TD-MPC2 world model, distil a neural expert, or train the IRM router."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+NAME = "train"
+app = typer.Typer(help="Train world models, neural experts and the IRM router.", no_args_is_help=True)
+
+
+def _parse_sets(items: list[str]) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise typer.BadParameter(f"--set expects KEY=VALUE, got {item!r}")
+        key, val = item.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(val)
+        except json.JSONDecodeError:
+            out[key.strip()] = val
+    return out
+
+
+def _split(names: list[str] | None) -> tuple[str, ...]:
+    return tuple(n.strip() for item in names or [] for n in item.split(",") if n.strip())
+
+
+@app.command("world-model")
+def world_model(
+    env: str = typer.Option("mwx/h1-stand-v0", "--env", help="Environment id."),
+    experts: Optional[List[str]] = typer.Option(None, "--experts", help="Experts blended into a_ref (comma list)."),
+    steps: int = typer.Option(20000, help="Environment steps."),
+    out: Path = typer.Option(..., "--out", help="Run folder (checkpoint, metrics, event files)."),
+    eval_every: int = typer.Option(2000, "--eval-every", help="Evaluate every N steps (0: at the end)."),
+    eval_episodes: int = typer.Option(1, "--eval-episodes"),
+    ckpt_every: int = typer.Option(2000, "--ckpt-every", help="Checkpoint every N steps."),
+    lam: float = typer.Option(0.05, "--lambda", help="Expert guidance weight; 0 = plain TD-MPC2."),
+    imitation: float = typer.Option(0.0, "--imitation", help="Weight of the imitation reward in the reward target."),
+    seed: int = typer.Option(0, "--seed"),
+    seed_steps: int = typer.Option(1000, "--seed-steps", help="Initial random-action steps."),
+    pretrain_updates: int = typer.Option(1000, "--pretrain-updates"),
+    model_size: int = typer.Option(1, "--model-size", help="TD-MPC2 preset: 1 or 5 (M parameters)."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    sets: Optional[List[str]] = typer.Option(None, "--set", help="Agent config override KEY=VALUE (repeatable)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/checkpoint."),
+    tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard events."),
+    wandb: bool = typer.Option(False, "--wandb", help="Log to Weights & Biases (needs wandb)."),
+) -> None:
+    """Train TD-MPC2 online with expert guidance; resumable with --resume."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from mwx_sdk.learn.trainer import TensorBoardLogger, TrainConfig, Trainer, WandbLogger
+
+    console = Console()
+    try:
+        cfg = TrainConfig(
+            env_id=env, experts=_split(experts), steps=steps, seed=seed, seed_steps=seed_steps,
+            pretrain_updates=pretrain_updates, eval_every=eval_every, eval_episodes=eval_episodes,
+            ckpt_every=ckpt_every, guidance_lambda=lam, imitation_coef=imitation, model_size=model_size,
+            device=device, agent=_parse_sets(sets),
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    loggers = []
+    if tensorboard:
+        try:
+            loggers.append(TensorBoardLogger(out / "tb"))
+        except ImportError:
+            console.print("[yellow]tensorboard is not installed; no event files (pip install tensorboard)[/]")
+    if wandb:
+        try:
+            loggers.append(WandbLogger("mwx", {"env": env, "lambda": lam, "seed": seed}, out))
+        except ImportError:
+            raise typer.BadParameter("--wandb needs the wandb package: pip install wandb") from None
+    trainer = Trainer(cfg, out, resume=resume, loggers=loggers)
+    start = trainer.counters["env_steps"]
+    if resume and start:
+        console.print(f"resuming {out} at step {start}")
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
+    ) as bar:
+        task = bar.add_task("world model", total=steps, completed=start, info="")
+
+        def progress(n: int, vals: dict) -> None:
+            info = f"ep {vals.get('episode_return', 0):.0f}"
+            if "return" in vals:
+                info += f" eval {vals['return']:.0f}"
+            bar.update(task, completed=n, info=info)
+
+        result = trainer.run(progress)
+    console.print_json(json.dumps(result))
+
+
+@app.command("expert")
+def expert(
+    name: str = typer.Argument(..., help="Skill whose motion prior is the teacher's reference (e.g. stand)."),
+    env: str = typer.Option(None, "--env", help="Environment id (default mwx/h1-<name>-v0)."),
+    out: Path = typer.Option(..., "--out", help="Run folder; the expert checkpoint is OUT/expert."),
+    rounds: int = typer.Option(6, help="DAgger rounds after the teacher round."),
+    episode_steps: int = typer.Option(300, "--episode-steps", help="Steps per collected episode."),
+    episodes: int = typer.Option(2, help="Episodes per round."),
+    epochs: int = typer.Option(60, help="Behaviour-cloning epochs per round."),
+    teacher: str = typer.Option("mppi", help="Planner that labels visited states."),
+    seed: int = typer.Option(0, "--seed"),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
+) -> None:
+    """Distil a neural expert from the teacher planner seeded by the skill's prior (DAgger)."""
+    from rich.console import Console
+
+    from mwx_sdk.learn.distill import DistillConfig, distill
+
+    console = Console()
+    cfg = DistillConfig(
+        skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
+        episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed,
+    )
+    result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
+    console.print_json(json.dumps(result))
+
+
+@app.command("router")
+def router(
+    out: Path = typer.Option(..., "--out", help="Checkpoint folder of the trained router."),
+    experts: Optional[List[str]] = typer.Option(None, "--experts", help="Experts to route (default: all h1 experts)."),
+    backend: str = typer.Option("embedding", "--backend", help="VLM backend giving the stage-1 targets."),
+    stage1_epochs: int = typer.Option(300, "--stage1-epochs"),
+    stage2_epochs: int = typer.Option(100, "--stage2-epochs"),
+    demos: Optional[Path] = typer.Option(None, "--demos", help="JSON list of {instruction, weights} demonstrations."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Train the IRM router: KL to the VLM's weights, then few-shot demonstration refinement."""
+    from rich.console import Console
+
+    from mwx_sdk.learn.irm import train_irm_cli
+
+    console = Console()
+    result = train_irm_cli(
+        out=out, experts=_split(experts) or None, backend=backend, stage1_epochs=stage1_epochs,
+        stage2_epochs=stage2_epochs, demos=demos, seed=seed, log=lambda msg: console.print(msg),
+    )
+    console.print_json(json.dumps(result))

@@ -1,0 +1,260 @@
+"""Distilling a neural expert from a planner teacher with DAgger-style relabelling.
+
+The teacher is a planner (``mppi`` by default) seeded by the skill's motion-prior expert, the
+same pairing the agent uses at run time. Round 0 rolls the teacher out; every later round
+rolls out a mixture (the teacher's action with probability ``beta_k``, else the student's),
+labels every visited state with the teacher's action and retrains the student on all labels
+so far. The student is a small MLP (:mod:`mwx_sdk.learn.mlp_policy`) run with numpy.
+
+Each round ends with an atomic save of the dataset, the student and the round counter, so an
+interrupted run resumes at the next round.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from ..interfaces import StepContext
+from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, save_mlp
+
+
+@dataclass
+class DistillConfig:
+    """Options of a distillation run.
+
+    Args:
+        skill: the motion-prior expert guiding the teacher (``stand``).
+        env_id: environment.
+        rounds: DAgger rounds after the teacher-only round.
+        episodes_per_round: episodes collected per round.
+        episode_steps: cap on a collected episode's length.
+        epochs: passes over the aggregated data per round.
+        batch_size: behaviour-cloning batch size.
+        lr: learning rate.
+        hidden: student hidden widths.
+        beta_decay: teacher mixing probability in round k is ``beta_decay ** k``.
+        teacher: planner name.
+        teacher_config: planner keyword arguments.
+        phase_period: period (s) of the student's phase input; 0 for none.
+        eval_steps: steps of the per-round student evaluation.
+        seed: seed.
+    """
+
+    skill: str
+    env_id: str
+    rounds: int = 6
+    episodes_per_round: int = 2
+    episode_steps: int = 300
+    epochs: int = 60
+    batch_size: int = 256
+    lr: float = 1e-3
+    hidden: tuple[int, ...] = (256, 256)
+    beta_decay: float = 0.5
+    teacher: str = "mppi"
+    teacher_config: dict | None = None
+    phase_period: float = 0.0
+    eval_steps: int = 1000
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rounds < 0 or self.episodes_per_round < 1 or self.episode_steps < 1 or self.epochs < 1:
+            raise ValueError("rounds >= 0, episodes_per_round, episode_steps and epochs >= 1 are required")
+        if not 0 <= self.beta_decay <= 1:
+            raise ValueError("beta_decay must be in [0, 1]")
+        self.hidden = tuple(self.hidden)
+
+
+def _save_npz(path: Path, **arrays: np.ndarray) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, path)
+
+
+def fit_mlp(
+    x: np.ndarray,
+    y: np.ndarray,
+    cfg: MLPPolicyConfig,
+    epochs: int,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    init: dict[str, np.ndarray] | None = None,
+    seed: int = 0,
+) -> tuple[dict[str, np.ndarray], float]:
+    """Behaviour cloning: fit ``tanh(MLP((x - mean) / std))`` to ``y`` by mean squared error.
+
+    Args:
+        x: inputs ``(n, in_dim)``.
+        y: target actions ``(n, action_dim)`` in ``[-1, 1]``.
+        cfg: network shape.
+        epochs: passes over the data.
+        batch_size: batch size.
+        lr: Adam learning rate.
+        init: parameters to start from (warm start), else a fresh network.
+        seed: torch seed.
+
+    Returns:
+        ``(params, final_mse)`` with numpy parameters in :class:`NumpyMLP` layout.
+    """
+    import torch
+
+    torch.manual_seed(seed)
+    dims = [cfg.in_dim, *cfg.hidden, cfg.action_dim]
+    layers: list[torch.nn.Module] = []
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(dims) - 2:
+            layers.append(torch.nn.ReLU())
+    net = torch.nn.Sequential(*layers)
+    lins = [m for m in net if isinstance(m, torch.nn.Linear)]
+    if init is not None:
+        with torch.no_grad():
+            for i, lin in enumerate(lins):
+                lin.weight.copy_(torch.as_tensor(init[f"w{i}"]).t())
+                lin.bias.copy_(torch.as_tensor(init[f"b{i}"]))
+    mean = x.mean(0).astype(np.float32)
+    std = (x.std(0) + 1e-3).astype(np.float32)
+    xt = torch.as_tensor((x - mean) / std, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.float32)
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    n = xt.shape[0]
+    loss = torch.zeros(())
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for s in range(0, n, batch_size):
+            idx = perm[s : s + batch_size]
+            loss = ((torch.tanh(net(xt[idx])) - yt[idx]) ** 2).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+    with torch.no_grad():
+        mse = float(((torch.tanh(net(xt)) - yt) ** 2).mean())
+    params = {"mean": mean, "std": std}
+    for i, lin in enumerate(lins):
+        params[f"w{i}"] = lin.weight.detach().t().contiguous().numpy()
+        params[f"b{i}"] = lin.bias.detach().numpy().copy()
+    return params, mse
+
+
+def evaluate_mlp(net: NumpyMLP, env_id: str, steps: int, seed: int) -> dict[str, float]:
+    """Run the student alone (the ``direct`` planner) for up to ``steps`` steps."""
+    from ..plugins import make_env
+
+    env = make_env(env_id)
+    obs, _ = env.reset(seed=seed)
+    dt = float(getattr(env.unwrapped, "dt", 0.02))
+    ret, t = 0.0, 0
+    for t in range(1, steps + 1):
+        obs, r, term, trunc, _ = env.step(net(obs, (t - 1) * dt))
+        ret += float(r)
+        if term or trunc:
+            break
+    env.close()
+    return {"return": ret, "length": float(t)}
+
+
+def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
+            log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the distillation; write ``OUT/expert`` (the student), ``OUT/dataset.npz`` and
+    ``OUT/progress.json``.
+
+    Args:
+        cfg: options.
+        out: run folder.
+        resume: continue after the last finished round.
+        log: message sink.
+
+    Returns:
+        A summary (rounds done, dataset size, last evaluation).
+    """
+    from ..plugins import get_expert, get_planner, make_env
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    env = make_env(cfg.env_id)
+    obs_dim = int(np.prod(env.observation_space.shape))
+    act_dim = int(np.prod(env.action_space.shape))
+    mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=cfg.phase_period,
+                           skill=cfg.skill, env_id=cfg.env_id)
+    prior = get_expert(cfg.skill)
+    teacher = get_planner(cfg.teacher, **(cfg.teacher_config or {}))
+    rng = np.random.default_rng(cfg.seed)
+    xs = np.zeros((0, mcfg.in_dim), np.float32)
+    ys = np.zeros((0, act_dim), np.float32)
+    start, params, history = 0, None, []
+    progress = out / "progress.json"
+    if resume and progress.is_file():
+        state = json.loads(progress.read_text())
+        start, history = state["next_round"], state["history"]
+        rng.bit_generator.state = state["rng"]
+        with np.load(out / "dataset.npz", allow_pickle=False) as z:
+            xs, ys = z["x"], z["y"]
+        net = load_mlp(out / "expert")
+        params = _params_of(net)
+        log(f"resuming at round {start} with {len(xs)} labelled states")
+    dt = float(getattr(env.unwrapped, "dt", 0.02))
+    student = NumpyMLP(mcfg, params) if params is not None else None
+    for k in range(start, cfg.rounds + 1):
+        beta = 1.0 if student is None else cfg.beta_decay**k
+        new_x, new_y, rets = [], [], []
+        for ep in range(cfg.episodes_per_round):
+            seed = int(cfg.seed * 10_007 + k * 101 + ep)
+            obs, _ = env.reset(seed=seed)
+            ctx = StepContext(step=0, dt=dt, env=env.unwrapped, rng=np.random.default_rng(seed))
+            prior.reset(ctx)
+            teacher.reset(env.unwrapped, ctx)
+            ret = 0.0
+            for t in range(cfg.episode_steps):
+                a_ref = prior.act(obs, ctx)
+                q_ref = prior.reference_qpos(ctx)
+                if q_ref is not None:
+                    ctx.extras["reference_qpos"] = q_ref
+                a_t = np.clip(teacher.plan(obs, a_ref, ctx), -1, 1)
+                feats = student.features(obs, t * dt).copy() if student is not None else _features(mcfg, obs, t * dt)
+                new_x.append(feats)
+                new_y.append(a_t.astype(np.float32))
+                a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt)
+                obs, r, term, trunc, _ = env.step(a)
+                ret += float(r)
+                ctx.step = t + 1
+                if term or trunc:
+                    break
+            rets.append(ret)
+        xs = np.concatenate([xs, np.asarray(new_x, np.float32)])
+        ys = np.concatenate([ys, np.asarray(new_y, np.float32)])
+        params, mse = fit_mlp(xs, ys, mcfg, cfg.epochs, cfg.batch_size, cfg.lr, init=params, seed=cfg.seed + k)
+        student = NumpyMLP(mcfg, params)
+        ev = evaluate_mlp(student, cfg.env_id, cfg.eval_steps, seed=cfg.seed + 777)
+        row = {"round": k, "beta": beta, "labels": int(len(xs)), "collect_return": float(np.mean(rets)),
+               "bc_mse": mse, "student_return": ev["return"], "student_length": ev["length"]}
+        history.append(row)
+        log(json.dumps(row))
+        _save_npz(out / "dataset.npz", x=xs, y=ys)
+        save_mlp(out / "expert", mcfg, params, meta={"distill": asdict(cfg), "history": history})
+        tmp = progress.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"next_round": k + 1, "history": history, "rng": rng.bit_generator.state}))
+        os.replace(tmp, progress)
+    teacher.close()
+    return {"rounds": len(history), "labels": int(len(xs)), "last": history[-1] if history else {}}
+
+
+def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float) -> np.ndarray:
+    x = np.zeros(cfg.in_dim, np.float32)
+    x[: cfg.obs_dim] = obs
+    if cfg.phase_period > 0:
+        ph = 2 * np.pi * t / cfg.phase_period
+        x[-2], x[-1] = np.sin(ph), np.cos(ph)
+    return x
+
+
+def _params_of(net: NumpyMLP) -> dict[str, np.ndarray]:
+    p = {"mean": net.mean, "std": 1.0 / net.inv_std}
+    for i, (w, b) in enumerate(zip(net.ws, net.bs)):
+        p[f"w{i}"], p[f"b{i}"] = w, b
+    return p

@@ -1,0 +1,128 @@
+"""A small MLP policy stored as ``config.json`` + ``model.safetensors`` and run with numpy.
+
+Used for neural experts: inputs are the normalised observation plus, for periodic skills,
+``sin``/``cos`` of the gait phase; the output is ``tanh`` of the last layer. Inference is plain
+numpy (a few small matrix products), so one call costs tens of microseconds, with no torch.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+CONFIG_TYPE = "mlp_expert"
+
+
+@dataclass
+class MLPPolicyConfig:
+    """Shape and input features of an MLP expert.
+
+    Args:
+        obs_dim: observation size.
+        action_dim: action size.
+        hidden: hidden widths (ReLU).
+        phase_period: seconds of one cycle of the skill's phase features, or 0 for none.
+        skill: name of the skill the policy was distilled from.
+        env_id: environment it was trained on.
+    """
+
+    obs_dim: int
+    action_dim: int
+    hidden: tuple[int, ...] = (256, 256)
+    phase_period: float = 0.0
+    skill: str = ""
+    env_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.hidden = tuple(int(h) for h in self.hidden)
+        if self.obs_dim <= 0 or self.action_dim <= 0 or not self.hidden or min(self.hidden) <= 0:
+            raise ValueError("obs_dim, action_dim and hidden widths must be positive")
+        if self.phase_period < 0:
+            raise ValueError("phase_period must be >= 0")
+
+    @property
+    def in_dim(self) -> int:
+        return self.obs_dim + (2 if self.phase_period > 0 else 0)
+
+
+class NumpyMLP:
+    """Forward pass of a trained MLP policy in numpy.
+
+    Args:
+        cfg: the configuration.
+        params: ``mean``, ``std`` (input normalisation) and ``w{i}``/``b{i}`` arrays with
+            ``w{i}`` of shape ``(in, out)``.
+    """
+
+    def __init__(self, cfg: MLPPolicyConfig, params: dict[str, np.ndarray]) -> None:
+        self.cfg = cfg
+        dims = [cfg.in_dim, *cfg.hidden, cfg.action_dim]
+        self.ws, self.bs = [], []
+        for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+            w, bb = np.asarray(params[f"w{i}"], np.float32), np.asarray(params[f"b{i}"], np.float32)
+            if w.shape != (a, b) or bb.shape != (b,):
+                raise ValueError(f"layer {i} has shapes {w.shape}/{bb.shape}, expected ({a}, {b})/({b},)")
+            self.ws.append(np.ascontiguousarray(w))
+            self.bs.append(bb)
+        self.inv_std = (1.0 / np.asarray(params["std"], np.float32)).astype(np.float32)
+        self.mean = np.asarray(params["mean"], np.float32)
+        if self.mean.shape != (cfg.in_dim,):
+            raise ValueError(f"normaliser has shape {self.mean.shape}, expected ({cfg.in_dim},)")
+        self._x = np.empty(cfg.in_dim, np.float32)
+
+    def features(self, obs: np.ndarray, t: float) -> np.ndarray:
+        """Network input for observation ``obs`` at time ``t`` (seconds since reset)."""
+        x = self._x
+        x[: self.cfg.obs_dim] = obs
+        if self.cfg.phase_period > 0:
+            ph = 2 * np.pi * t / self.cfg.phase_period
+            x[-2], x[-1] = np.sin(ph), np.cos(ph)
+        return x
+
+    def __call__(self, obs: np.ndarray, t: float = 0.0) -> np.ndarray:
+        h = (self.features(obs, t) - self.mean) * self.inv_std
+        last = len(self.ws) - 1
+        for i, (w, b) in enumerate(zip(self.ws, self.bs)):
+            h = h @ w
+            h += b
+            if i < last:
+                np.maximum(h, 0.0, out=h)
+        return np.tanh(h)
+
+
+def save_mlp(path: str | os.PathLike, cfg: MLPPolicyConfig, params: dict[str, np.ndarray], meta: dict | None = None) -> Path:
+    """Write an MLP policy checkpoint folder atomically."""
+    import torch
+
+    from .checkpoint import save_checkpoint
+
+    tensors = {k: torch.as_tensor(np.asarray(v, np.float32)) for k, v in params.items()}
+    return save_checkpoint(path, type=CONFIG_TYPE, config=asdict(cfg), model=tensors, meta=meta or {})
+
+
+def load_mlp(path: str | os.PathLike) -> NumpyMLP:
+    """Load an MLP policy folder for numpy inference (checks type, version and shapes)."""
+    import json
+
+    from safetensors.numpy import load_file
+
+    from .checkpoint import FORMAT_VERSION, CheckpointError
+
+    folder = Path(path)
+    cfg_path = folder / "config.json"
+    if not cfg_path.is_file():
+        raise CheckpointError(f"no MLP expert at {folder} (expected {cfg_path})")
+    doc = json.loads(cfg_path.read_text())
+    if doc.get("type") != CONFIG_TYPE:
+        raise CheckpointError(f"{folder} holds a {doc.get('type')!r} model, expected {CONFIG_TYPE!r}")
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{folder} has format version {doc.get('format_version')}, expected {FORMAT_VERSION}")
+    cfg = MLPPolicyConfig(**doc["config"])
+    try:
+        return NumpyMLP(cfg, load_file(str(folder / "model.safetensors")))
+    except (KeyError, ValueError) as exc:
+        raise CheckpointError(f"{folder}: weights do not fit the config: {exc}") from exc
