@@ -59,10 +59,10 @@ def small_control(forces: list) -> float:
     """:func:`rewards.small_control` for one state; ``forces`` is a list of floats."""
     total = 0.0
     for f in forces:
-        z = f * 0.1
-        p = 1.0 - z * z
-        if p > 0.0:
-            total += p
+        # |f| >= 10 gives (f / 10)^2 >= 1 and a zero term: skip it without arithmetic
+        if -10.0 < f < 10.0:
+            z = f * 0.1
+            total += 1.0 - z * z
     return (4.0 + total / len(forces)) / 5.0
 
 
