@@ -39,6 +39,9 @@ class AgentConfig:
         replan_every: re-plan every K control steps (0 = only at reset and on request).
         min_subgoal_steps: a sub-goal stays active at least this many steps before its
             predicate may advance the plan (so "stand still then walk" stands for a while).
+        subgoal_timeout_steps: a sub-goal that is not the last one advances after this many
+            steps even if its predicate never holds, or has none ("walk forward then sit"
+            walks for this long); 0 = wait for the predicate forever.
         seed: seed of the generator handed to components through ``StepContext.rng``.
         use_image: give the VLM a rendered camera image when the env renders and the backend
             supports vision.
@@ -51,6 +54,7 @@ class AgentConfig:
 
     replan_every: int = 0
     min_subgoal_steps: int = 25
+    subgoal_timeout_steps: int = 150
     seed: int = 0
     use_image: bool = True
     weight_eps: float = 1e-6
@@ -62,6 +66,8 @@ class AgentConfig:
             raise ValueError(f"replan_every must be >= 0 (0 = never), got {self.replan_every}")
         if int(self.min_subgoal_steps) < 0:
             raise ValueError(f"min_subgoal_steps must be >= 0, got {self.min_subgoal_steps}")
+        if int(self.subgoal_timeout_steps) < 0:
+            raise ValueError(f"subgoal_timeout_steps must be >= 0 (0 = never), got {self.subgoal_timeout_steps}")
         if not 0 <= float(self.weight_eps) < 1:
             raise ValueError(f"weight_eps must be in [0, 1), got {self.weight_eps}")
         if self.reference_pose not in (True, False, "auto"):
@@ -251,11 +257,13 @@ class Agent:
     def _advance(self) -> None:
         plan = self.plan
         i = self.ctx.subgoal_index
-        if i >= len(plan.subgoals) - 1 or self._subgoal_steps < self.config.min_subgoal_steps:
+        n = self._subgoal_steps
+        if i >= len(plan.subgoals) - 1 or n < self.config.min_subgoal_steps:
             return
         pred = plan.subgoals[i].predicate
         fn = self._predicates.get(pred) if pred else None
-        if fn is not None and fn():
+        timeout = self.config.subgoal_timeout_steps
+        if (fn is not None and fn()) or (timeout and n >= timeout):
             self.ctx.subgoal_index = i + 1
             self._subgoal_steps = 0
             for e in self.experts:

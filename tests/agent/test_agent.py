@@ -66,6 +66,23 @@ def test_subgoal_advances_when_predicate_holds_after_min_steps():
     assert env.x < 0.6  # after switching, expert b (action -1) drives it back
 
 
+def test_subgoal_without_predicate_advances_after_timeout():
+    experts = _experts()
+    backend = ScriptedBackend([("walk a bit", {"a": 1.0}, None), ("stop", {"c": 1.0}, "never")])
+    cfg = AgentConfig(min_subgoal_steps=2, subgoal_timeout_steps=5)
+    agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend, cfg)
+    agent.reset("walk a bit then stop", ToyEnv())
+    for _ in range(12):
+        agent.act(np.zeros(2))
+    idx = [d.subgoal_index for d in agent.history]
+    assert idx[:5] == [0] * 5 and idx[5:] == [1] * 7, idx
+    never = Agent(_experts(), SemanticRouter(), RecordingPlanner(), backend, AgentConfig(min_subgoal_steps=0, subgoal_timeout_steps=0))
+    never.reset("walk a bit then stop", ToyEnv())
+    for _ in range(200):
+        never.act(np.zeros(2))
+    assert never.ctx.subgoal_index == 0
+
+
 def test_plan_cache_and_replan():
     experts = _experts()
     backend = ScriptedBackend([("go", {"a": 1.0}, None)])
