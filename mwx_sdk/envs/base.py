@@ -111,8 +111,7 @@ def float_buffer(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> tuple[np
 
     MjData allocates its fields in a single buffer, so one view covers them all and a single
     fancy index (``buf[idx]``) reads elements of several fields in one numpy call. Only the
-    fields' own elements are ever indexed; the view does not own the memory, so it must not
-    outlive ``data``.
+    fields' own elements are ever indexed; the view holds a reference to ``data``.
 
     Returns:
         ``(buf, offsets)``, or ``(None, offsets into the concatenation of the fields)`` when
@@ -125,7 +124,9 @@ def float_buffer(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> tuple[np
     end = max(ad + a.nbytes for ad, a in zip(addrs, arrs))
     usable = all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrs) and end - base <= _MAX_SPAN
     if usable and not any((ad - base) % 8 for ad in addrs):
-        buf = np.ctypeslib.as_array((ctypes.c_double * ((end - base) // 8)).from_address(base))
+        raw = (ctypes.c_double * ((end - base) // 8)).from_address(base)
+        raw.owner = data  # the view keeps the MjData (and so its memory) alive
+        buf = np.ctypeslib.as_array(raw)
         return buf, {f: (ad - base) // 8 for f, ad in zip(fields, addrs)}
     offsets, n = {}, 0
     for f, a in zip(fields, arrs):

@@ -206,3 +206,20 @@ def test_gathered_obs_and_concatenating_fallback(task, monkeypatch):
     o_keep = env._get_obs()
     env.step(rng.uniform(-1, 1, 19))
     np.testing.assert_array_equal(o_keep, o_prev)
+
+
+def test_float_buffer_keeps_its_data_alive():
+    import gc
+    import weakref
+
+    from mwx_sdk.envs.base import float_buffer
+
+    model = mujoco.MjModel.from_xml_string('<mujoco><worldbody><body><freejoint/><geom size=".1"/></body></worldbody></mujoco>')
+    data = mujoco.MjData(model)
+    ref = weakref.ref(data)
+    buf, offsets = float_buffer(data)
+    assert buf is not None
+    data.qpos[2] = 5.0
+    del data
+    gc.collect()
+    assert ref() is not None and buf[offsets["qpos"] + 2] == 5.0
