@@ -60,6 +60,8 @@ class RetargetConfig:
         foot_lock: pin stance feet in place (removes sliding).
         smooth_sigma: Gaussian smoothing of the joint trajectories, in output frames (0: off).
         face_forward: turn the motion so it starts facing +x from the origin.
+        crouch: lower the body this much (m) over grounded feet, bending the knees: human
+            gaits are nearly straight-legged, a slightly crouched robot balances more easily.
         loop: mark the clip as loopable.
         weights: IK task costs, keys as in the default table (missing keys keep defaults).
     """
@@ -77,6 +79,7 @@ class RetargetConfig:
     foot_lock: bool = True
     smooth_sigma: float = 1.0
     face_forward: bool = True
+    crouch: float = 0.0
     loop: bool = False
     weights: dict[str, float] = field(default_factory=dict)
 
@@ -89,6 +92,8 @@ class RetargetConfig:
             raise ValueError("contact_height and contact_speed must be positive")
         if self.smooth_sigma < 0:
             raise ValueError("smooth_sigma must be >= 0")
+        if not 0.0 <= self.crouch <= 0.3:
+            raise ValueError(f"crouch must be within 0-0.3 m, got {self.crouch}")
         unknown = set(self.weights) - set(_DEFAULT_WEIGHTS)
         if unknown:
             raise ValueError(f"unknown IK weight(s) {sorted(unknown)}; known: {sorted(_DEFAULT_WEIGHTS)}")
@@ -271,6 +276,32 @@ def robot_targets(human: HumanMotion, kin: RobotKinematics) -> tuple[dict[str, n
     return t, r_pelvis, scale
 
 
+def crouch_targets(
+    targets: dict[str, np.ndarray], r_pelvis: np.ndarray, depth: float, thigh: float, shin: float
+) -> dict[str, np.ndarray]:
+    """Lower everything above the knees by ``depth`` and move the knees forward to match.
+
+    With the ankles fixed, lowering the hip by ``depth`` bends a leg of segments ``thigh`` and
+    ``shin`` so that the knee moves forward by about ``thigh * sin(phi)``, where
+    ``cos(phi) = (thigh + shin - depth) / (thigh + shin)``.
+    """
+    if depth <= 0:
+        return targets
+    out = dict(targets)
+    down = np.array([0.0, 0.0, depth])
+    for k in ("pelvis", "left_hip", "right_hip", "left_shoulder", "right_shoulder", "left_elbow",
+              "right_elbow", "left_wrist", "right_wrist", "head"):
+        if k in out:
+            out[k] = out[k] - down
+    phi = np.arccos(np.clip((thigh + shin - depth) / (thigh + shin), -1.0, 1.0))
+    fwd = r_pelvis[:, :, 0].copy()
+    fwd[:, 2] = 0.0
+    fwd /= np.maximum(np.linalg.norm(fwd, axis=1, keepdims=True), 1e-9)
+    for side in ("left", "right"):
+        out[f"{side}_knee"] = out[f"{side}_knee"] - 0.5 * down + thigh * np.sin(phi) * fwd
+    return out
+
+
 def ground_targets(
     targets: dict[str, np.ndarray], contacts: np.ndarray, sole_height: float, foot_lock: bool, fps: float
 ) -> dict[str, np.ndarray]:
@@ -402,6 +433,8 @@ def retarget(
     contacts = contact_labels(h, cfg.contact_height, cfg.contact_speed, cfg.min_contact_frames)
     raw_targets, r_pelvis, scale = robot_targets(h, kin)
     targets = ground_targets(raw_targets, contacts, spec.sole_height, cfg.foot_lock, cfg.fps)
+    targets = crouch_targets(targets, r_pelvis, cfg.crouch, kin.length("left_hip", "left_knee"),
+                             kin.length("left_knee", "left_ankle"))
     qpos = _solve_ik(kin, targets, r_pelvis, cfg)
     qpos = _smooth_qpos(qpos, cfg.smooth_sigma, cfg.loop)
     jq = kin.joint_qpos

@@ -94,10 +94,23 @@ def test_editing_helpers(walk_clip):
     np.testing.assert_allclose(rev.joint_pos[0], walk_clip.joint_pos[-1])
 
 
+def test_crouch_bends_the_knees_and_keeps_feet_grounded(walk_clip):
+    cmu = Path(__file__).resolve().parents[3] / "shared" / "motion" / "cmu"
+    human = load_bvh(cmu / "07_01.bvh").frames(0, 60)
+    low = retarget(human, RetargetConfig(crouch=0.06))
+    straight = walk_clip.slice(0, low.num_frames)
+    assert low.root_pos[:, 2].mean() < straight.root_pos[:, 2].mean() - 0.03
+    assert low.joint_pos[:, [3, 8]].mean() > straight.joint_pos[:, [3, 8]].mean() + 0.15
+    assert low.meta["quality"]["stance_foot_gap_mean"] < 0.01
+    assert low.meta["quality"]["foot_penetration_max"] < 1e-6
+
+
 def test_config_validation():
     with pytest.raises(ValueError, match="unknown IK weight"):
         RetargetConfig(weights={"toes": 1.0})
     with pytest.raises(ValueError, match="fps"):
         RetargetConfig(fps=0)
+    with pytest.raises(ValueError, match="crouch"):
+        RetargetConfig(crouch=0.5)
     with pytest.raises(ValueError, match="robot"):
         RetargetConfig(robot="atlas")
