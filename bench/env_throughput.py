@@ -7,9 +7,10 @@ and calls ``mj_step`` with ``nstep=10`` (the fastest raw form); the env adds the
 Measurement (robust on a shared, loaded machine):
 
 - both loops replay the same random actions from bit-identical states: after every
-  ``env.reset`` the raw ``MjData`` is a full ``mj_copyData`` of the env's (warm-start
-  accelerations included, so the constraint solver does the same work), and the env is stepped
-  past termination, so both simulate the same trajectories;
+  ``env.reset`` the env's ``mjSTATE_INTEGRATION`` state (warm-start accelerations included, so
+  the constraint solver does the same work) is copied into the raw ``MjData`` and forwarded
+  (``mj_copyData`` is not in the mujoco 3.1 bindings), and the env is stepped past
+  termination, so both simulate the same trajectories;
 - they alternate in chunks of ``--chunk`` control steps, and which loop goes first alternates
   from chunk to chunk, so slow drifts of the machine hit both equally;
 - time is the thread's CPU time (other processes' load does not count), and the figure per
@@ -71,6 +72,8 @@ def measure(cls, model_path, steps: int, repeats: int, chunk: int = 25) -> tuple
     model = env.model  # the same compiled model (task resets may edit it, e.g. package)
     data = mujoco.MjData(model)
     raw_step = _raw_stepper(model, data)
+    spec = int(mujoco.mjtState.mjSTATE_INTEGRATION)
+    state = np.empty(mujoco.mj_stateSize(model, spec))
     env_step = env.step
     ctrl = data.ctrl
     clock = time.thread_time
@@ -79,7 +82,9 @@ def measure(cls, model_path, steps: int, repeats: int, chunk: int = 25) -> tuple
         t_raw = t_env = 0.0
         for k, start in enumerate(range(0, steps, chunk)):
             env.reset(seed=rep * 100003 + start)
-            mujoco.mj_copyData(data, model, env.data)
+            mujoco.mj_getState(model, env.data, state, spec)  # positional: the keyword name differs by version
+            mujoco.mj_setState(model, data, state, spec)
+            mujoco.mj_forward(model, data)
             block_c, block_a = ctrls[start : start + chunk], actions[start : start + chunk]
             for which in ((0, 1) if (k + rep) % 2 == 0 else (1, 0)):
                 if which == 0:
