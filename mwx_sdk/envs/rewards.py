@@ -7,8 +7,9 @@ last axis. Per-task functions return ``(reward, terms)`` where ``terms`` uses th
 HumanoidBench reports in its step ``info``.
 
 The formulas follow the HumanoidBench task specification (tolerance shaping as in
-dm_control). Scalar inputs take a ``math`` fast path so an environment can call the same
-functions every control step without numpy overhead.
+dm_control). These functions are the reference: the task envs score one state per control step
+with the closed forms of :mod:`mwx_sdk.envs.scalar`, which the tests check against them on
+random states. Scalar inputs still work here (with a ``math`` fast path where cheap).
 """
 
 from __future__ import annotations
