@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
         for seed in args.seeds:
             row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg)
             rows.append(row)
-            print(f"{task:6s} seed {seed}  return {row['return']:7.1f}  fell {str(row['fell']):5s}  "
+            print(f"{task:6s} seed {seed}  return {row['return']:7.1f}  fell {row['fell']!s:5s}  "
                   f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
                   f"plan {row['plan_ms_per_step']:6.1f} ms  wall {row['wall_ms_per_step']:6.1f} ms/step  "
                   f"prior {row['prior']}", flush=True)

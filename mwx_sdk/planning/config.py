@@ -129,7 +129,7 @@ class MPPIConfig:
         self.threads, self.seed = int(self.threads), int(self.seed)
 
     @classmethod
-    def for_task(cls, task: str | None, **overrides: Any) -> "MPPIConfig":
+    def for_task(cls, task: str | None, **overrides: Any) -> MPPIConfig:
         """Defaults for a task family, with ``overrides`` applied on top.
 
         Args:
@@ -151,12 +151,12 @@ class MPPIConfig:
 
 #: Per-family defaults (anything else plans with the stand defaults).
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "stand": dict(num_samples=16, horizon=15, num_knots=3),
+    "stand": {"num_samples": 16, "horizon": 15, "num_knots": 3},
     # The walk reward saturates at 1 m/s; aiming the shaping above it keeps vx there. Gait priors
     # walk with bent knees, which costs the head-height factor of the reward: a stiffer head
     # term straightens them.
-    "walk": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=5.0, lateral_weight=1.0,
-                 heading_weight=2.0, target_speed=1.3, head_weight=40.0),
-    "run": dict(num_samples=32, horizon=25, num_knots=4, speed_weight=5.0, lateral_weight=1.0,
-                heading_weight=2.0, target_speed=5.0, head_weight=40.0),
+    "walk": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
+                 "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0},
+    "run": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
+                "heading_weight": 2.0, "target_speed": 5.0, "head_weight": 40.0},
 }

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -107,7 +108,7 @@ class MPPIPlanner(Planner):
         self._env = base
         env_dt = _control_dt(base, ctx)
         sub = env_dt / self._model.opt.timestep
-        self.substeps = int(round(sub))
+        self.substeps = round(sub)
         if self.substeps < 1 or abs(sub - self.substeps) > 1e-6:
             raise ValueError(
                 f"planner_timestep {self._model.opt.timestep} must divide the control period {env_dt}"

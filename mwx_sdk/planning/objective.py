@@ -6,7 +6,7 @@ H control steps, read from the rollout's ``sensordata`` and ``state`` outputs.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 

@@ -149,7 +149,7 @@ class SensorLayout:
     nv: int
 
     @classmethod
-    def of(cls, model) -> "SensorLayout":
+    def of(cls, model) -> SensorLayout:
         mj = _mujoco()
         slices = {}
         for name, stype, _, _ in PLANNER_SENSORS:
@@ -254,7 +254,7 @@ class BatchRoller:
         Returns:
             ``(state, sensordata)`` of shapes (N, nstep, nstate) and (N, nstep, nsensordata).
         """
-        n, nstep, _ = controls.shape
+        n, _nstep, _ = controls.shape
         x0 = np.ascontiguousarray(np.broadcast_to(initial_state, (n, initial_state.shape[0])))
         ws = None if warmstart is None else np.ascontiguousarray(
             np.broadcast_to(warmstart, (n, warmstart.shape[0])))

@@ -10,10 +10,10 @@ from mwx_sdk.planning import TASK_DEFAULTS, GaitPrior, MPPIConfig, knot_basis
 
 
 @pytest.mark.parametrize("bad", [
-    dict(num_samples=1), dict(horizon=0), dict(num_knots=1), dict(num_knots=20, horizon=5),
-    dict(noise_std=-0.1), dict(temperature_scale=0), dict(prior_blend=1.5), dict(gamma=0),
-    dict(threads=0), dict(integrator="verlet"), dict(planner_timestep=0.0), dict(head_weight=-1.0),
-    dict(action_weight=float("nan")),
+    {"num_samples": 1}, {"horizon": 0}, {"num_knots": 1}, {"num_knots": 20, "horizon": 5},
+    {"noise_std": -0.1}, {"temperature_scale": 0}, {"prior_blend": 1.5}, {"gamma": 0},
+    {"threads": 0}, {"integrator": "verlet"}, {"planner_timestep": 0.0}, {"head_weight": -1.0},
+    {"action_weight": float("nan")},
 ])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError, match="MPPIConfig"):

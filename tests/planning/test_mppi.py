@@ -48,7 +48,7 @@ def _episode(env, planner, a_ref, steps: int, push: float = 0.0) -> tuple[float,
 def _mppi(**cfg):
     from mwx_sdk.planning import MPPIPlanner
 
-    base = dict(task="stand", num_samples=8, horizon=10, num_knots=3, threads=2, seed=0)
+    base = {"task": "stand", "num_samples": 8, "horizon": 10, "num_knots": 3, "threads": 2, "seed": 0}
     base.update(cfg)
     return MPPIPlanner(**base)
 
