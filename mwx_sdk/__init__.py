@@ -43,6 +43,8 @@ _LAZY = {
     # composition
     "compose": "mwx_sdk.agent",
     "Agent": "mwx_sdk.agent",
+    "compose_from_file": "mwx_sdk.config",
+    "load_agent_config": "mwx_sdk.config",
 }
 
 __all__ = ["hookimpl", "__version__", *_LAZY]
