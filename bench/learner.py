@@ -1,0 +1,84 @@
+"""TD-MPC2 speed: act() latency and update() rate at the 1M and 5M sizes (obs 51, act 19).
+
+Settings match the official TD-MPC2 defaults: latent MPPI with horizon 3, 6 iterations, 512
+samples, 64 elites, 24 policy trajectories; batch 256; compile off; non-episodic (the official
+default). The reference figures were measured with the official code on this 2-core CPU.
+A shared, loaded machine makes every figure slower; compare within one run.
+
+    python bench/learner.py [--sizes 1 5] [--acts 20] [--updates 10] [--threads 0] [--episodic]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+
+OFFICIAL = {1: {"params": 1.25e6, "act_ms": 240.0, "updates_per_s": 5.45},
+            5: {"params": 5.0e6, "act_ms": 714.0, "updates_per_s": 1.75}}
+
+
+def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, compile_: bool) -> dict:
+    import torch
+
+    from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config
+    from mwx_sdk.learn.tdmpc2.layers import param_count
+
+    cfg = TDMPC2Config(obs_dim=51, action_dim=19, model_size=size, episodic=episodic, device="cpu",
+                       threads=threads, compile=compile_)
+    agent = TDMPC2Agent(cfg)
+    rng = np.random.default_rng(0)
+    obs = rng.standard_normal(51).astype(np.float32)
+    a_ref = rng.uniform(-1, 1, 19).astype(np.float32)
+    for i in range(3):
+        agent.act(obs, a_ref, t0=i == 0)
+    lat = []
+    for _ in range(acts):
+        t = time.perf_counter()
+        agent.act(obs, a_ref)
+        lat.append((time.perf_counter() - t) * 1e3)
+    H, B = cfg.horizon, cfg.batch_size
+    batch = {
+        "obs": torch.randn(H + 1, B, 51), "action": torch.rand(H, B, 19) * 2 - 1, "reward": torch.randn(H, B, 1),
+        "terminated": torch.zeros(H, B, 1), "a_ref": torch.rand(H, B, 19) * 2 - 1, "ref_mask": torch.ones(H, B, 1),
+        "imitation": torch.zeros(H, B, 1),
+    }
+    for _ in range(2):
+        agent.update(batch)
+    t = time.perf_counter()
+    for _ in range(updates):
+        agent.update(batch)
+    ups = updates / (time.perf_counter() - t)
+    return {"size": size, "params": param_count(agent.model), "act_ms": statistics.median(lat),
+            "updates_per_s": ups, "threads": torch.get_num_threads()}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sizes", type=int, nargs="+", default=[1, 5])
+    p.add_argument("--acts", type=int, default=20)
+    p.add_argument("--updates", type=int, default=10)
+    p.add_argument("--threads", type=int, default=0, help="0: the agent's automatic choice")
+    p.add_argument("--episodic", action="store_true", help="with the termination head (mwx default)")
+    p.add_argument("--compile", action="store_true")
+    a = p.parse_args()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load)")
+    head = f"{'size':>4} {'params':>9} {'thr':>3} | {'act ms':>8} {'official':>8} {'x':>5} | " \
+           f"{'upd/s':>6} {'official':>8} {'x':>5}"
+    print(head)
+    print("-" * len(head))
+    for size in a.sizes:
+        r = measure(size, a.acts, a.updates, a.threads, a.episodic, a.compile)
+        o = OFFICIAL.get(size, {})
+        act_x = o.get("act_ms", float("nan")) / r["act_ms"]
+        upd_x = r["updates_per_s"] / o.get("updates_per_s", float("nan"))
+        print(f"{size:>3}M {r['params']:>9,d} {r['threads']:>3} | {r['act_ms']:>8.1f} {o.get('act_ms', 0):>8.0f} "
+              f"{act_x:>5.2f} | {r['updates_per_s']:>6.2f} {o.get('updates_per_s', 0):>8.2f} {upd_x:>5.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
