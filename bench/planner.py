@@ -83,7 +83,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
     keyframe = ctrl_to_action(base.model.key_qpos[0, 7:], base.model.actuator_ctrlrange)
     horizon = getattr(getattr(planner, "config", None), "horizon", 1)
     x0 = float(base.data.qpos[0])
-    total, fell, n, plan_ms = 0.0, False, 0, []
+    total, fell, n, plan_ms, env_ms = 0.0, False, 0, [], []
     terms: dict[str, float] = {}
     t_start = time.perf_counter()
     for t in range(steps):
@@ -99,7 +99,9 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         t0 = time.perf_counter()
         action = planner.plan(obs, a_ref, ctx)
         plan_ms.append((time.perf_counter() - t0) * 1e3)
+        t1 = time.perf_counter()
         obs, r, terminated, truncated, info = env.step(action)
+        env_ms.append((time.perf_counter() - t1) * 1e3)
         total += float(r)
         for k, v in info.items():
             if isinstance(v, (float, np.floating)) and k != "per_timestep_reward":
@@ -123,6 +125,9 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         "mean_forward_speed": (float(base.data.qpos[0]) - x0) / sim_time if sim_time else 0.0,
         "plan_ms_per_step": float(np.mean(plan_ms)),
         "wall_ms_per_step": wall * 1e3 / max(n, 1),
+        "env_ms_per_step": float(np.mean(env_ms)),
+        # planning cost in units of one real env step (10 physics steps), measured side by side
+        "plan_over_env_step": float(np.mean(plan_ms) / max(np.mean(env_ms), 1e-9)),
         "mean_reward_terms": {k: v / max(n, 1) for k, v in terms.items()},
         "config": {k: v for k, v in getattr(getattr(planner, "config", None), "__dict__", {}).items()
                    if isinstance(v, (int, float, str, bool, type(None)))},
@@ -167,7 +172,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             rows.append(row)
             print(f"{task:6s} seed {seed}  return {row['return']:7.1f}  fell {row['fell']!s:5s}  "
                   f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
-                  f"plan {row['plan_ms_per_step']:6.1f} ms  wall {row['wall_ms_per_step']:6.1f} ms/step  "
+                  f"plan {row['plan_ms_per_step']:6.1f} ms ({row['plan_over_env_step']:.0f}x env step)  "
+                  f"wall {row['wall_ms_per_step']:6.1f} ms/step  "
                   f"prior {row['prior']}", flush=True)
             print("        mean terms: " + ", ".join(f"{k} {v:.3f}" for k, v in row["mean_reward_terms"].items()))
             _write_json(args.out, {"args": vars(args) | {"out": str(args.out)}, "results": rows,
