@@ -259,7 +259,7 @@ class IRMTrainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         return losses
 
     def stage2(self, emb: np.ndarray, targets: np.ndarray, states: np.ndarray | None, epochs: int,
@@ -280,7 +280,7 @@ class IRMTrainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            losses.append(float(loss))
+            losses.append(float(loss.detach()))
         return losses
 
     def params(self) -> dict[str, np.ndarray]:
