@@ -119,7 +119,9 @@ def fit_mlp(
                 lin.weight.copy_(torch.as_tensor(init[f"w{i}"]).t())
                 lin.bias.copy_(torch.as_tensor(init[f"b{i}"]))
     mean = x.mean(0).astype(np.float32)
-    std = (x.std(0) + 1e-3).astype(np.float32)
+    # a floor on the scale: inputs that barely vary under the teacher would otherwise be
+    # blown up by 1/std as soon as the student drifts, and the student falls
+    std = np.maximum(x.std(0), 0.05).astype(np.float32)
     xt = torch.as_tensor((x - mean) / std, dtype=torch.float32)
     yt = torch.as_tensor(y, dtype=torch.float32)
     opt = torch.optim.Adam(net.parameters(), lr=lr)

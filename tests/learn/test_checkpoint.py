@@ -118,3 +118,29 @@ def test_resume_after_interruption(tmp_path):
     assert b2.agent.updates == a.agent.updates
     steps = [json.loads(ln)["step"] for ln in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     assert steps == sorted(steps) and steps[-1] == 150
+
+
+def test_tdmpc2_planner_plugin(tmp_path):
+    import gymnasium as gym
+
+    from mwx_plugins.tdmpc2 import TDMPC2Planner
+    from mwx_sdk.interfaces import StepContext
+
+    agent, _ = _trained(1)
+    save_agent(tmp_path / "ck", agent, with_optim=False)
+    planner = TDMPC2Planner(checkpoint=str(tmp_path / "ck"), device="cpu", overrides={"iterations": 1})
+    env = gym.make(register()).unwrapped
+    ctx = StepContext()
+    planner.reset(env, ctx)
+    a = planner.plan(np.zeros(4, np.float32), np.array([0.3, -0.3]), ctx)
+    assert a.shape == (2,) and np.all(np.abs(a) <= 1) and planner.diagnostics()["ms"] > 0
+    with pytest.raises(ValueError, match="overrides"):
+        TDMPC2Planner(checkpoint=str(tmp_path / "ck"), overrides={"latent_dim": 8})
+    with pytest.raises(ValueError, match="needs checkpoint"):
+        TDMPC2Planner()
+
+    class Wide:
+        observation_space = gym.spaces.Box(-1, 1, (9,))
+
+    with pytest.raises(ValueError, match="expects observations of size 4"):
+        planner.reset(Wide(), ctx)
