@@ -1,0 +1,44 @@
+"""`mwx train world-model` end to end on a toy environment, then resumed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+from typer.testing import CliRunner  # noqa: E402
+
+from mwx_cli.train import app  # noqa: E402
+
+from .toy import register  # noqa: E402
+
+TINY_SETS = ["enc_dim=16", "mlp_dim=24", "latent_dim=16", "num_enc_layers=2", "num_q=2", "num_samples=24",
+             "num_elites=4", "num_pi_trajs=2", "iterations=1", "batch_size=16", "threads=1"]
+
+
+def _args(out, steps):
+    args = ["world-model", "--env", register(), "--steps", str(steps), "--out", str(out), "--eval-every", "0",
+            "--ckpt-every", "40", "--seed-steps", "30", "--pretrain-updates", "3", "--lambda", "0",
+            "--device", "cpu", "--no-tensorboard"]
+    args += ["--model-size", "1"]
+    for s in TINY_SETS:
+        args += ["--set", s]
+    return args
+
+
+def test_world_model_command_and_resume(tmp_path):
+    runner = CliRunner()
+    res = runner.invoke(app, _args(tmp_path / "run", 40))
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "run" / "checkpoint" / "model.safetensors").is_file()
+    res = runner.invoke(app, _args(tmp_path / "run", 70) + ["--resume"])
+    assert res.exit_code == 0, res.output
+    assert "resuming" in res.output
+    doc = json.loads((tmp_path / "run" / "checkpoint" / "config.json").read_text())
+    assert doc["counters"]["env_steps"] == 70
+
+
+def test_guidance_without_experts_is_refused(tmp_path):
+    res = CliRunner().invoke(app, ["world-model", "--env", register(), "--out", str(tmp_path), "--lambda", "0.05"])
+    assert res.exit_code != 0 and "needs experts" in res.output
