@@ -3,7 +3,9 @@
 Settings match the official TD-MPC2 defaults: latent MPPI with horizon 3, 6 iterations, 512
 samples, 64 elites, 24 policy trajectories; batch 256; compile off; non-episodic (the official
 default). The reference figures were measured with the official code on this 2-core CPU.
-A shared, loaded machine makes every figure slower; compare within one run.
+A shared, loaded machine makes wall-clock figures slower; the "cpu" columns divide by the CPU
+time this process was given (``time.process_time``), which contention affects far less. With
+one thread, CPU time is what the wall clock would read on an idle core.
 
     python bench/learner.py [--sizes 1 5] [--acts 20] [--updates 10] [--threads 0] [--episodic]
 """
@@ -35,11 +37,12 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
     a_ref = rng.uniform(-1, 1, 19).astype(np.float32)
     for i in range(3):
         agent.act(obs, a_ref, t0=i == 0)
-    lat = []
+    lat, cpu = [], []
     for _ in range(acts):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         agent.act(obs, a_ref)
         lat.append((time.perf_counter() - t) * 1e3)
+        cpu.append((time.process_time() - c) * 1e3)
     H, B = cfg.horizon, cfg.batch_size
     batch = {
         "obs": torch.randn(H + 1, B, 51), "action": torch.rand(H, B, 19) * 2 - 1, "reward": torch.randn(H, B, 1),
@@ -48,12 +51,14 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
     }
     for _ in range(2):
         agent.update(batch)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     for _ in range(updates):
         agent.update(batch)
     ups = updates / (time.perf_counter() - t)
+    ups_cpu = updates / (time.process_time() - c)
     return {"size": size, "params": param_count(agent.model), "act_ms": statistics.median(lat),
-            "updates_per_s": ups, "threads": torch.get_num_threads()}
+            "act_cpu_ms": statistics.median(cpu), "updates_per_s": ups, "updates_per_cpu_s": ups_cpu,
+            "threads": torch.get_num_threads()}
 
 
 def main() -> None:
@@ -67,17 +72,18 @@ def main() -> None:
     a = p.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load)")
-    head = f"{'size':>4} {'params':>9} {'thr':>3} | {'act ms':>8} {'official':>8} {'x':>5} | " \
-           f"{'upd/s':>6} {'official':>8} {'x':>5}"
+    head = f"{'size':>4} {'params':>9} {'thr':>3} | {'act ms':>8} {'cpu ms':>7} {'official':>8} {'x':>5} {'x cpu':>5} | " \
+           f"{'upd/s':>6} {'/cpu-s':>6} {'official':>8} {'x':>5} {'x cpu':>5}"
     print(head)
     print("-" * len(head))
     for size in a.sizes:
         r = measure(size, a.acts, a.updates, a.threads, a.episodic, a.compile)
         o = OFFICIAL.get(size, {})
-        act_x = o.get("act_ms", float("nan")) / r["act_ms"]
-        upd_x = r["updates_per_s"] / o.get("updates_per_s", float("nan"))
-        print(f"{size:>3}M {r['params']:>9,d} {r['threads']:>3} | {r['act_ms']:>8.1f} {o.get('act_ms', 0):>8.0f} "
-              f"{act_x:>5.2f} | {r['updates_per_s']:>6.2f} {o.get('updates_per_s', 0):>8.2f} {upd_x:>5.2f}", flush=True)
+        oa, ou = o.get("act_ms", float("nan")), o.get("updates_per_s", float("nan"))
+        print(f"{size:>3}M {r['params']:>9,d} {r['threads']:>3} | {r['act_ms']:>8.1f} {r['act_cpu_ms']:>7.1f} {oa:>8.0f} "
+              f"{oa / r['act_ms']:>5.2f} {oa / r['act_cpu_ms']:>5.2f} | {r['updates_per_s']:>6.2f} "
+              f"{r['updates_per_cpu_s']:>6.2f} {ou:>8.2f} {r['updates_per_s'] / ou:>5.2f} "
+              f"{r['updates_per_cpu_s'] / ou:>5.2f}", flush=True)
 
 
 if __name__ == "__main__":
