@@ -74,6 +74,8 @@ class MPPIPlanner(Planner):
         self._env = None
         self._diag: dict[str, float] = {}
         self.last_costs: np.ndarray | None = None
+        self.last_terms: dict[str, float] = {}
+        self.last_reward: np.ndarray | None = None
 
     def _make_config(self, task: str | None) -> MPPIConfig:
         return MPPIConfig.for_task(task, **{k: v for k, v in self._overrides.items() if k != "task"})
@@ -145,7 +147,9 @@ class MPPIPlanner(Planner):
             raise ValueError(f"ctx.extras[{obj.A_REF_HORIZON_KEY!r}] must have shape (T, {self.nu}), got {seq.shape}")
         if seq.shape[0] < H:
             seq = np.concatenate([seq, np.repeat(seq[-1:], H - seq.shape[0], axis=0)])
-        return np.clip(seq[:H], -1.0, 1.0)
+        seq = np.clip(seq[:H], -1.0, 1.0)
+        seq[0] = a_ref  # the fused a_ref of this step is the authority for now
+        return seq
 
     def _shift(self) -> np.ndarray:
         """Residual knots of the previous plan advanced by one control step."""

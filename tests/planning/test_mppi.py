@@ -164,3 +164,20 @@ def test_state_copy_is_exact():
     np.testing.assert_allclose(state[0, -1, q0:q0 + lay.nq], env.data.qpos, rtol=0, atol=1e-10)
     np.testing.assert_allclose(state[0, -1, q0 + lay.nq:q0 + lay.nq + lay.nv], env.data.qvel, rtol=0, atol=1e-8)
     planner.close()
+
+
+def test_prior_horizon_is_checked_and_row0_is_a_ref():
+    env = _stand_env()
+    ctx = StepContext(env=env)
+    planner = _mppi(horizon=4, num_knots=2, threads=1)
+    planner.reset(env, ctx)
+    a_ref = _stand_action(env)
+    ctx.extras["a_ref_horizon"] = np.zeros((2, 5))
+    with pytest.raises(ValueError, match="a_ref_horizon"):
+        planner.plan(None, a_ref, ctx)
+    ctx.extras["a_ref_horizon"] = np.zeros((2, env.model.nu))
+    prior = planner._prior(a_ref, ctx)
+    assert prior.shape == (4, env.model.nu)
+    np.testing.assert_array_equal(prior[0], a_ref)
+    np.testing.assert_array_equal(prior[1:], 0.0)
+    planner.close()
