@@ -5,6 +5,7 @@ MetaWorld expert guidance (``a_ref`` seeds the sampling mean and pulls the polic
 
 from __future__ import annotations
 
+import copy
 import os
 from typing import Any, Mapping
 
@@ -65,6 +66,8 @@ class TDMPC2Agent:
         self._prev_mean = torch.zeros(cfg.horizon, cfg.action_dim, device=self.device)
         self._std0 = torch.full((cfg.horizon, cfg.action_dim), cfg.max_std, device=self.device)
         self.updates = 0
+        self._shadow: WorldModel | None = None
+        self._shadow_at = -1
         self._plan_fn = self._plan
         self._update_fn = self._update
         if cfg.compile:
@@ -112,18 +115,35 @@ class TDMPC2Agent:
                 a = (mean if eval_mode else a)[0]
             return a.float().cpu().numpy()
 
+    def _planning_model(self) -> WorldModel:
+        """The model planning runs on: the model itself, or its bfloat16 copy (refreshed after
+        updates) when ``plan_dtype`` is ``"bfloat16"``."""
+        if self.cfg.plan_dtype == "float32":
+            return self.model
+        if self._shadow is None:
+            self._shadow = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+            self._shadow_at = self.updates
+        elif self._shadow_at != self.updates:
+            with torch.no_grad():
+                src = list(self.model.state_dict().values())
+                dst = list(self._shadow.state_dict().values())
+                torch._foreach_copy_(dst, src)
+            self._shadow_at = self.updates
+        return self._shadow
+
     def _plan(self, obs: torch.Tensor, a_ref: torch.Tensor | None, t0: bool, eval_mode: bool) -> torch.Tensor:
-        cfg, m = self.cfg, self.model
+        cfg, m = self.cfg, self._planning_model()
         H, N, P, A, K = cfg.horizon, cfg.num_samples, cfg.num_pi_trajs, cfg.action_dim, cfg.num_elites
         L = cfg.latent_dim
-        z0 = m.encode(obs)  # (1, L)
+        dtype = m.q.w0.dtype
+        z0 = m.encode(obs.to(dtype))  # (1, L)
         # the latent part of the first dynamics/reward layer is shared by every sample at t=0
         dw, rw = m.dynamics.linears[0], m.reward_head.linears[0]
         d0 = F.linear(z0, dw.weight[:, :L], dw.bias)
         r0 = F.linear(z0, rw.weight[:, :L], rw.bias)
         dwa, rwa = dw.weight[:, L:], rw.weight[:, L:]
 
-        actions = torch.empty(H, N, A, device=self.device)
+        actions = torch.empty(H, N, A, device=self.device, dtype=dtype)
         if P > 0:
             z = z0.expand(P, L)
             for t in range(H - 1):
@@ -148,7 +168,7 @@ class TDMPC2Agent:
             noise = torch.randn(H, N - first, A, device=self.device)
             actions[:, first:] = (mean.unsqueeze(1) + std.unsqueeze(1) * noise).clamp_(-1, 1)
             start = 0 if pi_value is None else P
-            value = self._estimate_value(z0, actions[:, start:], d0, r0, dwa, rwa)
+            value = self._estimate_value(m, z0, actions[:, start:], d0, r0, dwa, rwa).float()
             if P > 0:
                 if pi_value is None:
                     pi_value = value[:P]
@@ -156,7 +176,7 @@ class TDMPC2Agent:
                     value = torch.cat([pi_value, value], 0)
             value = torch.nan_to_num(value, nan=-1e9)
             elite_value, elite_idx = torch.topk(value.squeeze(1), K, sorted=False)
-            elite_actions = actions[:, elite_idx]
+            elite_actions = actions[:, elite_idx].float()
             score = torch.exp(cfg.temperature * (elite_value - elite_value.max()))
             score = score / score.sum()
             w = score.view(1, K, 1)
@@ -169,11 +189,11 @@ class TDMPC2Agent:
         self._prev_mean.copy_(mean)
         return a.clamp(-1, 1)
 
-    def _estimate_value(self, z0, actions, d0, r0, dwa, rwa) -> torch.Tensor:
-        cfg, m = self.cfg, self.model
+    def _estimate_value(self, m, z0, actions, d0, r0, dwa, rwa) -> torch.Tensor:
+        cfg = self.cfg
         n = actions.shape[1]
-        G = torch.zeros(n, 1, device=self.device)
-        alive = torch.ones(n, 1, device=self.device)
+        G = torch.zeros(n, 1, device=self.device, dtype=actions.dtype)
+        alive = torch.ones(n, 1, device=self.device, dtype=actions.dtype)
         disc = 1.0
         z = None
         for t in range(cfg.horizon):
@@ -188,7 +208,7 @@ class TDMPC2Agent:
             G = G + (disc * alive) * m.twohot.decode(rl)
             disc *= cfg.discount
             if cfg.episodic:
-                alive = alive * (m.termination_logit(z) <= 0).float()
+                alive = alive * (m.termination_logit(z) <= 0).to(alive.dtype)
         a_pi = m.pi(z)[0]
         q = m.q_value(torch.cat([z, a_pi], -1), m.random_heads(2), reduce="avg")
         return G + (disc * alive) * q

@@ -65,6 +65,9 @@ class TDMPC2Config:
             the policy loss; 0 disables guidance (MetaWorld: 0.05).
         guidance_seed: seed the MPPI sampling mean with ``a_ref`` when one is given.
         imitation_coef: weight of the imitation reward added to the learned reward target.
+        plan_dtype: ``"float32"``, or ``"bfloat16"`` to plan on a bfloat16 copy of the model
+            (several times faster matrix products on CPUs with AMX/AVX512-BF16 and on GPUs;
+            values carry ~3 significant digits, enough to rank samples). Training stays float32.
         compile: wrap the hot paths with ``torch.compile``.
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``/``"cuda:N"``.
         threads: torch intra-op threads on CPU; 0 picks one (1 for small models or a busy
@@ -110,6 +113,7 @@ class TDMPC2Config:
     guidance_lambda: float = 0.05
     guidance_seed: bool = True
     imitation_coef: float = 0.0
+    plan_dtype: str = "float32"
     compile: bool = False
     device: str = "auto"
     threads: int = 0
@@ -155,6 +159,8 @@ class TDMPC2Config:
             raise ValueError("guidance_lambda and imitation_coef must be >= 0")
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
+        if self.plan_dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"plan_dtype must be 'float32' or 'bfloat16', got {self.plan_dtype!r}")
         if self.threads < 0:
             raise ValueError("threads must be >= 0")
 
