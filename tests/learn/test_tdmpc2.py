@@ -135,3 +135,17 @@ def test_config_validation_messages():
         TDMPC2Config(obs_dim=4, action_dim=2, device="tpu")
     cfg = TDMPC2Config(obs_dim=51, action_dim=19, model_size=5)
     assert (cfg.latent_dim, cfg.mlp_dim, cfg.num_q) == (512, 512, 5)
+
+
+def test_bfloat16_planning_tracks_the_trained_model():
+    torch.manual_seed(4)
+    agent = TDMPC2Agent(tiny_cfg(plan_dtype="bfloat16"))
+    buf = ReplayBuffer(4, 2, 400, agent.cfg.horizon, seed=0)
+    fill(buf, 200)
+    a = agent.act(np.zeros(4, np.float32), t0=True)
+    assert np.all(np.abs(a) <= 1)
+    agent.update(buf.sample(16))
+    agent.act(np.zeros(4, np.float32))
+    shadow = agent._planning_model()
+    assert shadow.q.w0.dtype == torch.bfloat16
+    assert torch.equal(shadow.q.w0, agent.model.q.w0.detach().to(torch.bfloat16))
