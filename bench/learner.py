@@ -23,14 +23,15 @@ OFFICIAL = {1: {"params": 1.25e6, "act_ms": 240.0, "updates_per_s": 5.45},
             5: {"params": 5.0e6, "act_ms": 714.0, "updates_per_s": 1.75}}
 
 
-def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, compile_: bool) -> dict:
+def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, compile_: bool,
+            plan_dtype: str = "float32") -> dict:
     import torch
 
     from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config
     from mwx_sdk.learn.tdmpc2.layers import param_count
 
     cfg = TDMPC2Config(obs_dim=51, action_dim=19, model_size=size, episodic=episodic, device="cpu",
-                       threads=threads, compile=compile_)
+                       threads=threads, compile=compile_, plan_dtype=plan_dtype)
     agent = TDMPC2Agent(cfg)
     rng = np.random.default_rng(0)
     obs = rng.standard_normal(51).astype(np.float32)
@@ -69,15 +70,17 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=0, help="0: the agent's automatic choice")
     p.add_argument("--episodic", action="store_true", help="with the termination head (mwx default)")
     p.add_argument("--compile", action="store_true")
+    p.add_argument("--plan-dtype", default="float32", choices=("float32", "bfloat16"))
     a = p.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load)")
+    print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load); "
+          f"planning in {a.plan_dtype}")
     head = f"{'size':>4} {'params':>9} {'thr':>3} | {'act ms':>8} {'cpu ms':>7} {'official':>8} {'x':>5} {'x cpu':>5} | " \
            f"{'upd/s':>6} {'/cpu-s':>6} {'official':>8} {'x':>5} {'x cpu':>5}"
     print(head)
     print("-" * len(head))
     for size in a.sizes:
-        r = measure(size, a.acts, a.updates, a.threads, a.episodic, a.compile)
+        r = measure(size, a.acts, a.updates, a.threads, a.episodic, a.compile, a.plan_dtype)
         o = OFFICIAL.get(size, {})
         oa, ou = o.get("act_ms", float("nan")), o.get("updates_per_s", float("nan"))
         print(f"{size:>3}M {r['params']:>9,d} {r['threads']:>3} | {r['act_ms']:>8.1f} {r['act_cpu_ms']:>7.1f} {oa:>8.0f} "
