@@ -62,16 +62,40 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
             "threads": torch.get_num_threads()}
 
 
+def neural_rate(path: str, calls: int = 5000) -> tuple[float, float]:
+    """act() calls per second (wall, CPU) of a neural expert loaded from ``path``."""
+    from mwx_sdk.interfaces import StepContext
+    from mwx_skills.neural import _make
+
+    from mwx_sdk.learn.mlp_policy import load_mlp
+
+    skill = load_mlp(path).cfg.skill or "stand"
+    expert = _make(skill)(weights=path)
+    ctx = StepContext()
+    expert.reset(ctx)
+    obs = np.random.default_rng(0).standard_normal(expert.net.cfg.obs_dim)
+    for _ in range(100):
+        expert.act(obs, ctx)
+    t, c = time.perf_counter(), time.process_time()
+    for _ in range(calls):
+        expert.act(obs, ctx)
+    return calls / (time.perf_counter() - t), calls / max(time.process_time() - c, 1e-9)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--sizes", type=int, nargs="+", default=[1, 5])
+    p.add_argument("--sizes", type=int, nargs="*", default=[1, 5])
     p.add_argument("--acts", type=int, default=20)
     p.add_argument("--updates", type=int, default=10)
     p.add_argument("--threads", type=int, default=0, help="0: the agent's automatic choice")
     p.add_argument("--episodic", action="store_true", help="with the termination head (mwx default)")
     p.add_argument("--compile", action="store_true")
     p.add_argument("--plan-dtype", default="float32", choices=("float32", "bfloat16"))
+    p.add_argument("--neural", default=None, help="also time a neural expert's act() from this weights folder")
     a = p.parse_args()
+    if a.neural:
+        wall, cpu = neural_rate(a.neural)
+        print(f"neural expert {a.neural}: {wall:,.0f} act()/s wall, {cpu:,.0f} per CPU-second")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load); "
           f"planning in {a.plan_dtype}")
