@@ -41,6 +41,8 @@ class MPPIConfig:
         speed_ramp: seconds over which the speed target ramps up from 0 after reset.
         lateral_weight: weight of vy^2 for locomotion tasks.
         heading_weight: weight of the torso heading error (1 - cos yaw) for locomotion tasks.
+        pelvis_height_target: pelvis (root) height (m) to hold; ``None`` leaves it free.
+        pelvis_height_weight: weight of (pelvis z - pelvis_height_target)^2.
         foot_spacing: minimum horizontal distance (m) between the feet.
         foot_spacing_weight: weight of max(0, foot_spacing - distance)^2.
         force_weight: weight of mean (actuator force / 100)^2.
@@ -77,6 +79,8 @@ class MPPIConfig:
     speed_ramp: float = 1.0
     lateral_weight: float = 0.0
     heading_weight: float = 0.0
+    pelvis_height_target: float | None = None
+    pelvis_height_weight: float = 0.0
     foot_spacing: float = 0.15
     foot_spacing_weight: float = 20.0
     force_weight: float = 0.01
@@ -116,9 +120,13 @@ class MPPIConfig:
         need(self.max_speed > 0, f"max_speed must be > 0, got {self.max_speed}")
         for name in ("action_weight", "pose_weight", "head_weight", "upright_weight", "capture_weight",
                      "speed_weight", "lateral_weight", "heading_weight", "foot_spacing_weight",
-                     "force_weight", "reward_weight", "capture_time", "foot_spacing"):
+                     "force_weight", "reward_weight", "capture_time", "foot_spacing",
+                     "pelvis_height_weight"):
             val = getattr(self, name)
             need(math.isfinite(val) and val >= 0, f"{name} must be a finite number >= 0, got {val}")
+        need(self.pelvis_height_target is None or (math.isfinite(self.pelvis_height_target)
+                                                   and self.pelvis_height_target > 0),
+             f"pelvis_height_target must be > 0 or None, got {self.pelvis_height_target}")
         need(self.planner_timestep is None or self.planner_timestep > 0,
              f"planner_timestep must be > 0 or None, got {self.planner_timestep}")
         need(self.integrator is None or self.integrator in _INTEGRATORS,
@@ -133,7 +141,8 @@ class MPPIConfig:
         """Defaults for a task family, with ``overrides`` applied on top.
 
         Args:
-            task: ``"stand"``, ``"walk"``, ``"run"`` or anything else (stand defaults).
+            task: a task name; its family (:data:`TASK_FAMILY`) picks the defaults, unknown
+                tasks plan with the stand defaults.
             **overrides: field values that replace the defaults.
 
         Returns:
@@ -143,7 +152,8 @@ class MPPIConfig:
         bad = sorted(set(overrides) - known)
         if bad:
             raise TypeError(f"unknown MPPI option(s) {bad}; valid options: {sorted(known)}")
-        base: dict[str, Any] = dict(TASK_DEFAULTS.get(task or "", {}))
+        family = task if task in TASK_DEFAULTS else TASK_FAMILY.get(task or "", "")
+        base: dict[str, Any] = dict(TASK_DEFAULTS.get(family, {}))
         base.update(overrides)
         base.setdefault("task", task)
         return cls(**base)
@@ -159,4 +169,22 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
                  "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0},
     "run": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
                 "heading_weight": 2.0, "target_speed": 5.0, "head_weight": 40.0},
+    # Sitting lowers the head and moves the centre of mass behind the feet onto the seat, so the
+    # standing terms (head height, capture point) would fight it; a pelvis-height target leads
+    # the samples down to the seat height the reward asks for (0.68-0.72 m).
+    "sit": {"num_samples": 24, "horizon": 20, "num_knots": 3, "head_weight": 0.0, "capture_weight": 0.0,
+            "pelvis_height_target": 0.70, "pelvis_height_weight": 20.0, "upright_weight": 5.0},
+    # Crawling is low and pitched forward: no standing terms, a modest speed term.
+    "crawl": {"num_samples": 24, "horizon": 20, "num_knots": 3, "head_weight": 0.0, "capture_weight": 0.0,
+              "upright_weight": 0.0, "speed_weight": 1.0, "target_speed": 1.0},
+    # Whole-body manipulation stands while the arms work: arms get the full sampling noise.
+    "manipulation": {"num_samples": 24, "horizon": 15, "num_knots": 3, "noise_weights": {"torso": 0.25}},
+}
+
+#: Task name -> family of :data:`TASK_DEFAULTS`.
+TASK_FAMILY: dict[str, str] = {
+    "stand": "stand", "walk": "walk", "run": "run", "crawl": "crawl",
+    "sit_simple": "sit", "sit_hard": "sit",
+    "reach": "manipulation", "door": "manipulation", "push": "manipulation", "package": "manipulation",
+    "basketball": "manipulation", "truck": "manipulation",
 }

@@ -26,7 +26,7 @@ from ..interfaces import Planner, StepContext
 from . import objective as obj
 from . import sim
 from .config import MPPIConfig
-from .rewards_adapter import task_reward_fn
+from .rewards_adapter import TaskAdapter, task_adapter
 
 
 class DirectPlanner(Planner):
@@ -68,6 +68,8 @@ class MPPIPlanner(Planner):
         self._overrides = dict(cfg)
         self.config = self._make_config(cfg.get("task"))  # validates early
         self._reward_override = reward_fn
+        self.adapter: TaskAdapter | None = None
+        self._constants: dict[str, Any] = {}
         self._roller: sim.BatchRoller | None = None
         self._model = None
         self._model_key: tuple | None = None
@@ -89,7 +91,15 @@ class MPPIPlanner(Planner):
             raise TypeError(f"{type(base).__name__} has no MuJoCo model/data; mppi plans on MuJoCo envs only")
         task = self._overrides.get("task") or sim.task_of(env)
         self.config = cfg = self._make_config(task)
-        self.reward_fn = self._reward_override or task_reward_fn(cfg.task)
+        if self._reward_override is not None:
+            self.adapter = None
+            try:  # a known task still brings its sensors, which a custom reward may read
+                sensors = task_adapter(cfg.task).sensors
+            except ValueError:
+                sensors = ()
+        else:
+            self.adapter = task_adapter(cfg.task)
+            sensors = self.adapter.sensors
         path = Path(cfg.model_xml) if cfg.model_xml else sim.model_path_of(env)
         if path is None:
             raise ValueError(
@@ -97,16 +107,18 @@ class MPPIPlanner(Planner):
                 "to the mppi planner"
             )
         key = (str(path), cfg.planner_timestep, cfg.integrator, cfg.solver_iterations, cfg.ls_iterations,
-               cfg.self_collision, cfg.threads)
+               cfg.self_collision, cfg.threads, sensors)
         if key != self._model_key:
             self.close()
             self._model, self.layout = sim.build_planner_model(
                 path, base.model, timestep=cfg.planner_timestep, integrator=cfg.integrator,
-                iterations=cfg.solver_iterations, ls_iterations=cfg.ls_iterations)
+                iterations=cfg.solver_iterations, ls_iterations=cfg.ls_iterations, extra_sensors=sensors)
             if not cfg.self_collision:
                 _floor_contacts_only(self._model)
             self._roller = sim.BatchRoller(self._model, cfg.threads)
             self._model_key = key
+        if self.adapter is not None:
+            self.adapter.bind_model(self._model)
         self._env = base
         env_dt = _control_dt(base, ctx)
         sub = env_dt / self._model.opt.timestep
@@ -188,7 +200,9 @@ class MPPIPlanner(Planner):
                 return np.full(n, np.inf), bad
             state[bad], sens[bad] = state[good_row], sens[good_row]
         q = obj.quantities(sens, state, lay)
-        reward = np.asarray(self.reward_fn(q), dtype=np.float64)
+        # goal, destination and the stage of stateful tasks, held fixed over the horizon
+        self._constants = self.adapter.read_constants(self._env) if self.adapter is not None else {}
+        reward = self._reward(q)
         if reward.shape != actions.shape[:2]:
             raise ValueError(f"task reward returned shape {reward.shape}; expected {actions.shape[:2]}")
         ref = ctx.extras.get(obj.REFERENCE_QPOS_KEY) if ctx is not None else None
@@ -200,6 +214,11 @@ class MPPIPlanner(Planner):
         self.last_terms = {k: float(np.mean(v[~bad])) for k, v in terms.items()} if (~bad).any() else {}
         self.last_reward = reward
         return costs, bad | ~np.isfinite(costs)
+
+    def _reward(self, q: Mapping[str, np.ndarray]) -> np.ndarray:
+        if self.adapter is None:
+            return np.asarray(self._reward_override(q), dtype=np.float64)
+        return self.adapter.reward(q, self._constants)
 
     def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
         if self._roller is None or self._env is None:

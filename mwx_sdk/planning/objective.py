@@ -34,12 +34,15 @@ def quantities(sensordata: np.ndarray, state: np.ndarray, layout: SensorLayout) 
     Returns:
         ``head_height``, ``torso_upright``, ``pelvis_z``, ``time``: (N, H);
         ``head``, ``com``, ``com_vel``, ``torso_xaxis``, ``left_foot``, ``right_foot``: (N, H, 3);
-        ``actuator_force``: (N, H, nu); ``qpos``: (N, H, nq); ``qvel``: (N, H, nv).
+        ``actuator_force``: (N, H, nu); ``qpos``: (N, H, nq); ``qvel``: (N, H, nv); plus one
+        entry per task sensor of ``layout.extra`` ((N, H) for scalar sensors, else (N, H, dim)).
     """
     s = layout.slices
     head = sensordata[..., s["head"]]
     q0 = layout.qpos0
-    return {
+    out = {name: (sensordata[..., sl.start] if sl.stop - sl.start == 1 else sensordata[..., sl])
+           for name, sl in layout.extra.items()}
+    return out | {
         "head": head,
         "head_height": head[..., 2],
         "torso_upright": sensordata[..., s["torso_z"]][..., 2],
@@ -78,6 +81,8 @@ def shaping_cost(q: Mapping[str, np.ndarray], actions: np.ndarray, prior: np.nda
     if cfg.upright_weight:
         out["upright"] = cfg.upright_weight * (1.0 - q["torso_upright"]) ** 2
     mid = 0.5 * (q["left_foot"][..., :2] + q["right_foot"][..., :2])
+    if cfg.pelvis_height_weight and cfg.pelvis_height_target is not None:
+        out["pelvis_height"] = cfg.pelvis_height_weight * (q["pelvis_z"] - cfg.pelvis_height_target) ** 2
     if cfg.capture_weight:
         cp = q["com"][..., :2] + cfg.capture_time * q["com_vel"][..., :2]
         out["capture"] = cfg.capture_weight * np.sum((cp - mid) ** 2, axis=-1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,11 @@ PLANNER_SENSORS: tuple[tuple[str, str, str, str], ...] = (
     ("mwxp_right_foot", "framepos", "site", "right_foot"),
 )
 
-_SENSOR_DIM = {"framepos": 3, "framezaxis": 3, "framexaxis": 3, "subtreecom": 3, "subtreelinvel": 3}
+_SENSOR_DIM = {"framepos": 3, "framequat": 4, "framezaxis": 3, "framexaxis": 3, "subtreecom": 3,
+               "subtreelinvel": 3, "jointpos": 1}
+
+#: A sensor spec: (name, mujoco sensor type, object type, object name).
+SensorSpec = tuple[str, str, str, str]
 
 
 def _mujoco():
@@ -80,30 +84,35 @@ def model_path_of(env: Any) -> Path | None:
     return None
 
 
-def _sensor_xml(names: list[str], actuators: list[str]) -> str:
+def _sensor_xml(sensors: tuple[SensorSpec, ...], actuators: list[str]) -> str:
     lines = []
-    for name, stype, otype, obj in PLANNER_SENSORS:
-        lines.append(f'<{stype} name="{name}" objtype="{otype}" objname="{obj}"/>'
-                     if stype.startswith("frame")
-                     else f'<{stype} name="{name}" body="{obj}"/>')
+    for name, stype, otype, obj in sensors:
+        if stype.startswith("frame"):
+            lines.append(f'<{stype} name="{name}" objtype="{otype}" objname="{obj}"/>')
+        elif stype == "jointpos":
+            lines.append(f'<{stype} name="{name}" joint="{obj}"/>')
+        else:
+            lines.append(f'<{stype} name="{name}" body="{obj}"/>')
     for i, act in enumerate(actuators):
         lines.append(f'<actuatorfrc name="mwxp_frc_{i}" actuator="{act}"/>')
     return "<sensor>\n" + "\n".join(lines) + "\n</sensor>\n"
 
 
-def _compile_with_spec(path: Path, actuators: list[str]):
+def _compile_with_spec(path: Path, actuators: list[str], sensors: tuple[SensorSpec, ...]):
     mj = _mujoco()
     spec = mj.MjSpec.from_file(str(path))
     st, ot = mj.mjtSensor, mj.mjtObj
     types = {
         "framepos": st.mjSENS_FRAMEPOS,
+        "framequat": st.mjSENS_FRAMEQUAT,
+        "jointpos": st.mjSENS_JOINTPOS,
         "framezaxis": st.mjSENS_FRAMEZAXIS,
         "framexaxis": st.mjSENS_FRAMEXAXIS,
         "subtreecom": st.mjSENS_SUBTREECOM,
         "subtreelinvel": st.mjSENS_SUBTREELINVEL,
     }
-    objs = {"site": ot.mjOBJ_SITE, "xbody": ot.mjOBJ_XBODY, "body": ot.mjOBJ_BODY}
-    for name, stype, otype, obj in PLANNER_SENSORS:
+    objs = {"site": ot.mjOBJ_SITE, "xbody": ot.mjOBJ_XBODY, "body": ot.mjOBJ_BODY, "joint": ot.mjOBJ_JOINT}
+    for name, stype, otype, obj in sensors:
         s = spec.add_sensor()
         s.name, s.type, s.objtype, s.objname = name, types[stype], objs[otype], obj
     for i, act in enumerate(actuators):
@@ -112,7 +121,7 @@ def _compile_with_spec(path: Path, actuators: list[str]):
     return spec.compile()
 
 
-def _compile_with_xml_text(path: Path, actuators: list[str]):
+def _compile_with_xml_text(path: Path, actuators: list[str], sensors: tuple[SensorSpec, ...]):
     """mujoco 3.1.x: splice the sensor block into the XML and compile from a mirrored folder.
 
     Relative includes and asset paths resolve against the file's folder and its parent, so
@@ -123,7 +132,7 @@ def _compile_with_xml_text(path: Path, actuators: list[str]):
     idx = text.rfind("</mujoco>")
     if idx < 0:
         raise ValueError(f"{path} is not an MJCF file (no closing </mujoco>)")
-    text = text[:idx] + _sensor_xml([], actuators) + text[idx:]
+    text = text[:idx] + _sensor_xml(sensors, actuators) + text[idx:]
     with tempfile.TemporaryDirectory(prefix="mwx_planner_") as tmp:
         root = Path(tmp)
         for entry in path.parent.parent.iterdir():
@@ -147,22 +156,28 @@ class SensorLayout:
     qpos0: int  # offset of qpos inside the full-physics state vector
     nq: int
     nv: int
+    extra: dict[str, slice] = field(default_factory=dict)  # task sensors, by name
 
     @classmethod
-    def of(cls, model) -> SensorLayout:
+    def of(cls, model, extra_sensors: tuple[SensorSpec, ...] = ()) -> SensorLayout:
         mj = _mujoco()
         slices = {}
         for name, stype, _, _ in PLANNER_SENSORS:
             s = model.sensor(name)
             slices[name[5:]] = slice(int(s.adr[0]), int(s.adr[0]) + _SENSOR_DIM[stype])
+        extra = {}
+        for name, stype, _, _ in extra_sensors:
+            s = model.sensor(f"mwxp_x_{name}")
+            extra[name] = slice(int(s.adr[0]), int(s.adr[0]) + _SENSOR_DIM[stype])
         first = int(model.sensor("mwxp_frc_0").adr[0])
         force = slice(first, first + model.nu)
         qpos0 = mj.mj_stateSize(model, int(mj.mjtState.mjSTATE_TIME))
-        return cls(slices, force, qpos0, model.nq, model.nv)
+        return cls(slices, force, qpos0, model.nq, model.nv, extra)
 
 
 def build_planner_model(path: Path, env_model, *, timestep: float | None, integrator: str | None,
-                        iterations: int | None, ls_iterations: int | None):
+                        iterations: int | None, ls_iterations: int | None,
+                        extra_sensors: tuple[SensorSpec, ...] = ()):
     """Compile the planner model: the env's MJCF plus :data:`PLANNER_SENSORS`.
 
     Args:
@@ -172,6 +187,8 @@ def build_planner_model(path: Path, env_model, *, timestep: float | None, integr
         integrator: ``"euler"``, ``"implicit"``, ``"implicitfast"``, ``"rk4"`` or ``None``.
         iterations: solver iterations, or ``None`` to keep the env's.
         ls_iterations: line-search iterations, or ``None`` to keep the env's.
+        extra_sensors: task sensors ``(name, type, object type, object)`` appended as well
+            (e.g. the chair's position); their values appear in ``layout.extra[name]``.
 
     Returns:
         ``(model, layout)``.
@@ -180,11 +197,15 @@ def build_planner_model(path: Path, env_model, *, timestep: float | None, integr
     actuators = [env_model.actuator(i).name for i in range(env_model.nu)]
     if any(not a for a in actuators):
         raise ValueError("every actuator of the env model needs a name for the planner's force sensors")
+    for spec in extra_sensors:
+        if spec[1] not in _SENSOR_DIM:
+            raise ValueError(f"unsupported planner sensor type {spec[1]!r}; known: {sorted(_SENSOR_DIM)}")
+    sensors = PLANNER_SENSORS + tuple((f"mwxp_x_{n}", t, o, obj) for n, t, o, obj in extra_sensors)
     try:
         if hasattr(mj, "MjSpec") and hasattr(mj.MjSpec, "from_file"):
-            model = _compile_with_spec(path, actuators)
+            model = _compile_with_spec(path, actuators, sensors)
         else:
-            model = _compile_with_xml_text(path, actuators)
+            model = _compile_with_xml_text(path, actuators, sensors)
     except ValueError as exc:
         raise ValueError(
             f"cannot build the planner model from {path}: {exc}. It needs the env's sites head, "
@@ -220,7 +241,7 @@ def build_planner_model(path: Path, env_model, *, timestep: float | None, integr
         model.opt.iterations = int(iterations)
     if ls_iterations is not None:
         model.opt.ls_iterations = int(ls_iterations)
-    return model, SensorLayout.of(model)
+    return model, SensorLayout.of(model, tuple(extra_sensors))
 
 
 class BatchRoller:

@@ -26,9 +26,12 @@ def test_both_compile_paths_give_the_same_sensors(stand_env):
     names = [stand_env.model.actuator(i).name for i in range(stand_env.model.nu)]
     if not hasattr(mujoco, "MjSpec"):
         pytest.skip("MjSpec needs mujoco >= 3.2")
-    m1 = sim._compile_with_spec(stand_env.model_path, names)
-    m2 = sim._compile_with_xml_text(stand_env.model_path, names)
-    assert sim.SensorLayout.of(m1) == sim.SensorLayout.of(m2)
+    extra = (("imu", "framepos", "site", "imu"), ("pelvis_quat", "framequat", "xbody", "pelvis"))
+    sensors = sim.PLANNER_SENSORS + tuple((f"mwxp_x_{n}", t, o, obj) for n, t, o, obj in extra)
+    m1 = sim._compile_with_spec(stand_env.model_path, names, sensors)
+    m2 = sim._compile_with_xml_text(stand_env.model_path, names, sensors)
+    assert sim.SensorLayout.of(m1, extra) == sim.SensorLayout.of(m2, extra)
+    assert set(sim.SensorLayout.of(m1, extra).extra) == {"imu", "pelvis_quat"}
     d1, d2 = mujoco.MjData(m1), mujoco.MjData(m2)
     d1.qpos[:] = d2.qpos[:] = stand_env.data.qpos
     mujoco.mj_forward(m1, d1)
