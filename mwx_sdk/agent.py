@@ -6,7 +6,9 @@ One control step (MetaWorld):
    sub-goal when its completion predicate holds, re-planning every K steps or on request);
 2. the router fuses them with state-aware selection: w~ = alpha w + (1 - alpha) p(i|s);
 3. experts with non-zero weight act: a_ref = sum_i w~_i pi_i(s); their motion priors'
-   joint targets are blended the same way into ``ctx.extras["reference_qpos"]``;
+   joint targets are blended the same way into ``ctx.extras["reference_qpos"]``, and, when
+   the planner asks for it (``planner.wants_prior_horizon`` = T > 0), their actions over the
+   next T steps into ``ctx.extras["a_ref_horizon"]``;
 4. the planner turns a_ref into the action.
 
 Build one with :func:`compose` (names or instances) or :func:`mwx_sdk.config.compose_from_file`.
@@ -22,9 +24,12 @@ from typing import Any
 import numpy as np
 
 from .interfaces import Expert, Planner, Router, SemanticPlan, StepContext, StepDiagnostics, VLMBackend
+from .planning.prior import prior_horizon
 from .semantic.prompt import state_summary_text
 
 REFERENCE_QPOS_KEY = "reference_qpos"
+#: ``ctx.extras`` key of the fused prior actions over the planner's horizon, shape (T, nu).
+A_REF_HORIZON_KEY = "a_ref_horizon"
 
 
 class CompositionError(ValueError):
@@ -148,6 +153,7 @@ class Agent:
         self._wvec = np.zeros(k)
         self._zeros_k = np.zeros(k)
         self._use_ref = self._wants_reference_pose()
+        self._horizon_steps = 0
 
     def _wants_reference_pose(self) -> bool:
         mode = self.config.reference_pose
@@ -195,6 +201,8 @@ class Agent:
             e.reset(self.ctx)
         self.router.reset(self.experts, self.ctx)
         self.planner.reset(self.env, self.ctx)
+        # read after the planner's reset: its horizon may follow the env's task
+        self._horizon_steps = max(0, int(getattr(self.planner, "wants_prior_horizon", 0) or 0))
         return self.plan
 
     def replan(self, instruction: str | None = None) -> None:
@@ -287,6 +295,8 @@ class Agent:
         use_ref = self._use_ref
         ref_sum = None
         ref_w = 0.0
+        steps = self._horizon_steps
+        hor_sum = None
         for i, wi in enumerate(fused.tolist()):
             if wi <= eps:
                 wvec[i] = 0.0
@@ -294,6 +304,9 @@ class Agent:
             wvec[i] = wi
             e = self.experts[i]
             acts[i] = e.act(obs, ctx)
+            if steps:
+                h = wi * prior_horizon(e, obs, ctx, steps)
+                hor_sum = h if hor_sum is None else hor_sum + h
             if use_ref:
                 r = e.reference_qpos(ctx)
                 if r is not None:
@@ -307,6 +320,10 @@ class Agent:
             ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
         elif use_ref:
             ctx.extras.pop(REFERENCE_QPOS_KEY, None)
+        if hor_sum is not None and total > 0:
+            ctx.extras[A_REF_HORIZON_KEY] = hor_sum / total
+        else:
+            ctx.extras.pop(A_REF_HORIZON_KEY, None)
         action = np.minimum(self.planner.plan(obs, a_ref, ctx), 1.0)
         np.maximum(action, -1.0, out=action)
         p = self.router.state_weights()

@@ -79,6 +79,11 @@ class MPPIPlanner(Planner):
         self.last_terms: dict[str, float] = {}
         self.last_reward: np.ndarray | None = None
 
+    @property
+    def wants_prior_horizon(self) -> int:
+        """Steps of prior actions the planner reads from ``ctx.extras["a_ref_horizon"]`` (H)."""
+        return self.config.horizon
+
     def _make_config(self, task: str | None) -> MPPIConfig:
         return MPPIConfig.for_task(task, **{k: v for k, v in self._overrides.items() if k != "task"})
 

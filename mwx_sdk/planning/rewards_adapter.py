@@ -150,7 +150,7 @@ def _adapters() -> dict[str, TaskAdapter]:
         t: TaskAdapter(t, lambda q, c: {**_stand_kw(q), "com_vel": q["com_vel"]}, getattr(R, f"{t}_reward"))
         for t in ("stand", "walk", "run")
     }
-    sit = lambda t: TaskAdapter(  # noqa: E731
+    sit = lambda t: TaskAdapter(
         t,
         lambda q, c: {**_stand_kw(q), "pelvis_pos": q["qpos"][..., 0:3], "chair_pos": q["chair"],
                       "imu_height": q["imu"][..., 2], "com_vel": q["com_vel"]},

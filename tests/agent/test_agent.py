@@ -151,3 +151,46 @@ def test_compose_by_name_with_instances():
         compose(experts=_experts(), router="fusoin", vlm="lexical")
     with pytest.raises(CompositionError, match="must be a list"):
         compose(experts="walk", vlm="lexical")
+
+
+class _RampExpert(ConstantExpert):
+    """Action = value + 0.1 * step: its horizon rows differ, so their fusion is checkable."""
+
+    def act(self, obs, ctx):
+        self.calls += 1
+        return np.full(self.spec.action_dim, self.value + 0.1 * ctx.step)
+
+
+class _HorizonPlanner(RecordingPlanner):
+    """Asks the agent for the fused prior over its horizon and records it."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.wants_prior_horizon = steps
+        self.horizons = []
+
+    def plan(self, obs, a_ref, ctx):
+        self.horizons.append(ctx.extras.get("a_ref_horizon"))
+        return super().plan(obs, a_ref, ctx)
+
+
+def test_prior_horizon_is_fused_only_when_the_planner_asks():
+    experts = [_RampExpert("a", 0.5), _RampExpert("b", -0.5), _RampExpert("c", 0.0)]
+    planner = _HorizonPlanner(3)
+    agent = Agent(experts, SemanticRouter(), planner, ScriptedBackend([("go", {"a": 0.75, "b": 0.25, "c": 0.0}, None)]))
+    agent.reset("go", ToyEnv())
+    agent.act(np.zeros(2))
+    agent.act(np.zeros(2))
+    hor = planner.horizons[-1]  # step 1: rows are steps 1, 2, 3
+    assert hor.shape == (3, 4)
+    expected = 0.75 * 0.5 + 0.25 * -0.5 + 0.1 * np.array([1.0, 2.0, 3.0])
+    assert np.allclose(hor, expected[:, None])
+    assert np.allclose(hor[0], agent.diagnostics.a_ref)
+    assert experts[2].calls == 0, "a zero-weight expert's horizon is not computed either"
+    # a planner that does not ask gets no horizon, and the experts act once per step
+    quiet = _HorizonPlanner(0)
+    experts2 = [_RampExpert("a", 1.0)]
+    agent2 = Agent(experts2, UniformRouter(), quiet, ScriptedBackend([("g", {"a": 1}, None)]))
+    agent2.reset("g", ToyEnv())
+    agent2.act(np.zeros(2))
+    assert quiet.horizons == [None] and experts2[0].calls == 1

@@ -46,7 +46,7 @@ def test_mppi_plans_one_step_on_every_task(env_id):
 @pytest.mark.parametrize("env_id", H1_ENVS)
 def test_planner_reward_matches_the_env_reward(env_id):
     """With the env's own physics, the planner's reward of a rollout equals the env's reward."""
-    env, base, obs, ctx = _env(env_id, seed=1)
+    env, base, _, ctx = _env(env_id, seed=1)
     planner = get_planner("mppi", num_samples=2, horizon=1, num_knots=2, threads=1, planner_timestep=None,
                           integrator=None, solver_iterations=None, ls_iterations=None, self_collision=True)
     planner.reset(base, ctx)
