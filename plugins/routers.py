@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from mwx_sdk import hookimpl
+from mwx_sdk.fileio import atomic_path, atomic_write_text
 from mwx_sdk.interfaces import Expert, Router, StepContext
 
 CHECKPOINT_TYPE = "mwx.fusion_router"
@@ -291,10 +291,8 @@ class FusionRouter(Router):
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         tensors = {"W": self.W, "b": self.b, "mu": self.mu, "inv_sigma": self.inv_sigma}
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".safetensors", dir=folder)
-        os.close(fd)
-        save_file({k: np.ascontiguousarray(v, dtype=np.float64) for k, v in tensors.items()}, tmp)
-        os.replace(tmp, folder / "router.safetensors")
+        with atomic_path(folder / "router.safetensors") as tmp:
+            save_file({k: np.ascontiguousarray(v, dtype=np.float64) for k, v in tensors.items()}, str(tmp))
         cfg = {
             "type": CHECKPOINT_TYPE,
             "version": CHECKPOINT_VERSION,
@@ -304,10 +302,7 @@ class FusionRouter(Router):
             "feature_dim": int(self.W.shape[1]),
             "config": {k: v for k, v in asdict(self.config).items() if k != "checkpoint"},
         }
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cfg, fh, indent=2)
-        os.replace(tmp, folder / "config.json")
+        atomic_write_text(folder / "config.json", json.dumps(cfg, indent=2))
         return folder
 
     def _load_params(self, path: str | os.PathLike) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path
+
 GL_HELP = (
     "could not create an OpenGL context for MuJoCo rendering (MUJOCO_GL={gl!r}): {err}. "
     "On a headless machine set MUJOCO_GL=egl (needs the Debian package libegl1) or "
@@ -168,17 +170,13 @@ class VideoRecorder:
             return None
         import imageio.v2 as imageio
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.stem}.{os.getpid()}.tmp.mp4")
-        try:
-            # macro_block_size=1 keeps odd frame sizes instead of resizing them
-            with imageio.get_writer(tmp, fps=self.fps, codec="libx264", macro_block_size=1, quality=7) as w:
-                for f in self.frames:
-                    w.append_data(f)
-            os.replace(tmp, self.path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        # macro_block_size=1 keeps odd frame sizes instead of resizing them
+        with (
+            atomic_path(self.path) as tmp,
+            imageio.get_writer(tmp, fps=self.fps, codec="libx264", macro_block_size=1, quality=7) as w,
+        ):
+            for f in self.frames:
+                w.append_data(f)
         self.frames = []
         return self.path
 

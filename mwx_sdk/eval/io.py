@@ -1,7 +1,7 @@
-"""Atomic file writes for reports, tables, plots and per-episode results.
+"""JSON and CSV files for reports, tables and per-episode results, written atomically.
 
-Every file the evaluator produces is written to a temporary file in the destination folder and
-moved into place with ``os.replace``, so a reader (or a resumed suite) never sees half a file.
+Every file the evaluator produces goes through :mod:`mwx_sdk.fileio` (temporary file in the
+destination folder, then ``os.replace``), so a reader (or a resumed suite) never sees half a file.
 """
 
 from __future__ import annotations
@@ -11,45 +11,15 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_write_bytes, atomic_write_text
+
 __all__ = ["atomic_write_bytes", "atomic_write_text", "jsonable", "read_json", "write_csv", "write_json"]
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, then ``os.replace``).
-
-    Args:
-        path: destination file; its folder is created when missing.
-        data: the bytes to write.
-
-    Returns:
-        The destination path.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def jsonable(value: Any) -> Any:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path
 from .rotations import quat_normalize, quat_to_angular_velocity
 
 __all__ = ["FORMAT_VERSION", "Clip", "ClipFormatError", "load_clip", "save_clip"]
@@ -331,15 +331,8 @@ def save_clip(clip: Clip, path: str | os.PathLike) -> Path:
     }
     for name in _ARRAY_FIELDS:
         arrays[name] = np.asarray(getattr(clip, name))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
     return path
 
 

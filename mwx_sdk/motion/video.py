@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path
 from .clip import Clip, load_clip
 
 __all__ = ["render_prior_video", "replay_frames"]
@@ -150,14 +151,7 @@ def render_prior_video(
         return path
     import imageio.v2 as imageio
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.mp4")
-    try:
-        with imageio.get_writer(tmp, fps=fps, codec="libx264", macro_block_size=1) as w:
-            for img, _ in frames:
-                w.append_data(img)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_path(path) as tmp, imageio.get_writer(tmp, fps=fps, codec="libx264", macro_block_size=1) as w:
+        for img, _ in frames:
+            w.append_data(img)
     return path

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from ..fileio import atomic_write_text
 
 FORMAT_VERSION = 1
 
@@ -80,7 +81,6 @@ class ResponseCache:
     def put(self, key: str, model: str, response: str) -> Path:
         """Store ``response`` under ``key`` atomically and return the file path."""
         path = self._path(key)
-        self.directory.mkdir(parents=True, exist_ok=True)
         entry = {
             "version": FORMAT_VERSION,
             "key": key,
@@ -88,20 +88,9 @@ class ResponseCache:
             "created": time.time(),
             "response": response,
         }
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.directory)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(entry, fh, ensure_ascii=False)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return path
+        return atomic_write_text(path, json.dumps(entry, ensure_ascii=False))
 
     def __len__(self) -> int:
         if not self.directory.is_dir():
             return 0
-        return sum(1 for p in self.directory.glob("*.json") if not p.name.startswith(".tmp-"))
+        return sum(1 for p in self.directory.glob("*.json") if not p.name.startswith("."))  # skip temp files

@@ -77,7 +77,7 @@ def test_cache_is_atomic_json(tmp_path, monkeypatch):
     path = cache.put(key, "m", "answer")
     assert json.loads(path.read_text())["response"] == "answer"
     assert cache.get(key) == "answer" and len(cache) == 1
-    assert not [p for p in os.listdir(cache.directory) if p.startswith(".tmp-")]
+    assert os.listdir(cache.directory) == [path.name]  # no temporary file left behind
     path.write_text("{broken")
     assert cache.get(key) is None
     assert key != cache_key("m", [{"role": "user", "content": "hi"}], "img", temperature=0)

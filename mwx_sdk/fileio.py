@@ -1,0 +1,75 @@
+"""Atomic file writes: a temporary file in the destination folder, then ``os.replace``.
+
+A reader (a resumed suite, a second process reading a cache entry or a checkpoint) never sees a
+half-written file, a failed write leaves any previous file untouched, and no temporary file is
+left behind. The temporary file sits in the same folder because ``os.replace`` is atomic only
+within one filesystem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path to write; it replaces ``path`` when the block ends without error.
+
+    The temporary name starts with a dot and keeps the destination's suffix, so writers that
+    pick a format from the extension (imageio, matplotlib, ``np.savez``) behave as for ``path``.
+
+    Args:
+        path: destination file; its folder is created when missing.
+
+    Yields:
+        The temporary file's path (the file exists and is empty).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        # flush the data to disk before the rename, so a crash cannot leave an empty file in place
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically.
+
+    Args:
+        path: destination file; its folder is created when missing.
+        data: the bytes to write.
+
+    Returns:
+        The destination path.
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write UTF-8 ``text`` to ``path`` atomically.
+
+    Args:
+        path: destination file; its folder is created when missing.
+        text: the text to write.
+
+    Returns:
+        The destination path.
+    """
+    return atomic_write_bytes(path, text.encode("utf-8"))
