@@ -119,11 +119,16 @@ def parse_agent_config(data: dict[str, Any], source: str = "<config>") -> AgentF
         ConfigError: for unknown tables or keys and invalid values.
     """
     _unknown(data, TABLES, f"{source} (top-level tables)")
-    agent = dict(data.get("agent", {}))
+    agent = data.get("agent", {})
+    if not isinstance(agent, dict):
+        raise ConfigError(f"{source}: [agent] must be a table, got {agent!r}")
+    agent = dict(agent)
     allowed = [f.name for f in dataclasses.fields(AgentConfig)] + list(_AGENT_EXTRA)
     _unknown(agent, allowed, f"{source} [agent]")
     experts = agent.pop("experts", None)
     robot = agent.pop("robot", None)
+    if robot is not None and (not isinstance(robot, str) or not robot):
+        raise ConfigError(f"{source}: [agent] robot must be a robot name such as \"h1\", got {robot!r}")
     expert_opts = data.get("experts", {})
     if not isinstance(expert_opts, dict) or not all(isinstance(v, dict) for v in expert_opts.values()):
         raise ConfigError(f"{source}: [experts.<name>] tables hold options per expert")
