@@ -49,14 +49,14 @@ def _version(dist: str) -> str | None:
 
 def probe_gl(backend: str, timeout: float = 60.0) -> tuple[bool, str]:
     """Try rendering one frame with ``MUJOCO_GL=backend`` in a child process."""
+    # an inherited PYOPENGL_PLATFORM for the other backend makes mujoco refuse this one, so the
+    # probe would report the shell's setting rather than what the machine can do
     env = dict(os.environ, MUJOCO_GL=backend)
-    if backend == "osmesa":
-        env.setdefault("PYOPENGL_PLATFORM", "osmesa")
-    elif backend == "egl":
-        env.setdefault("PYOPENGL_PLATFORM", "egl")
+    if backend in ("egl", "osmesa"):
+        env["PYOPENGL_PLATFORM"] = backend
     try:
-        out = subprocess.run(
-            [sys.executable, "-c", _GL_PROBE], env=env, capture_output=True, text=True, timeout=timeout
+        out = subprocess.run(  # the return code is read below: a failed probe is a result, not an error
+            [sys.executable, "-c", _GL_PROBE], env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired:
         return False, "timed out"
