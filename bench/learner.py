@@ -64,9 +64,9 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
 
 def neural_rate(path: str, calls: int = 5000) -> tuple[float, float]:
     """act() calls per second (wall, CPU) of a neural expert loaded from ``path``."""
-    from mwx_sdk.interfaces import StepContext
     from mwx_skills.neural import _make
 
+    from mwx_sdk.interfaces import StepContext
     from mwx_sdk.learn.mlp_policy import load_mlp
 
     skill = load_mlp(path).cfg.skill or "stand"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -32,7 +31,7 @@ def _split(names: list[str] | None) -> tuple[str, ...]:
 @app.command("world-model")
 def world_model(
     env: str = typer.Option("mwx/h1-stand-v0", "--env", help="Environment id."),
-    experts: Optional[List[str]] = typer.Option(None, "--experts", help="Experts blended into a_ref (comma list)."),
+    experts: list[str] | None = typer.Option(None, "--experts", help="Experts blended into a_ref (comma list)."),
     steps: int = typer.Option(20000, help="Environment steps."),
     out: Path = typer.Option(..., "--out", help="Run folder (checkpoint, metrics, event files)."),
     eval_every: int = typer.Option(2000, "--eval-every", help="Evaluate every N steps (0: at the end)."),
@@ -45,7 +44,7 @@ def world_model(
     pretrain_updates: int = typer.Option(1000, "--pretrain-updates"),
     model_size: int = typer.Option(1, "--model-size", help="TD-MPC2 preset: 1 or 5 (M parameters)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    sets: Optional[List[str]] = typer.Option(None, "--set", help="Agent config override KEY=VALUE (repeatable)."),
+    sets: list[str] | None = typer.Option(None, "--set", help="Agent config override KEY=VALUE (repeatable)."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/checkpoint."),
     tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard events."),
     wandb: bool = typer.Option(False, "--wandb", help="Log to Weights & Biases (needs wandb)."),
@@ -127,11 +126,11 @@ def expert(
 @app.command("router")
 def router(
     out: Path = typer.Option(..., "--out", help="Checkpoint folder of the trained router."),
-    experts: Optional[List[str]] = typer.Option(None, "--experts", help="Experts to route (default: all h1 experts)."),
+    experts: list[str] | None = typer.Option(None, "--experts", help="Experts to route (default: all h1 experts)."),
     backend: str = typer.Option("embedding", "--backend", help="VLM backend giving the stage-1 targets."),
     stage1_epochs: int = typer.Option(300, "--stage1-epochs"),
     stage2_epochs: int = typer.Option(100, "--stage2-epochs"),
-    demos: Optional[Path] = typer.Option(None, "--demos", help="JSON list of {instruction, weights} demonstrations."),
+    demos: Path | None = typer.Option(None, "--demos", help="JSON list of {instruction, weights} demonstrations."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
     """Train the IRM router: KL to the VLM's weights, then few-shot demonstration refinement."""

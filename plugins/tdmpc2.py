@@ -6,7 +6,8 @@ torch is imported when the planner is built, never at plugin discovery.
 from __future__ import annotations
 
 import time
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

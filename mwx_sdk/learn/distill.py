@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -233,7 +234,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         params, mse = fit_mlp(xs, ys, mcfg, cfg.epochs, cfg.batch_size, cfg.lr, init=params, seed=cfg.seed + k)
         student = NumpyMLP(mcfg, params)
         ev = evaluate_mlp(student, cfg.env_id, cfg.eval_steps, seed=cfg.seed + 777)
-        row = {"round": k, "beta": beta, "labels": int(len(xs)), "collect_return": float(np.mean(rets)),
+        row = {"round": k, "beta": beta, "labels": len(xs), "collect_return": float(np.mean(rets)),
                "bc_mse": mse, "student_return": ev["return"], "student_length": ev["length"]}
         history.append(row)
         log(json.dumps(row))
@@ -243,7 +244,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         tmp.write_text(json.dumps({"next_round": k + 1, "history": history, "rng": rng.bit_generator.state}))
         os.replace(tmp, progress)
     teacher.close()
-    return {"rounds": len(history), "labels": int(len(xs)), "last": history[-1] if history else {}}
+    return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
 
 
 def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float) -> np.ndarray:

@@ -8,7 +8,7 @@ it measures generalisation rather than recall.
 from __future__ import annotations
 
 import itertools
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -167,7 +167,7 @@ class ReplayBuffer:
         return arrays, meta
 
     @classmethod
-    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> "ReplayBuffer":
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> ReplayBuffer:
         """Rebuild a buffer from :meth:`state` output."""
         if meta.get("format_version") != FORMAT_VERSION:
             raise ValueError(

@@ -10,14 +10,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from mwx_sdk.learn.checkpoint import CheckpointError  # noqa: E402
-from mwx_sdk.learn.replay import ReplayBuffer  # noqa: E402
-from mwx_sdk.learn.tdmpc2 import TDMPC2Agent  # noqa: E402
-from mwx_sdk.learn.tdmpc2.persist import load_agent, save_agent  # noqa: E402
-from mwx_sdk.learn.trainer import Trainer, TrainConfig  # noqa: E402
+from mwx_sdk.learn.checkpoint import CheckpointError
+from mwx_sdk.learn.replay import ReplayBuffer
+from mwx_sdk.learn.tdmpc2 import TDMPC2Agent
+from mwx_sdk.learn.tdmpc2.persist import load_agent, save_agent
+from mwx_sdk.learn.trainer import TrainConfig, Trainer
 
-from .test_tdmpc2 import TINY, fill, tiny_cfg  # noqa: E402
-from .toy import register  # noqa: E402
+from .test_tdmpc2 import TINY, fill, tiny_cfg
+from .toy import register
 
 
 def _trained(steps: int = 3):
@@ -122,8 +122,8 @@ def test_resume_after_interruption(tmp_path):
 
 def test_tdmpc2_planner_plugin(tmp_path):
     import gymnasium as gym
-
     from mwx_plugins.tdmpc2 import TDMPC2Planner
+
     from mwx_sdk.interfaces import StepContext
 
     agent, _ = _trained(1)

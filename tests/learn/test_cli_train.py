@@ -7,11 +7,10 @@ import json
 import pytest
 
 pytest.importorskip("torch")
-from typer.testing import CliRunner  # noqa: E402
+from mwx_cli.train import app
+from typer.testing import CliRunner
 
-from mwx_cli.train import app  # noqa: E402
-
-from .toy import register  # noqa: E402
+from .toy import register
 
 TINY_SETS = ["enc_dim=16", "mlp_dim=24", "latent_dim=16", "num_enc_layers=2", "num_q=2", "num_samples=24",
              "num_elites=4", "num_pi_trajs=2", "iterations=1", "batch_size=16", "threads=1"]

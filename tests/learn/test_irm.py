@@ -8,12 +8,18 @@ import pytest
 
 pytest.importorskip("torch")
 
-from mwx_sdk.interfaces import Expert, ExpertSpec, SemanticPlan, StepContext, SubGoal, VLMBackend  # noqa: E402
-from mwx_sdk.learn.checkpoint import CheckpointError  # noqa: E402
-from mwx_sdk.learn.irm import (  # noqa: E402
-    IRMConfig, IRMTrainer, InstructionEncoder, agreement, load_irm, save_irm, vlm_targets,
+from mwx_sdk.interfaces import Expert, ExpertSpec, SemanticPlan, StepContext, SubGoal, VLMBackend
+from mwx_sdk.learn.checkpoint import CheckpointError
+from mwx_sdk.learn.irm import (
+    InstructionEncoder,
+    IRMConfig,
+    IRMTrainer,
+    agreement,
+    load_irm,
+    save_irm,
+    vlm_targets,
 )
-from mwx_sdk.learn.irm_data import instruction_sets  # noqa: E402
+from mwx_sdk.learn.irm_data import instruction_sets
 
 NAMES = ["stand", "walk", "sit", "reach"]
 KEYWORDS = {"stand": ["stand", "still", "balance", "upright", "wait", "stay", "freeze"],

@@ -8,10 +8,10 @@ import pytest
 
 pytest.importorskip("torch")
 
-from mwx_sdk.interfaces import StepContext  # noqa: E402
-from mwx_sdk.learn.checkpoint import CheckpointError  # noqa: E402
-from mwx_sdk.learn.distill import fit_mlp  # noqa: E402
-from mwx_sdk.learn.mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, save_mlp  # noqa: E402
+from mwx_sdk.interfaces import StepContext
+from mwx_sdk.learn.checkpoint import CheckpointError
+from mwx_sdk.learn.distill import fit_mlp
+from mwx_sdk.learn.mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, save_mlp
 
 
 def _teacher(x):

@@ -8,11 +8,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from mwx_sdk.learn.replay import ReplayBuffer  # noqa: E402
-from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config  # noqa: E402
-from mwx_sdk.learn.tdmpc2.layers import TwoHot, mish, simnorm  # noqa: E402
+from mwx_sdk.learn.replay import ReplayBuffer
+from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config
+from mwx_sdk.learn.tdmpc2.layers import TwoHot, mish, simnorm
 
-from .toy import PointMass  # noqa: E402
+from .toy import PointMass
 
 TINY = dict(
     model_size=None, enc_dim=32, mlp_dim=48, latent_dim=16, num_enc_layers=2, num_q=3,

@@ -3,4 +3,4 @@
 from .agent import TDMPC2Agent
 from .config import MODEL_SIZES, TDMPC2Config
 
-__all__ = ["TDMPC2Agent", "TDMPC2Config", "MODEL_SIZES"]
+__all__ = ["MODEL_SIZES", "TDMPC2Agent", "TDMPC2Config"]

@@ -169,7 +169,7 @@ class TDMPC2Config:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TDMPC2Config":
+    def from_dict(cls, data: dict[str, Any]) -> TDMPC2Config:
         """Build from :meth:`to_dict` output, refusing unknown keys with a clear message."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..checkpoint import (
     CheckpointError,
@@ -123,4 +124,4 @@ def load_agent(
     return agent, buffer, doc
 
 
-__all__ = ["save_agent", "load_agent", "CheckpointError"]
+__all__ = ["CheckpointError", "load_agent", "save_agent"]
