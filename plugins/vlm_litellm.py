@@ -76,7 +76,7 @@ class LiteLLMConfig:
     json_mode: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, str) or "/" not in self.model and not self.model.strip():
+        if not isinstance(self.model, str) or not self.model.strip():
             raise ValueError(f"model must be a litellm model string, got {self.model!r}")
         if self.timeout <= 0:
             raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
@@ -146,9 +146,8 @@ class LiteLLMBackend(VLMBackend):
             self._fallback = cls(tau=self.config.tau)
         return self._fallback
 
-    def _request(self, messages: list[dict]) -> str:
+    def _request(self, messages: list[dict], key: str | None) -> str:
         litellm = _import_litellm()
-        key = self._api_key()
         kwargs: dict[str, Any] = dict(
             model=self.config.model,
             messages=messages,
@@ -210,12 +209,17 @@ class LiteLLMBackend(VLMBackend):
                     return self._parse(text, instruction, names, predicates)
                 except PlanParseError:
                     pass  # a stale or corrupted entry: ask again
-        last = "no attempt made"
-        for attempt in range(int(self.config.retries) + 1):
+        try:
+            api_key = self._api_key()
+        except VLMRequestError as exc:  # a missing key is not transient: retrying only waits
+            attempts, last = 0, str(exc)
+        else:
+            attempts, last = int(self.config.retries) + 1, "no attempt made"
+        for attempt in range(attempts):
             if attempt:
                 time.sleep(min(self.config.backoff * 2 ** (attempt - 1), 30.0))
             try:
-                text = self._request(messages)
+                text = self._request(messages, api_key)
                 plan = self._parse(text, instruction, names, predicates)
             except (VLMRequestError, PlanParseError) as exc:
                 last = str(exc)
@@ -225,7 +229,7 @@ class LiteLLMBackend(VLMBackend):
             return plan
         self.fallbacks += 1
         warnings.warn(
-            f"litellm backend ({self.config.model}) failed after {int(self.config.retries) + 1} "
+            f"litellm backend ({self.config.model}) failed after {attempts} "
             f"attempt(s): {last}; planning offline with {self.config.fallback!r} instead",
             stacklevel=2,
         )

@@ -172,6 +172,19 @@ def test_missing_key_falls_back_and_names_the_variable(server, backend_factory, 
     assert plan.backend == "lexical" and not server.requests
 
 
+def test_missing_key_falls_back_without_backoff(server, backend_factory, monkeypatch):
+    import mwx_plugins.vlm_litellm as mod
+
+    slept: list[float] = []
+    monkeypatch.setattr(mod.time, "sleep", slept.append)
+    monkeypatch.delenv(KEY_ENV)
+    backend = backend_factory(retries=3, backoff=5.0)
+    with pytest.warns(UserWarning, match=rf"after 0 attempt\(s\): environment variable {KEY_ENV} is not set"):
+        plan = _plan(backend)
+    assert plan.backend == "lexical" and not server.requests and not slept
+    assert backend.requests == 0 and backend.fallbacks == 1
+
+
 def test_an_episode_survives_a_failing_server(server, backend_factory):
     import sys
     from pathlib import Path
