@@ -36,6 +36,8 @@ class MPPIConfig:
         capture_weight: weight of the horizontal capture-point term
             ||(com + capture_time * com_vel) - feet midpoint||^2.
         capture_time: look-ahead (s) of the capture-point term.
+        capture_relative: the capture point uses the velocity relative to the (ramped) forward
+            speed target, so the term balances a walk instead of braking it.
         speed_weight: weight of (vx - target)^2 for locomotion tasks.
         target_speed: forward speed target (m/s) for locomotion tasks; ``None`` uses the task's.
         speed_ramp: seconds over which the speed target ramps up from 0 after reset.
@@ -74,6 +76,7 @@ class MPPIConfig:
     upright_weight: float = 5.0
     capture_weight: float = 20.0
     capture_time: float = 0.3
+    capture_relative: bool = False
     speed_weight: float = 0.0
     target_speed: float | None = None
     speed_ramp: float = 1.0

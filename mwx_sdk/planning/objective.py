@@ -83,11 +83,15 @@ def shaping_cost(q: Mapping[str, np.ndarray], actions: np.ndarray, prior: np.nda
     mid = 0.5 * (q["left_foot"][..., :2] + q["right_foot"][..., :2])
     if cfg.pelvis_height_weight and cfg.pelvis_height_target is not None:
         out["pelvis_height"] = cfg.pelvis_height_weight * (q["pelvis_z"] - cfg.pelvis_height_target) ** 2
+    ramp = 1.0 if cfg.speed_ramp == 0 else np.clip(q["time"] / cfg.speed_ramp, 0.0, 1.0)
     if cfg.capture_weight:
-        cp = q["com"][..., :2] + cfg.capture_time * q["com_vel"][..., :2]
+        vel = q["com_vel"][..., :2]
+        if cfg.capture_relative:
+            # walking: only the velocity beyond the commanded one must be caught by the feet
+            vel = np.stack([vel[..., 0] - target_speed * ramp, vel[..., 1]], axis=-1)
+        cp = q["com"][..., :2] + cfg.capture_time * vel
         out["capture"] = cfg.capture_weight * np.sum((cp - mid) ** 2, axis=-1)
     if cfg.speed_weight:
-        ramp = 1.0 if cfg.speed_ramp == 0 else np.clip(q["time"] / cfg.speed_ramp, 0.0, 1.0)
         out["speed"] = cfg.speed_weight * (q["com_vel"][..., 0] - target_speed * ramp) ** 2
     if cfg.lateral_weight:
         out["lateral"] = cfg.lateral_weight * q["com_vel"][..., 1] ** 2

@@ -13,7 +13,7 @@ from mwx_sdk.planning import TASK_DEFAULTS, GaitPrior, MPPIConfig, knot_basis
     {"num_samples": 1}, {"horizon": 0}, {"num_knots": 1}, {"num_knots": 20, "horizon": 5},
     {"noise_std": -0.1}, {"temperature_scale": 0}, {"prior_blend": 1.5}, {"gamma": 0},
     {"threads": 0}, {"integrator": "verlet"}, {"planner_timestep": 0.0}, {"head_weight": -1.0},
-    {"action_weight": float("nan")},
+    {"action_weight": float("nan")}, {"pelvis_height_target": -0.2}, {"pelvis_height_weight": -1.0},
 ])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError, match="MPPIConfig"):
@@ -29,6 +29,41 @@ def test_task_defaults_and_overrides():
     assert MPPIConfig.for_task("balance_simple").horizon == stand.horizon
     with pytest.raises(TypeError, match="unknown MPPI option"):
         MPPIConfig.for_task("stand", num_sample=3)
+
+
+def test_task_families_pick_their_defaults():
+    sit = MPPIConfig.for_task("sit_simple")
+    assert sit.task == "sit_simple" and sit.capture_weight == 0 and sit.head_weight == 0
+    assert sit.pelvis_height_target == TASK_DEFAULTS["sit"]["pelvis_height_target"]
+    assert MPPIConfig.for_task("sit_hard").pelvis_height_target == sit.pelvis_height_target
+    assert MPPIConfig.for_task("door").num_samples == TASK_DEFAULTS["manipulation"]["num_samples"]
+    assert MPPIConfig.for_task("crawl").upright_weight == 0
+
+
+def _batch(com_x, vx, time=5.0):
+    z = np.zeros((1, 1))
+    vec = lambda x, y=0.0, h=0.0: np.array([[[x, y, h]]])  # noqa: E731
+    return {"head_height": z + 1.7, "torso_upright": z + 1.0, "com": vec(com_x, 0.0, 1.0), "com_vel": vec(vx),
+            "left_foot": vec(0.0, 0.1), "right_foot": vec(0.0, -0.1), "torso_xaxis": vec(1.0),
+            "actuator_force": np.zeros((1, 1, 19)), "qpos": np.zeros((1, 1, 26)), "pelvis_z": z + 0.7, "time": z + time}
+
+
+def test_shaping_pelvis_height_and_relative_capture_point():
+    from mwx_sdk.planning.objective import shaping_cost
+
+    cfg = MPPIConfig.for_task("sit_simple", action_weight=0.0, force_weight=0.0, foot_spacing_weight=0.0)
+    a = np.zeros((1, 1, 19))
+    q = _batch(0.0, 0.0) | {"pelvis_z": np.full((1, 1), 0.9)}
+    terms = shaping_cost(q, a, np.zeros((1, 19)), cfg, target_speed=0.0)
+    assert np.isclose(terms["pelvis_height"][0, 0], cfg.pelvis_height_weight * 0.2 ** 2)
+    assert "capture" not in terms and "head" not in terms
+    walk = MPPIConfig.for_task("walk", capture_relative=False)
+    rel = MPPIConfig.for_task("walk", capture_relative=True)
+    at_speed = _batch(0.0, 1.0)
+    plain = shaping_cost(at_speed, a, np.zeros((1, 19)), walk, target_speed=1.0)["capture"]
+    moving = shaping_cost(at_speed, a, np.zeros((1, 19)), rel, target_speed=1.0)["capture"]
+    assert np.isclose(plain[0, 0], walk.capture_weight * walk.capture_time ** 2)
+    assert np.isclose(moving[0, 0], 0.0), "walking at the commanded speed over the feet costs nothing"
 
 
 def test_knot_basis_interpolates():
