@@ -42,7 +42,7 @@ def test_task_families_pick_their_defaults():
 
 def _batch(com_x, vx, time=5.0):
     z = np.zeros((1, 1))
-    vec = lambda x, y=0.0, h=0.0: np.array([[[x, y, h]]])  # noqa: E731
+    vec = lambda x, y=0.0, h=0.0: np.array([[[x, y, h]]])
     return {"head_height": z + 1.7, "torso_upright": z + 1.0, "com": vec(com_x, 0.0, 1.0), "com_vel": vec(vx),
             "left_foot": vec(0.0, 0.1), "right_foot": vec(0.0, -0.1), "torso_xaxis": vec(1.0),
             "actuator_force": np.zeros((1, 1, 19)), "qpos": np.zeros((1, 1, 26)), "pelvis_z": z + 0.7, "time": z + time}
