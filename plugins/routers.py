@@ -101,6 +101,32 @@ def _feature_fn(kind: str, dim: int, obs_dim: int | None, env: Any) -> Callable[
     )
 
 
+def _read_checkpoint_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The checked ``config.json`` of a router checkpoint folder.
+
+    Raises:
+        FileNotFoundError: when ``path`` lacks ``config.json`` or ``router.safetensors``.
+        ValueError: when ``config.json`` is unreadable, of another type or a newer version.
+    """
+    folder = Path(path)
+    cfg_path, st_path = folder / "config.json", folder / "router.safetensors"
+    if not cfg_path.is_file() or not st_path.is_file():
+        raise FileNotFoundError(f"{folder} is not a router checkpoint (needs config.json and router.safetensors)")
+    try:
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{cfg_path} is not valid JSON ({exc}); save the router again") from None
+    if not isinstance(cfg, dict) or cfg.get("type") != CHECKPOINT_TYPE:
+        got = cfg.get("type") if isinstance(cfg, dict) else type(cfg).__name__
+        raise ValueError(f"{cfg_path} has type {got!r}, expected {CHECKPOINT_TYPE!r}")
+    if int(cfg.get("version", -1)) > CHECKPOINT_VERSION:
+        raise ValueError(f"{cfg_path} has format version {cfg.get('version')}; upgrade mwx-sdk to load it")
+    missing = [k for k in ("experts", "num_experts", "feature_dim") if k not in cfg]
+    if missing or not isinstance(cfg.get("config", {}), dict):
+        raise ValueError(f"{cfg_path} lacks {missing or ['a config table']}; save the router again")
+    return cfg
+
+
 class FusionRouter(Router):
     """``w~ = alpha w + (1 - alpha) softmax(W phi(s) + b)`` with nearest-reference initialisation."""
 
@@ -308,15 +334,8 @@ class FusionRouter(Router):
     def _load_params(self, path: str | os.PathLike) -> None:
         from safetensors.numpy import load_file
 
-        folder = Path(path)
-        cfg_path, st_path = folder / "config.json", folder / "router.safetensors"
-        if not cfg_path.is_file() or not st_path.is_file():
-            raise FileNotFoundError(f"{folder} is not a router checkpoint (needs config.json and router.safetensors)")
-        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
-        if cfg.get("type") != CHECKPOINT_TYPE:
-            raise ValueError(f"{cfg_path} has type {cfg.get('type')!r}, expected {CHECKPOINT_TYPE!r}")
-        if int(cfg.get("version", -1)) > CHECKPOINT_VERSION:
-            raise ValueError(f"{cfg_path} has format version {cfg.get('version')}; upgrade mwx-sdk to load it")
+        cfg = _read_checkpoint_config(path)
+        st_path = Path(path) / "router.safetensors"
         t = load_file(str(st_path))
         k, d = int(cfg["num_experts"]), int(cfg["feature_dim"])
         shapes = {"W": (k, d), "b": (k,), "mu": (d,), "inv_sigma": (d,)}
@@ -332,7 +351,7 @@ class FusionRouter(Router):
     @classmethod
     def load(cls, path: str | os.PathLike, **overrides: Any) -> FusionRouter:
         """Build a router from a checkpoint folder (``overrides`` replace saved config values)."""
-        cfg = json.loads((Path(path) / "config.json").read_text(encoding="utf-8")).get("config", {})
+        cfg = dict(_read_checkpoint_config(path).get("config", {}))
         cfg.update(overrides)
         cfg["checkpoint"] = str(path)
         if cls.fixed_alpha is not None:

@@ -120,6 +120,23 @@ def test_fit_moves_selection_towards_labels_and_checkpoint_roundtrip(tmp_path):
         FusionRouter(checkpoint=str(tmp_path))
 
 
+def test_damaged_checkpoints_are_explained(tmp_path):
+    r = FusionRouter()
+    r.reset(_experts(), _ctx())
+    folder = r.save(tmp_path / "router")
+    with pytest.raises(FileNotFoundError, match="not a router checkpoint"):
+        FusionRouter.load(tmp_path / "absent")
+    (folder / "config.json").write_text("{truncated")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        FusionRouter.load(folder)
+    (folder / "config.json").write_text(json.dumps({"type": "mwx.fusion_router", "version": 1}))
+    with pytest.raises(ValueError, match=r"lacks \['experts', 'num_experts', 'feature_dim'\]"):
+        FusionRouter.load(folder)
+    (folder / "config.json").write_text("[1, 2]")
+    with pytest.raises(ValueError, match="expected 'mwx.fusion_router'"):
+        FusionRouter(checkpoint=str(folder))
+
+
 def test_soft_targets_distillation():
     r = FusionRouter()
     r.reset(_experts(), _ctx())
