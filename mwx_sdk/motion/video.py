@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ..fileio import atomic_path
 from .clip import Clip, load_clip
 
 __all__ = ["render_prior_video", "replay_frames"]
@@ -94,6 +93,7 @@ def render_prior_video(
     """
     import mujoco
 
+    from ..envs.render import SceneRenderer, VideoRecorder
     from .robots import robot_model_path
 
     path = Path(path)
@@ -111,47 +111,22 @@ def render_prior_video(
             raise ValueError(f"the robot model has no joint {n!r} named by the clip")
         jadr.append(int(model.jnt_qposadr[jid]))
     qpos = replay_frames(clip, times)
-    try:
-        from mwx_sdk.envs.render import SceneRenderer, VideoRecorder
-    except ImportError:
-        SceneRenderer = VideoRecorder = None  # type: ignore[assignment,misc]
-    if SceneRenderer is not None:
-        renderer: Any = SceneRenderer(model, width, height, camera=camera)
-        render = renderer.render
-    else:
-        renderer = mujoco.Renderer(model, height=height, width=width)
-        cam = camera
-        if cam is None:
-            cam = mujoco.MjvCamera()
-            cam.type = mujoco.mjtCamera.mjCAMERA_TRACKING
-            cam.trackbodyid = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, "pelvis")
-            cam.distance, cam.elevation, cam.azimuth = 4.0, -15.0, 150.0
-
-        def render(d: Any) -> np.ndarray:
-            renderer.update_scene(d, camera=cam)
-            return renderer.render()
-
-    frames = []
+    renderer = SceneRenderer(model, width, height, camera=camera)
+    rec = VideoRecorder(path, fps=int(round(fps)))
     try:
         for t, q in zip(times, qpos):
             data.qpos[:7] = q[:7]
             data.qpos[jadr] = q[7:]
             mujoco.mj_forward(model, data)
-            frames.append((render(data).copy(), [f"{label}  t={t:5.2f} s"] if caption else None))
+            frame = renderer.render(data)
+            if caption:
+                try:
+                    rec.add(frame, [f"{label}  t={t:5.2f} s"])
+                    continue
+                except ImportError:  # no Pillow: the rest of the video goes without captions
+                    caption = False
+            rec.add(frame)
     finally:
         renderer.close()
-    if VideoRecorder is not None:
-        rec = VideoRecorder(path, fps=int(round(fps)))
-        for img, lines in frames:
-            try:
-                rec.add(img, lines)
-            except ImportError:  # no Pillow for captions
-                rec.add(img)
-        rec.close()
-        return path
-    import imageio.v2 as imageio
-
-    with atomic_path(path) as tmp, imageio.get_writer(tmp, fps=fps, codec="libx264", macro_block_size=1) as w:
-        for img, _ in frames:
-            w.append_data(img)
+    rec.close()
     return path
