@@ -160,12 +160,13 @@ def show(
     import os
 
     os.environ.setdefault("MUJOCO_GL", "egl")
+    from mwx_sdk.envs.render import RenderError
     from mwx_sdk.motion.clip import ClipFormatError, load_clip
     from mwx_sdk.motion.video import render_prior_video
 
     try:
         c = load_clip(clip)
         path = render_prior_video(c, output, seconds=seconds, width=width, height=height)
-    except (ClipFormatError, FileNotFoundError, ValueError) as exc:
+    except (ClipFormatError, FileNotFoundError, ValueError, RenderError) as exc:
         _fail(str(exc))
     typer.echo(f"wrote {path}")

@@ -69,13 +69,19 @@ def show(
         lines.append("defaults: " + ", ".join(f"{k}={v!r}" for k, v in entry.defaults.items()))
     Console().print(Panel("\n".join(lines), title="skill"))
     if video:
+        from mwx_sdk.envs.render import RenderError
+        from mwx_sdk.motion.expert import MotionPriorExpert
+        from mwx_sdk.motion.video import render_prior_video
         from mwx_sdk.plugins import get_expert
 
-        try:
-            from mwx_sdk.motion.video import render_prior_video
-        except ImportError as exc:
-            typer.echo(f"error: rendering a prior needs mwx_sdk.motion: {exc}", err=True)
-            raise typer.Exit(1) from exc
         expert = get_expert(name)
-        path = render_prior_video(expert, video)
+        if not isinstance(expert, MotionPriorExpert):
+            typer.echo(f"error: expert {name!r} has no motion prior to render (--video needs a motion-prior skill)",
+                       err=True)
+            raise typer.Exit(1)
+        try:
+            path = render_prior_video(expert, video)
+        except (RenderError, ValueError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from exc
         typer.echo(f"wrote {path}")

@@ -125,3 +125,10 @@ def test_broken_third_party_plugin_does_not_stop_cli(tmp_path):
     broken = [p for p in data["plugins"] if p["name"] == "broken"][0]
     assert broken["loaded"] is False and "No module named 'not_a_module_anywhere'" in broken["error"]
     assert any(p["bundled"] and p["loaded"] for p in data["plugins"])
+
+
+def test_skills_show_video_errors_are_clear(tmp_path):
+    result = runner.invoke(app, ["skills", "show", "stand", "--video", str(tmp_path / "stand.gif")])
+    assert result.exit_code == 1, result.output
+    assert "video path must end in .mp4" in result.output
+    assert not (tmp_path / "stand.gif").exists()
