@@ -13,6 +13,8 @@ from pathlib import Path
 
 import typer
 
+from ._errors import input_errors
+
 NAME = "eval"
 app = typer.Typer(
     help="Evaluate agents: returns, success, falls, timing and naturalness; the papers' tables.",
@@ -112,6 +114,8 @@ def evaluate(
             results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
                                on_result=lambda i, r: bar.advance(task_id))
         except ValueError as exc:
+            _fail(str(exc))
+        except input_errors() as exc:  # an unknown expert or env id, a broken agent file, no GL
             _fail(str(exc))
     config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
               "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],

@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from ._errors import fail, input_errors
+
 DEMO_INSTRUCTION = "stand still then walk forward"
 DEMO_ENV = "mwx/h1-walk-v0"
 
@@ -353,21 +355,24 @@ def run(
     vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
     if vlm_options and vlm != "litellm":
         raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")
-    result = run_episode(
-        instruction,
-        env,
-        experts=_split_names(experts),
-        router=router,
-        planner=planner,
-        vlm=vlm,
-        vlm_config=vlm_options or None,
-        config=config,
-        steps=steps,
-        seed=seed,
-        video=video,
-        plot=plot,
-        live=live,
-    )
+    try:
+        result = run_episode(
+            instruction,
+            env,
+            experts=_split_names(experts),
+            router=router,
+            planner=planner,
+            vlm=vlm,
+            vlm_config=vlm_options or None,
+            config=config,
+            steps=steps,
+            seed=seed,
+            video=video,
+            plot=plot,
+            live=live,
+        )
+    except input_errors() as exc:  # an unknown expert or env id, a broken agent file, no GL
+        fail(exc)
     print_summary(result)
 
 

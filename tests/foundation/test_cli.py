@@ -132,3 +132,23 @@ def test_skills_show_video_errors_are_clear(tmp_path):
     assert result.exit_code == 1, result.output
     assert "video path must end in .mp4" in result.output
     assert not (tmp_path / "stand.gif").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "walk", "--experts", "no-such-skill", "--steps", "2", "--no-save", "--no-live"],
+         "no expert named 'no-such-skill'"),
+        (["run", "walk", "--env", "mwx/h1-nosuch-v0", "--steps", "2", "--no-save", "--no-live"],
+         "no environment 'mwx/h1-nosuch-v0'"),
+        (["eval", "--env", "mwx/h1-nosuch-v0", "--experts", "walk", "--steps", "2", "--no-plots"],
+         "no environment 'mwx/h1-nosuch-v0'"),
+    ],
+)
+def test_unknown_names_exit_with_one_line(args, message, tmp_path):
+    if args[0] == "eval":
+        args = [*args, "--out", str(tmp_path / "eval")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"error: {message}" in result.output
+    assert "Traceback" not in result.output
