@@ -38,7 +38,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp
         # flush the data to disk before the rename, so a crash cannot leave an empty file in place
-        with open(tmp, "rb") as fh:
+        with open(tmp, "r+b") as fh:  # writable: Windows refuses to flush a read-only handle
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     finally:
