@@ -525,8 +525,11 @@ def make_env(env_id: str, **kwargs: Any):
 
     host().sync_gym()
     if env_id not in gymnasium.registry:
-        known = sorted(e.name for e in host().entries("env"))
+        entries = host().entries("env")
+        builtin = sorted(e.name for e in entries if e.bundled and e.name.startswith("mwx/"))
+        hint = _suggest(env_id, [e.name for e in entries])
         raise gymnasium.error.NameNotFound(
-            f"no environment {env_id!r}{_suggest(env_id, known)}. mwx provides: {', '.join(known) or 'none'}"
+            f"no environment {env_id!r}{hint}. Built in: {', '.join(builtin) or 'none'}. "
+            "`mwx plugins` lists every provider."
         )
     return gymnasium.make(env_id, **kwargs)

@@ -200,3 +200,12 @@ def test_installed_bundled_plugins_load_cleanly():
     bundled = [p for p in host.plugins.values() if p.bundled]
     assert bundled, "no bundled plugins found: reinstall with `pip install -e .`"
     assert all(p.loaded and p.error is None for p in bundled), [p.as_dict() for p in bundled]
+
+
+def test_make_env_unknown_id_suggests_builtin():
+    import gymnasium
+
+    import mwx_sdk
+
+    with pytest.raises(gymnasium.error.NameNotFound, match=r"did you mean 'mwx/h1-stand-v0'\?\)\. Built in: "):
+        mwx_sdk.make_env("mwx/h1-stnd-v0")
