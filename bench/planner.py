@@ -42,7 +42,7 @@ def _parse_value(text: str) -> Any:
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
-def _prior(task: str, kind: str, env: Any, cfg: dict | None = None):
+def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name: str | None = None):
     """The expert giving a_ref (built with ``cfg``), or ``None`` for the keyframe pose."""
     cfg = cfg or {}
     from mwx_sdk.planning import GaitPrior
@@ -54,7 +54,8 @@ def _prior(task: str, kind: str, env: Any, cfg: dict | None = None):
         return GaitPrior(**cfg)
     if kind in ("auto", "expert"):
         try:
-            return get_expert(PRIOR_EXPERT.get(task, task), **{**PRIOR_DEFAULTS.get(task, {}), **cfg})
+            name = expert_name or PRIOR_EXPERT.get(task, task)
+            return get_expert(name, **{**PRIOR_DEFAULTS.get(name if expert_name else task, {}), **cfg})
         except UnknownComponentError:
             if kind == "expert":
                 raise
@@ -62,7 +63,7 @@ def _prior(task: str, kind: str, env: Any, cfg: dict | None = None):
 
 
 def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict,
-                prior_cfg: dict | None = None) -> dict:
+                prior_cfg: dict | None = None, prior_expert: str | None = None) -> dict:
     """One episode; returns its figures."""
     from mwx_sdk.interfaces import StepContext
     from mwx_sdk.planning import prior_horizon
@@ -79,7 +80,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         cfg.setdefault("seed", seed)
     planner = get_planner(planner_name, **cfg)
     planner.reset(base, ctx)
-    expert = _prior(task, prior, base, prior_cfg)
+    expert = _prior(task, prior, base, prior_cfg, prior_expert)
     if expert is not None:
         expert.reset(ctx)
     keyframe = ctrl_to_action(base.model.key_qpos[0, 7:], base.model.actuator_ctrlrange)
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--planner", default="mppi", help="registered planner name (mppi, direct)")
     ap.add_argument("--prior", default="auto", choices=["auto", "expert", "keyframe", "gait"],
                     help="where a_ref comes from (auto: the task's expert if registered)")
+    ap.add_argument("--prior-expert", default=None,
+                    help="registered expert giving a_ref (default: the task's, e.g. sit for sit_simple)")
     ap.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="planner config overrides")
     ap.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="configuration of the prior expert (e.g. speed=1.2 for walk)")
@@ -170,7 +173,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows: list[dict] = []
     for task in args.envs:
         for seed in args.seeds:
-            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg)
+            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg, args.prior_expert)
             rows.append(row)
             print(f"{task:10s} seed {seed}  return {row['return']:7.1f}  fell {row['fell']!s:5s}  "
                   f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
