@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_path, atomic_write_text
 from ..interfaces import StepContext
 from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, save_mlp
 
@@ -72,10 +73,8 @@ class DistillConfig:
 
 
 def _save_npz(path: Path, **arrays: np.ndarray) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as fh:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
-    os.replace(tmp, path)
 
 
 def fit_mlp(
@@ -240,9 +239,8 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         log(json.dumps(row))
         _save_npz(out / "dataset.npz", x=xs, y=ys)
         save_mlp(out / "expert", mcfg, params, meta={"distill": asdict(cfg), "history": history})
-        tmp = progress.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"next_round": k + 1, "history": history, "rng": rng.bit_generator.state}))
-        os.replace(tmp, progress)
+        atomic_write_text(progress, json.dumps({"next_round": k + 1, "history": history,
+                                                "rng": rng.bit_generator.state}))
     teacher.close()
     return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
 

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..fileio import atomic_write_text
 from ..interfaces import StepContext
 from .replay import ReplayBuffer
 
@@ -143,8 +144,8 @@ class Trainer:
             self.agent = TDMPC2Agent(acfg)
             cap = cfg.steps + cfg.steps // 10 + 1000
             self.buffer = ReplayBuffer(obs_dim, act_dim, cap, acfg.horizon, seed=cfg.seed)
-            (self.out / "metrics.jsonl").write_text("")
-        (self.out / "train_config.json").write_text(json.dumps(asdict(cfg), indent=1))
+            atomic_write_text(self.out / "metrics.jsonl", "")
+        atomic_write_text(self.out / "train_config.json", json.dumps(asdict(cfg), indent=1))
 
     # -- helpers -----------------------------------------------------------------------------
     def _truncate_metrics(self, step: int) -> None:
@@ -152,9 +153,7 @@ class Trainer:
         if not path.is_file():
             return
         keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text("".join(ln + "\n" for ln in keep))
-        os.replace(tmp, path)
+        atomic_write_text(path, "".join(ln + "\n" for ln in keep))
 
     def _log(self, step: int, kind: str, values: dict[str, float]) -> None:
         row = {"step": step, "kind": kind, **values}
