@@ -106,6 +106,7 @@ def expert(
     episodes: int = typer.Option(2, help="Episodes per round."),
     epochs: int = typer.Option(60, help="Behaviour-cloning epochs per round."),
     teacher: str = typer.Option("mppi", help="Planner that labels visited states."),
+    prev_action: bool = typer.Option(False, "--prev-action", help="The student also sees its previous action."),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
 ) -> None:
@@ -117,7 +118,7 @@ def expert(
     console = Console()
     cfg = DistillConfig(
         skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
-        episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed,
+        episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed, prev_action=prev_action,
     )
     result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
     console.print_json(json.dumps(result))

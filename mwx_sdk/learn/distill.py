@@ -44,6 +44,8 @@ class DistillConfig:
         teacher: planner name.
         teacher_config: planner keyword arguments.
         phase_period: period (s) of the student's phase input; 0 for none.
+        prev_action: the student also sees the previously executed action (zeros after a
+            reset), which the warm-started teacher's action mostly depends on.
         eval_steps: steps of the per-round student evaluation.
         seed: seed.
     """
@@ -61,6 +63,7 @@ class DistillConfig:
     teacher: str = "mppi"
     teacher_config: dict | None = None
     phase_period: float = 0.0
+    prev_action: bool = False
     eval_steps: int = 1000
     seed: int = 0
 
@@ -152,8 +155,10 @@ def evaluate_mlp(net: NumpyMLP, env_id: str, steps: int, seed: int) -> dict[str,
     obs, _ = env.reset(seed=seed)
     dt = float(getattr(env.unwrapped, "dt", 0.02))
     ret, t = 0.0, 0
+    a = np.zeros(net.cfg.action_dim, np.float32)
     for t in range(1, steps + 1):
-        obs, r, term, trunc, _ = env.step(net(obs, (t - 1) * dt))
+        a = net(obs, (t - 1) * dt, a)
+        obs, r, term, trunc, _ = env.step(a)
         ret += float(r)
         if term or trunc:
             break
@@ -183,7 +188,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
     obs_dim = int(np.prod(env.observation_space.shape))
     act_dim = int(np.prod(env.action_space.shape))
     mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=cfg.phase_period,
-                           skill=cfg.skill, env_id=cfg.env_id)
+                           skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
     prior = get_expert(cfg.skill)
     teacher = get_planner(cfg.teacher, **(cfg.teacher_config or {}))
     rng = np.random.default_rng(cfg.seed)
@@ -197,6 +202,11 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         rng.bit_generator.state = state["rng"]
         with np.load(out / "dataset.npz", allow_pickle=False) as z:
             xs, ys = z["x"], z["y"]
+        if xs.shape[1] != mcfg.in_dim:
+            raise ValueError(
+                f"{out / 'dataset.npz'} has {xs.shape[1]} input features but this configuration needs "
+                f"{mcfg.in_dim} (prev_action / phase_period changed?); use a new --out folder"
+            )
         net = load_mlp(out / "expert")
         params = _params_of(net)
         log(f"resuming at round {start} with {len(xs)} labelled states")
@@ -212,16 +222,17 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
             prior.reset(ctx)
             teacher.reset(env.unwrapped, ctx)
             ret = 0.0
+            a_prev = np.zeros(act_dim, np.float32)
             for t in range(cfg.episode_steps):
                 a_ref = prior.act(obs, ctx)
                 q_ref = prior.reference_qpos(ctx)
                 if q_ref is not None:
                     ctx.extras["reference_qpos"] = q_ref
                 a_t = np.clip(teacher.plan(obs, a_ref, ctx), -1, 1)
-                feats = student.features(obs, t * dt).copy() if student is not None else _features(mcfg, obs, t * dt)
-                new_x.append(feats)
+                new_x.append(_features(mcfg, obs, t * dt, a_prev))
                 new_y.append(a_t.astype(np.float32))
-                a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt)
+                a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt, a_prev)
+                a_prev = np.asarray(a, np.float32)
                 obs, r, term, trunc, _ = env.step(a)
                 ret += float(r)
                 ctx.step = t + 1
@@ -245,9 +256,11 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
     return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
 
 
-def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float) -> np.ndarray:
+def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float, prev: np.ndarray) -> np.ndarray:
     x = np.zeros(cfg.in_dim, np.float32)
     x[: cfg.obs_dim] = obs
+    if cfg.prev_action:
+        x[cfg.obs_dim : cfg.obs_dim + cfg.action_dim] = prev
     if cfg.phase_period > 0:
         ph = 2 * np.pi * t / cfg.phase_period
         x[-2], x[-1] = np.sin(ph), np.cos(ph)

@@ -1,7 +1,8 @@
 """A small MLP policy stored as ``config.json`` + ``model.safetensors`` and run with numpy.
 
-Used for neural experts: inputs are the normalised observation plus, for periodic skills,
-``sin``/``cos`` of the gait phase; the output is ``tanh`` of the last layer. Inference is plain
+Used for neural experts: inputs are the normalised observation, optionally the policy's own
+previous action (a distilled MPC teacher warm-starts each plan from the last one, so its action
+depends on that history), plus, for periodic skills, ``sin``/``cos`` of the gait phase; the output is ``tanh`` of the last layer. Inference is plain
 numpy (a few small matrix products), so one call costs tens of microseconds, with no torch.
 """
 
@@ -27,6 +28,7 @@ class MLPPolicyConfig:
         phase_period: seconds of one cycle of the skill's phase features, or 0 for none.
         skill: name of the skill the policy was distilled from.
         env_id: environment it was trained on.
+        prev_action: the previous action (zeros after a reset) is an input.
     """
 
     obs_dim: int
@@ -36,6 +38,7 @@ class MLPPolicyConfig:
     skill: str = ""
     env_id: str = ""
     extra: dict = field(default_factory=dict)
+    prev_action: bool = False
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -46,7 +49,7 @@ class MLPPolicyConfig:
 
     @property
     def in_dim(self) -> int:
-        return self.obs_dim + (2 if self.phase_period > 0 else 0)
+        return self.obs_dim + (self.action_dim if self.prev_action else 0) + (2 if self.phase_period > 0 else 0)
 
 
 class NumpyMLP:
@@ -74,17 +77,21 @@ class NumpyMLP:
             raise ValueError(f"normaliser has shape {self.mean.shape}, expected ({cfg.in_dim},)")
         self._x = np.empty(cfg.in_dim, np.float32)
 
-    def features(self, obs: np.ndarray, t: float) -> np.ndarray:
-        """Network input for observation ``obs`` at time ``t`` (seconds since reset)."""
+    def features(self, obs: np.ndarray, t: float, prev: np.ndarray | None = None) -> np.ndarray:
+        """Network input for observation ``obs`` at time ``t`` (seconds since reset) after
+        action ``prev`` (``None``: zeros; ignored unless ``cfg.prev_action``)."""
         x = self._x
-        x[: self.cfg.obs_dim] = obs
+        n = self.cfg.obs_dim
+        x[:n] = obs
+        if self.cfg.prev_action:
+            x[n : n + self.cfg.action_dim] = 0.0 if prev is None else prev
         if self.cfg.phase_period > 0:
             ph = 2 * np.pi * t / self.cfg.phase_period
             x[-2], x[-1] = np.sin(ph), np.cos(ph)
         return x
 
-    def __call__(self, obs: np.ndarray, t: float = 0.0) -> np.ndarray:
-        h = (self.features(obs, t) - self.mean) * self.inv_std
+    def __call__(self, obs: np.ndarray, t: float = 0.0, prev: np.ndarray | None = None) -> np.ndarray:
+        h = (self.features(obs, t, prev) - self.mean) * self.inv_std
         last = len(self.ws) - 1
         for i, (w, b) in enumerate(zip(self.ws, self.bs)):
             h = h @ w

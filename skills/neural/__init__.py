@@ -50,9 +50,12 @@ class NeuralExpert(Expert):
                 f"{self.spec.action_dim}"
             )
         self._dt = 0.02
+        # the last action is an input of policies distilled from a warm-started planner
+        self._prev = np.zeros(self.net.cfg.action_dim, np.float32)
 
     def reset(self, ctx: StepContext) -> None:
         self._dt = float(ctx.dt or 0.02)
+        self._prev[:] = 0.0
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         if obs.shape[-1] != self.net.cfg.obs_dim:
@@ -60,7 +63,9 @@ class NeuralExpert(Expert):
                 f"{self.spec.name} was trained on observations of size {self.net.cfg.obs_dim} "
                 f"({self.net.cfg.env_id}); got {obs.shape[-1]}"
             )
-        return self.net(obs, ctx.step * self._dt).astype(np.float64)
+        a = self.net(obs, ctx.step * self._dt, self._prev)
+        self._prev[:] = a
+        return a.astype(np.float64)
 
 
 def _make(skill: str) -> type[NeuralExpert]:

@@ -57,3 +57,27 @@ def test_neural_expert_acts_from_weights(tmp_path):
     save_mlp(tmp_path / "bad", cfg, params)
     with pytest.raises(CheckpointError, match="do not fit"):
         load_mlp(tmp_path / "bad")
+
+
+def test_previous_action_input_is_carried_and_reset(tmp_path):
+    from mwx_skills.neural import _make
+
+    cfg = MLPPolicyConfig(obs_dim=4, action_dim=19, hidden=(16,), prev_action=True)
+    assert cfg.in_dim == 4 + 19
+    rng = np.random.default_rng(2)
+    params = {"mean": np.zeros(23), "std": np.ones(23), "w0": rng.standard_normal((23, 16)),
+              "b0": np.zeros(16), "w1": rng.standard_normal((16, 19)), "b1": np.zeros(19)}
+    save_mlp(tmp_path / "stand", cfg, params)
+    net = load_mlp(tmp_path / "stand")
+    assert net.cfg.prev_action
+    expert = _make("stand")(weights=tmp_path / "stand")
+    ctx = StepContext(step=0, dt=0.02)
+    expert.reset(ctx)
+    obs = np.full(4, 0.5)
+    a0 = expert.act(obs, ctx)
+    np.testing.assert_allclose(a0, net(obs, 0.0, np.zeros(19)), rtol=1e-6)
+    a1 = expert.act(obs, ctx)  # same observation, but the previous action is now a0
+    np.testing.assert_allclose(a1, net(obs, 0.0, a0.astype(np.float32)), rtol=1e-6)
+    assert not np.allclose(a0, a1)
+    expert.reset(ctx)
+    np.testing.assert_allclose(expert.act(obs, ctx), a0, rtol=1e-6)
