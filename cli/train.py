@@ -106,6 +106,9 @@ def expert(
     episodes: int = typer.Option(2, help="Episodes per round."),
     epochs: int = typer.Option(60, help="Behaviour-cloning epochs per round."),
     teacher: str = typer.Option("mppi", help="Planner that labels visited states."),
+    teacher_config: str = typer.Option(
+        None, "--teacher-config", help='Teacher planner options as JSON, e.g. \'{"prior_blend": 0.5}\'.'
+    ),
     prev_action: bool = typer.Option(False, "--prev-action", help="The student also sees its previous action."),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
@@ -116,9 +119,16 @@ def expert(
     from mwx_sdk.learn.distill import DistillConfig, distill
 
     console = Console()
+    try:
+        tcfg = json.loads(teacher_config) if teacher_config else None
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"--teacher-config is not valid JSON ({exc}); e.g. '{{\"prior_blend\": 0.5}}'")
+    if tcfg is not None and not isinstance(tcfg, dict):
+        raise typer.BadParameter("--teacher-config must be a JSON object of planner options")
     cfg = DistillConfig(
         skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
         episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed, prev_action=prev_action,
+        teacher_config=tcfg,
     )
     result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
     console.print_json(json.dumps(result))
