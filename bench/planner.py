@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0}
+TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0, "run": 700.0}
 #: Task -> registered expert giving its prior (default: the expert named like the task).
 PRIOR_EXPERT = {"sit_simple": "sit", "sit_hard": "sit", "run": "walk"}
 # The walk expert's captured cadence (1.35 m/s) outpaces what the planner balances; a slightly

@@ -173,9 +173,11 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
              "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0, "capture_relative": True},
     # The run reward asks for 5 m/s, far beyond what the sampled plans balance: the run stride
     # prior at 2 m/s falls within 6 s, so run is a brisk walk (the walk prior at its captured
-    # 1.35 m/s, shaped toward 1.5 m/s) that stays up.
+    # 1.35 m/s, shaped toward 1.5 m/s) that stays up. Far below 5 m/s the MOVE factor is ~0.38,
+    # which shrinks the standing incentive inside the reward; a larger reward weight restores it.
     "run": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
-            "heading_weight": 2.0, "target_speed": 1.5, "head_weight": 40.0, "capture_relative": True},
+            "heading_weight": 2.0, "target_speed": 1.5, "head_weight": 40.0, "capture_relative": True,
+            "reward_weight": 2.5},
     # Sitting lowers the head and moves the centre of mass behind the feet onto the seat, so the
     # standing terms (head height, capture point) would fight it; a pelvis-height target leads
     # the samples down to the seat height the reward asks for (0.68-0.72 m).
