@@ -110,6 +110,8 @@ def expert(
         None, "--teacher-config", help='Teacher planner options as JSON, e.g. \'{"prior_blend": 0.5}\'.'
     ),
     prev_action: bool = typer.Option(False, "--prev-action", help="The student also sees its previous action."),
+    beta_decay: float = typer.Option(0.5, "--beta-decay", help="Teacher acts with probability beta_decay**round."),
+    action_noise: float = typer.Option(0.0, "--action-noise", help="Std of noise added to executed actions."),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
 ) -> None:
@@ -128,7 +130,7 @@ def expert(
     cfg = DistillConfig(
         skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
         episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed, prev_action=prev_action,
-        teacher_config=tcfg,
+        teacher_config=tcfg, beta_decay=beta_decay, action_noise=action_noise,
     )
     result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
     console.print_json(json.dumps(result))

@@ -46,6 +46,9 @@ class DistillConfig:
         phase_period: period (s) of the student's phase input; 0 for none.
         prev_action: the student also sees the previously executed action (zeros after a
             reset), which the warm-started teacher's action mostly depends on.
+        action_noise: std of Gaussian noise added to every executed action (DART-style), so the
+            labels cover states just off the acting policy's path; the previous-action input
+            stays the noise-free action.
         eval_steps: steps of the per-round student evaluation.
         seed: seed.
     """
@@ -64,6 +67,7 @@ class DistillConfig:
     teacher_config: dict | None = None
     phase_period: float = 0.0
     prev_action: bool = False
+    action_noise: float = 0.0
     eval_steps: int = 1000
     seed: int = 0
 
@@ -72,6 +76,8 @@ class DistillConfig:
             raise ValueError("rounds >= 0, episodes_per_round, episode_steps and epochs >= 1 are required")
         if not 0 <= self.beta_decay <= 1:
             raise ValueError("beta_decay must be in [0, 1]")
+        if self.action_noise < 0:
+            raise ValueError("action_noise must be >= 0")
         self.hidden = tuple(self.hidden)
 
 
@@ -233,6 +239,8 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
                 new_y.append(a_t.astype(np.float32))
                 a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt, a_prev)
                 a_prev = np.asarray(a, np.float32)
+                if cfg.action_noise > 0:
+                    a = np.clip(a + rng.normal(0.0, cfg.action_noise, act_dim), -1, 1)
                 obs, r, term, trunc, _ = env.step(a)
                 ret += float(r)
                 ctx.step = t + 1

@@ -41,3 +41,20 @@ def test_world_model_command_and_resume(tmp_path):
 def test_guidance_without_experts_is_refused(tmp_path):
     res = CliRunner().invoke(app, ["world-model", "--env", register(), "--out", str(tmp_path), "--lambda", "0.05"])
     assert res.exit_code != 0 and "needs experts" in res.output
+
+
+@pytest.mark.parametrize("bad, msg", [("{prior_blend: 0.5}", "not valid JSON"), ("[0.5]", "JSON object")])
+def test_expert_command_refuses_a_bad_teacher_config(tmp_path, bad, msg):
+    res = CliRunner().invoke(app, ["expert", "stand", "--out", str(tmp_path), "--teacher-config", bad])
+    assert res.exit_code != 0 and msg in res.output
+
+
+def test_distill_config_validation():
+    from mwx_sdk.learn.distill import DistillConfig
+
+    cfg = DistillConfig(skill="stand", env_id="mwx/h1-stand-v0", prev_action=True, action_noise=0.05)
+    assert cfg.prev_action and cfg.action_noise == 0.05
+    with pytest.raises(ValueError, match="action_noise"):
+        DistillConfig(skill="stand", env_id="mwx/h1-stand-v0", action_noise=-0.1)
+    with pytest.raises(ValueError, match="beta_decay"):
+        DistillConfig(skill="stand", env_id="mwx/h1-stand-v0", beta_decay=1.5)
