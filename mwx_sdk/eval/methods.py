@@ -34,6 +34,7 @@ __all__ = [
     "SUITE_TASKS",
     "TASK_EXPERTS",
     "TASK_INSTRUCTIONS",
+    "TASK_LEAD_SKILL",
     "Method",
     "ZeroActionExpert",
     "checkpoint_for",
@@ -76,6 +77,15 @@ TASK_EXPERTS = {
 }
 
 
+#: The skill whose human prior judges naturalness on each task, for every method alike (the
+#: no-prior baseline included, so its motion is measured against the same human reference).
+TASK_LEAD_SKILL = {
+    "stand": "stand", "walk": "walk", "run": "run", "sit_simple": "sit", "sit_hard": "sit",
+    "door": "walk", "push": "reach", "package": "carry", "truck": "carry", "basketball": "reach",
+    "crawl": "walk", "reach": "reach",
+}
+
+
 class ZeroActionExpert(Expert):
     """The "no prior" reference: always the zero action (every actuator at mid-range).
 
@@ -83,22 +93,37 @@ class ZeroActionExpert(Expert):
 
     Args:
         action_dim: actuators of the robot (19 for the H1).
+        judge: optional skill name whose ``reference_qpos`` this expert reports, only so that
+            evaluation can measure naturalness against the same human prior as the other
+            methods; it never influences the action (the baseline runs with ``pose_weight=0``).
     """
 
-    def __init__(self, action_dim: int = 19) -> None:
+    def __init__(self, action_dim: int = 19, judge: str | None = None) -> None:
         self.spec = ExpertSpec(
             name="zero",
             description="Outputs the zero action (all actuators mid-range); carries no motion prior.",
             robot="h1",
             action_dim=int(action_dim),
         )
+        self._judge = None
+        if judge:
+            from mwx_sdk.plugins import get_expert
+
+            self._judge = get_expert(judge)
+
+    def reset(self, ctx: StepContext) -> None:
+        if self._judge is not None:
+            self._judge.reset(ctx)
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         return np.zeros(self.spec.action_dim)
 
+    def reference_qpos(self, ctx: StepContext) -> np.ndarray | None:
+        return None if self._judge is None else self._judge.reference_qpos(ctx)
+
 
 def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapping[str, Any] | None = None,
-                     action_dim: int = 19) -> Any:
+                     action_dim: int = 19, judge: str | None = None) -> Any:
     """An agent whose planner gets no expert guidance: a_ref = 0 and no action penalty toward it.
 
     Args:
@@ -107,6 +132,7 @@ def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapp
         planner_options: planner configuration; ``action_weight`` and ``pose_weight`` are
             forced to 0 for ``mppi`` so nothing pulls the plan toward a prior.
         action_dim: actuators of the robot.
+        judge: skill whose prior measures naturalness (see :class:`ZeroActionExpert`).
 
     Returns:
         A composed agent.
@@ -117,7 +143,7 @@ def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapp
     if planner == "mppi":
         opts.update(action_weight=0.0, pose_weight=0.0)
         opts.setdefault("seed", seed)
-    return compose(experts=[ZeroActionExpert(action_dim)], router="uniform", planner=planner, planner_config=opts,
+    return compose(experts=[ZeroActionExpert(action_dim, judge=judge)], router="uniform", planner=planner, planner_config=opts,
                    vlm="lexical", config={"seed": seed, "keep_history": False})
 
 
@@ -190,7 +216,8 @@ class Method:
                 popts["checkpoint"] = str(ckpt)
         if self.factory:
             return AgentSpec(factory=self.factory, label=self.name,
-                             compose_options={"planner": self.planner, "planner_options": popts}), ""
+                             compose_options={"planner": self.planner, "planner_options": popts,
+                                              "judge": TASK_LEAD_SKILL.get(task)}), ""
         return AgentSpec(experts=tuple(experts), router=self.router, planner=self.planner,
                          vlm=vlm if self.use_vlm else None, router_options=ropts, planner_options=popts,
                          label=self.name), ""
