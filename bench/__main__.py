@@ -11,14 +11,15 @@ import sys
 import time
 import traceback
 
-# Order: cheap first. Each module exposes main(argv) and prints its own table.
+# Order: cheap first. Each module exposes main(argv) and prints its own table; the arguments
+# here are the quick settings (each script's --help gives the full ones).
 BENCHMARKS = {
     "cli_startup": [],
     "h1_model": ["--quick"],
     "env_throughput": ["--quick"],
     "agent_overhead": ["--quick"],
-    "planner": ["--quick"],
-    "learner": ["--quick"],
+    "planner": ["--envs", "stand", "--seeds", "0", "--steps", "200", "--out", "bench_planner_quick.json"],
+    "learner": ["--sizes", "1", "5", "--acts", "5", "--updates", "5"],
 }
 
 

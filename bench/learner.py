@@ -82,7 +82,7 @@ def neural_rate(path: str, calls: int = 5000) -> tuple[float, float]:
     return calls / (time.perf_counter() - t), calls / max(time.process_time() - c, 1e-9)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", type=int, nargs="*", default=[1, 5])
     p.add_argument("--acts", type=int, default=20)
@@ -92,7 +92,7 @@ def main() -> None:
     p.add_argument("--compile", action="store_true")
     p.add_argument("--plan-dtype", default="float32", choices=("float32", "bfloat16"))
     p.add_argument("--neural", default=None, help="also time a neural expert's act() from this weights folder")
-    a = p.parse_args()
+    a = p.parse_args(argv)
     if a.neural:
         wall, cpu = neural_rate(a.neural)
         print(f"neural expert {a.neural}: {wall:,.0f} act()/s wall, {cpu:,.0f} per CPU-second")
