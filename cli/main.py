@@ -63,7 +63,7 @@ def _install_commands(root: typer.Typer) -> None:
 def _install_plugin_commands(root: typer.Typer) -> None:
     from mwx_sdk.plugins import host
 
-    h = host(load=False).import_plugins()
+    h = host(load=False).import_plugins(bundled=False)
     for impl in h.pm.hook.register_commands.get_hookimpls():
         info = h.plugins.get(impl.plugin_name)
         try:

@@ -173,6 +173,7 @@ class PluginHost:
         self._imported = False
         self._loaded = False
         self._modules: list[tuple[PluginInfo, Any]] = []
+        self._seen: set[tuple[str, str]] = set()
         self._lock = threading.RLock()
 
     # -- reporting -------------------------------------------------------------------------
@@ -209,28 +210,38 @@ class PluginHost:
                 self._call(info, module, "register_envs", self._env_register(info))
         return self
 
-    def import_plugins(self) -> "PluginHost":
+    def import_plugins(self, bundled: bool = True) -> "PluginHost":
         """First half of :meth:`load`: import the plugin modules and validate their hooks.
 
-        The command line stops here to collect ``register_commands`` quickly; the component
-        hooks run on first use of a registry.
+        Args:
+            bundled: also import mwx-sdk's own plugins. The command line passes ``False`` to
+                collect third-party ``register_commands`` quickly (bundled commands are built
+                into ``mwx_cli``); everything else is imported on first use of a registry.
         """
         with self._lock:
             if self._imported:
                 return self
-            self._imported = True
-            for ep in sorted(self._iter_entry_points(), key=_bundled_first):
-                self._load_one(ep)
+            eps = sorted(self._iter_entry_points(), key=_bundled_first)
+            reserved = {ep.name for ep in eps if _is_bundled(ep)}
+            for ep in eps:
+                if (ep.name, ep.value) in self._seen or (not bundled and _is_bundled(ep)):
+                    continue
+                self._seen.add((ep.name, ep.value))
+                self._load_one(ep, reserved)
+            if bundled:
+                self._imported = True
+                # bundled plugins register first, whatever order the imports happened in
+                self._modules.sort(key=lambda im: (not im[0].bundled, im[0].name))
         return self
 
-    def _load_one(self, ep: md.EntryPoint) -> None:
+    def _load_one(self, ep: md.EntryPoint, reserved: set[str] = frozenset()) -> None:
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else "<unknown>"
         version = dist.version if dist is not None else "0"
         bundled = _canon(dist_name) == _canon(BUNDLED_DISTRIBUTION)
         info = PluginInfo(ep.name, dist_name, version, ep.value, bundled)
-        if ep.name in self.plugins:
-            other = self.plugins[ep.name]
+        if ep.name in self.plugins or (not bundled and ep.name in reserved):
+            other = self.plugins.get(ep.name) or PluginInfo(ep.name, BUNDLED_DISTRIBUTION, "", "", True)
             self._problem(
                 info,
                 f"plugin name {ep.name!r} is already used by distribution {other.distribution!r}; "
@@ -404,10 +415,14 @@ def _canon(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def _bundled_first(ep: md.EntryPoint) -> tuple[int, str]:
+def _is_bundled(ep: md.EntryPoint) -> bool:
     dist = getattr(ep, "dist", None)
     name = dist.metadata["Name"] if dist is not None else ""
-    return (0 if _canon(name) == _canon(BUNDLED_DISTRIBUTION) else 1, ep.name)
+    return _canon(name) == _canon(BUNDLED_DISTRIBUTION)
+
+
+def _bundled_first(ep: md.EntryPoint) -> tuple[int, str]:
+    return (0 if _is_bundled(ep) else 1, ep.name)
 
 
 def _hook_names() -> set[str]:

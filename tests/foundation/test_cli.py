@@ -152,3 +152,28 @@ def test_unknown_names_exit_with_one_line(args, message, tmp_path):
     assert result.exit_code == 2, result.output
     assert f"error: {message}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_third_party_commands_and_reserved_names(tmp_path):
+    """A plugin's register_commands adds a command; a third-party entry point may not take a
+    bundled plugin's name."""
+    (tmp_path / "hello_plugin.py").write_text(
+        "from mwx_sdk import hookimpl\n\n"
+        "@hookimpl\n"
+        "def register_commands(app):\n"
+        "    @app.command('hello')\n"
+        "    def hello():\n"
+        "        print('hello from a plugin')\n"
+    )
+    info = tmp_path / "hello_plugin-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hello-plugin\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[mwx]\nhello = hello_plugin\nwalk = hello_plugin\n")
+    out = _run_with(tmp_path, "from mwx_cli.main import main\nmain(['hello'])\n")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "hello from a plugin" in out.stdout
+    out = _run_with(tmp_path, "from mwx_cli.main import main\nmain(['plugins', '--json'])\n")
+    data = json.loads(out.stdout)
+    walk = [p for p in data["plugins"] if p["name"] == "walk"]
+    assert len(walk) == 1 and walk[0]["distribution"] == "mwx-sdk" and walk[0]["loaded"], walk
+    assert any("plugin name 'walk' is already used by distribution 'mwx-sdk'" in p for p in data["problems"])
