@@ -207,11 +207,14 @@ class Method:
         ropts = dict(self.router_options)
         if self.needs:
             ckpt = checkpoint_for(checkpoints, self.needs, task)
-            if ckpt is None:
+            if ckpt is None and self.needs == "irm":
+                pass  # the irm router falls back to the checkpoint that ships with it
+            elif ckpt is None:
                 root = checkpoints if checkpoints else "--checkpoints DIR"
                 return None, f"no {self.needs} checkpoint (looked for {root}/{self.needs}/<task>/config.json)"
             if self.needs == "irm":
-                ropts["checkpoint"] = str(ckpt)
+                if ckpt is not None:
+                    ropts["checkpoint"] = str(ckpt)
             else:
                 popts["checkpoint"] = str(ckpt)
         if self.factory:

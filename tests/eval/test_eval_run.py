@@ -177,6 +177,10 @@ def test_checkpoints_are_found_in_trainer_output_folders(tmp_path):
     spec, reason = METHODS["tdmpc2"].agent_spec("walk", experts=("walk",), vlm="lexical", planner_options={},
                                                 checkpoints=tmp_path)
     assert reason == "" and spec.planner == "tdmpc2" and spec.planner_options["checkpoint"].endswith("checkpoint")
-    none, why = METHODS["irm"].agent_spec("walk", experts=("walk",), vlm="lexical", planner_options={},
-                                          checkpoints=tmp_path)
-    assert none is None and "no irm checkpoint" in why
+    none, why = METHODS["tdmpc2-noguide"].agent_spec("stand", experts=("stand",), vlm="lexical",
+                                                     planner_options={}, checkpoints=tmp_path)
+    assert none is None and "no tdmpc2" in why
+    # the irm router ships a default checkpoint, so its method always runs
+    irm, why = METHODS["irm"].agent_spec("walk", experts=("walk",), vlm="lexical", planner_options={},
+                                         checkpoints=tmp_path)
+    assert why == "" and irm.router == "irm" and "checkpoint" not in irm.router_options

@@ -18,7 +18,7 @@ def fake_methods(monkeypatch):
     monkeypatch.setitem(methods_mod.METHODS, "broken",
                         Method("broken", "Broken", "test agent", factory="eval_fakes:broken_agent"))
     monkeypatch.setitem(methods_mod.METHODS, "learned",
-                        Method("learned", "Learned", "needs a checkpoint", router="irm", needs="irm"))
+                        Method("learned", "Learned", "needs a checkpoint", planner="tdmpc2", needs="tdmpc2"))
 
 
 def test_suite_table_resume_and_notes(tmp_path, fake_methods):
@@ -29,7 +29,7 @@ def test_suite_table_resume_and_notes(tmp_path, fake_methods):
     assert episode_path(tmp_path, "stand", "scripted", 1).is_file()
     assert not episode_path(tmp_path, "stand", "broken", 0).exists()  # failures are not saved
     reasons = {s["method"]: s["reason"] for s in first["skipped"]}
-    assert "no irm checkpoint" in reasons["learned"] and "cannot be built" in reasons["broken"]
+    assert "no tdmpc2 checkpoint" in reasons["learned"] and "cannot be built" in reasons["broken"]
     md = (tmp_path / "table.md").read_text()
     assert "| Task | Scripted |" in md and "| stand |" in md and " ± " in md and "/2 |" in md
     assert "## Not run" in md and "Convergence" in md
