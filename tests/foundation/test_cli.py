@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from _dists import write_dist_info
 from typer.testing import CliRunner
 
 from mwx_cli.main import app
@@ -115,10 +116,7 @@ def test_installed_example_plugin_builds_and_acts(example_plugin_site):
 
 def test_broken_third_party_plugin_does_not_stop_cli(tmp_path):
     """A distribution whose entry point cannot import: `mwx plugins` still lists the rest."""
-    info = tmp_path / "broken_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[mwx]\nbroken = not_a_module_anywhere\n")
+    write_dist_info(tmp_path, "broken-plugin", {"broken": "not_a_module_anywhere"})
     out = _run_with(tmp_path, "from mwx_cli.main import main\nmain(['plugins', '--json'])\n")
     assert out.returncode == 0, out.stderr[-2000:]
     data = json.loads(out.stdout)
@@ -165,10 +163,7 @@ def test_third_party_commands_and_reserved_names(tmp_path):
         "    def hello():\n"
         "        print('hello from a plugin')\n"
     )
-    info = tmp_path / "hello_plugin-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hello-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[mwx]\nhello = hello_plugin\nwalk = hello_plugin\n")
+    write_dist_info(tmp_path, "hello-plugin", {"hello": "hello_plugin", "walk": "hello_plugin"})
     out = _run_with(tmp_path, "from mwx_cli.main import main\nmain(['hello'])\n")
     assert out.returncode == 0, out.stderr[-2000:]
     assert "hello from a plugin" in out.stdout

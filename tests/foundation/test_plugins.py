@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from _dists import write_dist_info
 
 from mwx_sdk.plugins import PluginError, PluginHost, PluginWarning, UnknownComponentError
 
@@ -69,11 +70,7 @@ MODULES = {
 
 def _make_dist(root: Path, dist_name: str, entries: dict[str, str]) -> list[md.EntryPoint]:
     """Write a real installed-distribution record (dist-info) and return its entry points."""
-    info = root / f"{dist_name.replace('-', '_')}-1.2.3.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist_name}\nVersion: 1.2.3\n")
-    lines = "\n".join(f"{k} = {v}" for k, v in entries.items())
-    (info / "entry_points.txt").write_text(f"[mwx]\n{lines}\n")
+    write_dist_info(root, dist_name, entries, version="1.2.3")
     (dist,) = [d for d in md.distributions(path=[str(root)]) if d.metadata["Name"] == dist_name]
     return list(dist.entry_points)
 
