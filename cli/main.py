@@ -63,13 +63,7 @@ def _install_commands(root: typer.Typer) -> None:
 def _install_plugin_commands(root: typer.Typer) -> None:
     from mwx_sdk.plugins import host
 
-    h = host(load=False).import_plugins(bundled=False)
-    for impl in h.pm.hook.register_commands.get_hookimpls():
-        info = h.plugins.get(impl.plugin_name)
-        try:
-            impl.function(root)
-        except Exception as exc:  # one broken plugin must not take the CLI down
-            h._problem(info, f"hook register_commands raised {type(exc).__name__}: {exc}")
+    host(load=False).install_commands(root)
 
 
 _install_commands(app)

@@ -174,6 +174,7 @@ class PluginHost:
         self._loaded = False
         self._modules: list[tuple[PluginInfo, Any]] = []
         self._seen: set[tuple[str, str]] = set()
+        self._gym_synced = False
         self._lock = threading.RLock()
 
     # -- reporting -------------------------------------------------------------------------
@@ -373,10 +374,25 @@ class PluginHost:
         return True
 
     def sync_gym(self) -> None:
-        """Register every plugin-provided env id with gymnasium (idempotent)."""
+        """Register every plugin-provided env id with gymnasium (idempotent, once per host)."""
         self.load()
+        if self._gym_synced:
+            return
         for entry in self.registry["env"].values():
             _gym_register(entry.name, entry.obj, entry.defaults)
+        self._gym_synced = True
+
+    def install_commands(self, app: Any, bundled: bool = False) -> None:
+        """Run the plugins' ``register_commands`` hooks on the CLI ``app``.
+
+        Args:
+            app: the root ``typer.Typer``.
+            bundled: also import mwx-sdk's own plugins first (its commands are built into
+                ``mwx_cli``, so the command line leaves them out to start fast).
+        """
+        self.import_plugins(bundled=bundled)
+        for info, module in list(self._modules):
+            self._call(info, module, "register_commands", app)
 
     def check_pending(self) -> None:
         """Report hook implementations that match no hook specification."""
