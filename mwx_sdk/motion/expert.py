@@ -12,6 +12,10 @@ terms read the physics state through ``ctx.env.unwrapped.data`` (skipped when ``
 
 - balance: torso pitch / roll errors against the reference root orientation are added to the
   hip and ankle pitch joints (pitch) and to the hip roll joints (roll);
+- capture point: the offset of the capture point ``com + capture_time * v_pelvis`` from the
+  midpoint of the feet, in the heading frame, is added to both ankle pitch joints (forward) and
+  both hip roll joints (sideways) -- the ankle strategy of human quiet standing, which turns a
+  held pose (an inverted pendulum that slowly topples) into one that stays up;
 - heading: the yaw error to a requested heading is added to both hip yaw joints, which turns
   the gait while walking;
 - blend-in: the first ``blend_in`` seconds interpolate from the pose at reset to the reference,
@@ -83,6 +87,10 @@ class MotionPriorConfig:
         balance_pitch_gain: rad added to hip pitch per rad of torso pitch error.
         balance_ankle_gain: rad added to ankle pitch per rad of torso pitch error.
         balance_roll_gain: rad added to hip roll per rad of torso roll error.
+        capture_gain: rad added to both ankle pitch joints per m of forward capture-point
+            offset from the feet midpoint (positive tips the toes down, pushing the body back).
+        capture_roll_gain: rad added to both hip roll joints per m of sideways offset.
+        capture_time: look-ahead (s) of the capture point (about sqrt(com height / g)).
         heading: desired world heading (rad) or ``None`` for no heading correction.
         heading_gain: rad of hip yaw per rad of heading error (clipped to +-0.3 rad).
         blend_in: seconds to blend from the pose at reset into the reference.
@@ -96,16 +104,20 @@ class MotionPriorConfig:
     balance_pitch_gain: float = 0.0
     balance_ankle_gain: float = 0.0
     balance_roll_gain: float = 0.0
+    capture_gain: float = 0.0
+    capture_roll_gain: float = 0.0
+    capture_time: float = 0.3
     heading: float | None = None
     heading_gain: float = 0.5
     blend_in: float = 0.2
 
     def __post_init__(self) -> None:
-        for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start"):
+        for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start", "capture_time"):
             v = float(getattr(self, name))
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
-        for name in ("balance_pitch_gain", "balance_ankle_gain", "balance_roll_gain"):
+        for name in ("balance_pitch_gain", "balance_ankle_gain", "balance_roll_gain", "capture_gain",
+                     "capture_roll_gain"):
             if not np.isfinite(float(getattr(self, name))):
                 raise ValueError(f"{name} must be finite")
         if self.end_time is not None and self.end_time < 0:
@@ -167,6 +179,8 @@ class MotionPriorExpert(Expert):
         self._lo, self._hi = rng[:, 0].copy(), rng[:, 1].copy()
         self._model_key: int | None = None
         self._perm: np.ndarray | None = None
+        self._root: tuple[int, int, int] | None = None  # root body, its dof and qpos addresses
+        self._feet: tuple[int, int] | None = None
         self._step0 = 0
         self._last_step = -1
         self._q_start: np.ndarray | None = None
@@ -270,12 +284,43 @@ class MotionPriorExpert(Expert):
         except (ImportError, ValueError, AttributeError):
             self._perm = None  # a model that does not actuate the clip's joints: keep the clip's ranges
             return
+        self._bind_capture(model, jids)
         if model.nu != self.clip.num_joints:
             self._perm = None
             return
         cr = np.asarray(model.actuator_ctrlrange)[order]
         self._lo, self._hi = cr[:, 0].copy(), cr[:, 1].copy()
         self._perm = np.array([int(model.jnt_qposadr[jids[i]]) for i in order])
+
+    def _bind_capture(self, model: Any, jids: list[int]) -> None:
+        """Root body and foot sites for the capture-point term (``None`` where the model lacks them)."""
+        import mujoco
+
+        self._root = self._feet = None
+        if not jids:
+            return
+        root = int(model.body_rootid[int(model.jnt_bodyid[jids[0]])])
+        jnt = int(model.body_jntadr[root])
+        if jnt < 0 or int(model.jnt_type[jnt]) != int(mujoco.mjtJoint.mjJNT_FREE):
+            return
+        feet = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, n) for n in ("left_foot", "right_foot")]
+        if min(feet) < 0:
+            return
+        self._root = (root, int(model.jnt_dofadr[jnt]), int(model.jnt_qposadr[jnt]))
+        self._feet = (int(feet[0]), int(feet[1]))
+
+    def capture_offset(self, data: Any) -> np.ndarray | None:
+        """(forward, left) offset (m) of the capture point from the feet midpoint, heading frame."""
+        if self._root is None or self._feet is None:
+            return None
+        root, dof, qadr = self._root
+        com = np.asarray(data.subtree_com[root, :2])
+        vel = np.asarray(data.qvel[dof : dof + 2])
+        mid = 0.5 * (np.asarray(data.site_xpos[self._feet[0], :2]) + np.asarray(data.site_xpos[self._feet[1], :2]))
+        e = com + self.config.capture_time * vel - mid
+        yaw = quat_yaw(np.asarray(data.qpos[qadr + 3 : qadr + 7], dtype=np.float64))
+        c, s = np.cos(yaw), np.sin(yaw)
+        return np.array([c * e[0] + s * e[1], -s * e[0] + c * e[1]])
 
     def _feedback(self, data: Any, ref: dict[str, np.ndarray]) -> np.ndarray:
         c = self.config
@@ -289,6 +334,11 @@ class MotionPriorExpert(Expert):
             dq[self._hip_pitch] += c.balance_pitch_gain * e_pitch
             dq[self._ankle] += c.balance_ankle_gain * e_pitch
             dq[self._hip_roll] += c.balance_roll_gain * e_roll
+        if c.capture_gain or c.capture_roll_gain:
+            off = self.capture_offset(data)
+            if off is not None:
+                dq[self._ankle] += c.capture_gain * off[0]
+                dq[self._hip_roll] += c.capture_roll_gain * off[1]
         if c.heading is not None and c.heading_gain > 0 and len(self._hip_yaw):
             err = float(np.angle(np.exp(1j * (c.heading - quat_yaw(quat)))))
             dq[self._hip_yaw] += float(np.clip(c.heading_gain * err, -0.3, 0.3))

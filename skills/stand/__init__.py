@@ -21,13 +21,20 @@ DESCRIPTION = (
 
 
 class StandExpert(MotionPriorExpert):
-    """Holds the retargeted quiet-standing pose (balance feedback gains are opt-in)."""
+    """Holds the retargeted quiet-standing pose with capture-point ankle feedback.
+
+    Holding the pose alone is an inverted pendulum that topples forward within 2-3 s; the
+    ankle strategy (``capture_gain`` 12 rad/m, ``capture_roll_gain`` 3 rad/m) keeps it up with
+    the ``direct`` planner.
+    """
 
     spec = ExpertSpec(name="stand", description=DESCRIPTION, robot="h1", action_dim=19,
                       tags=("balance", "posture", "idle", "upright"))
 
     def __init__(self, prior: str | os.PathLike | None = None, **tracking) -> None:
         tracking.setdefault("blend_in", 0.5)
+        tracking.setdefault("capture_gain", 12.0)
+        tracking.setdefault("capture_roll_gain", 3.0)
         super().__init__(load_prior(__file__, prior), **tracking)
 
 
