@@ -112,6 +112,10 @@ def expert(
     prev_action: bool = typer.Option(False, "--prev-action", help="The student also sees its previous action."),
     beta_decay: float = typer.Option(0.5, "--beta-decay", help="Teacher acts with probability beta_decay**round."),
     action_noise: float = typer.Option(0.0, "--action-noise", help="Std of noise added to executed actions."),
+    phase_period: float = typer.Option(
+        0.0, "--phase-period",
+        help="Seconds of the student's gait-phase input (sin/cos); 0 for none, -1 for the prior's own cycle.",
+    ),
     seed: int = typer.Option(0, "--seed"),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
 ) -> None:
@@ -127,11 +131,14 @@ def expert(
         raise typer.BadParameter(f"--teacher-config is not valid JSON ({exc}); e.g. '{{\"prior_blend\": 0.5}}'")
     if tcfg is not None and not isinstance(tcfg, dict):
         raise typer.BadParameter("--teacher-config must be a JSON object of planner options")
-    cfg = DistillConfig(
-        skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
-        episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed, prev_action=prev_action,
-        teacher_config=tcfg, beta_decay=beta_decay, action_noise=action_noise,
-    )
+    try:
+        cfg = DistillConfig(
+            skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
+            episodes_per_round=episodes, epochs=epochs, teacher=teacher, seed=seed, prev_action=prev_action,
+            teacher_config=tcfg, beta_decay=beta_decay, action_noise=action_noise, phase_period=phase_period,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
     console.print_json(json.dumps(result))
 

@@ -43,7 +43,8 @@ class DistillConfig:
         beta_decay: teacher mixing probability in round k is ``beta_decay ** k``.
         teacher: planner name.
         teacher_config: planner keyword arguments.
-        phase_period: period (s) of the student's phase input; 0 for none.
+        phase_period: period (s) of the student's phase input; 0 for none; -1 for the cycle of
+            the skill's looping prior (clip length after ``loop_start`` over playback speed).
         prev_action: the student also sees the previously executed action (zeros after a
             reset), which the warm-started teacher's action mostly depends on.
         action_noise: std of Gaussian noise added to every executed action (DART-style), so the
@@ -78,6 +79,8 @@ class DistillConfig:
             raise ValueError("beta_decay must be in [0, 1]")
         if self.action_noise < 0:
             raise ValueError("action_noise must be >= 0")
+        if self.phase_period < 0 and self.phase_period != -1:
+            raise ValueError("phase_period must be >= 0 seconds, or -1 for the prior's own cycle")
         self.hidden = tuple(self.hidden)
 
 
@@ -193,9 +196,10 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
     env = make_env(cfg.env_id)
     obs_dim = int(np.prod(env.observation_space.shape))
     act_dim = int(np.prod(env.action_space.shape))
-    mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=cfg.phase_period,
-                           skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
     prior = get_expert(cfg.skill)
+    period = prior_cycle(prior) if cfg.phase_period == -1 else cfg.phase_period
+    mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=period,
+                           skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
     teacher = get_planner(cfg.teacher, **(cfg.teacher_config or {}))
     rng = np.random.default_rng(cfg.seed)
     xs = np.zeros((0, mcfg.in_dim), np.float32)
@@ -262,6 +266,22 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
                                                 "rng": rng.bit_generator.state}))
     teacher.close()
     return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
+
+
+def prior_cycle(prior: Any) -> float:
+    """Seconds of one cycle of a looping motion-prior expert (clip after ``loop_start`` / speed).
+
+    Raises:
+        ValueError: the expert does not play a looping clip, so it has no cycle.
+    """
+    clip, config = getattr(prior, "clip", None), getattr(prior, "config", None)
+    if clip is None or config is None or not getattr(prior, "loop", False) or not config.speed:
+        raise ValueError(
+            f"expert {getattr(getattr(prior, 'spec', None), 'name', prior)!r} does not play a looping clip, "
+            "so it has no phase cycle; pass a phase period in seconds, or 0 for none"
+        )
+    start = min(float(config.loop_start), clip.duration)
+    return float((clip.duration - start) / config.speed)
 
 
 def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float, prev: np.ndarray) -> np.ndarray:

@@ -81,3 +81,19 @@ def test_previous_action_input_is_carried_and_reset(tmp_path):
     assert not np.allclose(a0, a1)
     expert.reset(ctx)
     np.testing.assert_allclose(expert.act(obs, ctx), a0, rtol=1e-6)
+
+
+def test_prior_cycle_of_looping_and_one_shot_priors():
+    import mwx_sdk
+    from mwx_sdk.learn.distill import DistillConfig, prior_cycle
+
+    walk = mwx_sdk.get_expert("walk")
+    assert prior_cycle(walk) == pytest.approx((walk.clip.duration - walk.config.loop_start) / walk.config.speed)
+    slow = mwx_sdk.get_expert("walk", speed=walk.target_speed / 2)
+    assert prior_cycle(slow) == pytest.approx(2 * prior_cycle(walk))
+    sit = mwx_sdk.get_expert("sit")
+    if not sit.loop:
+        with pytest.raises(ValueError, match="no phase cycle"):
+            prior_cycle(sit)
+    with pytest.raises(ValueError, match="-1 for the prior"):
+        DistillConfig(skill="walk", env_id="mwx/h1-walk-v0", phase_period=-2)
