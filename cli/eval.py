@@ -155,7 +155,7 @@ def _print_summary(results: list[dict]) -> None:
 
 @app.command("suite")
 def suite(
-    quick: bool = typer.Option(False, "--quick", help="Small version: stand, walk, run, door; 3 seeds; 150 steps; cheap MPPI."),
+    quick: bool = typer.Option(False, "--quick", help="Small version: stand, walk, sit_simple, door; 2 seeds; 200 steps; lexical VLM."),
     tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
     methods: str | None = typer.Option(None, "--methods", help="Comma-separated methods (default: all)."),
     seeds: str | None = typer.Option(None, "--seeds", help="Seeds, e.g. 0-9."),
