@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from mwx_sdk.learn.replay import ReplayBuffer
 from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config
-from mwx_sdk.learn.tdmpc2.layers import TwoHot, mish, simnorm
+from mwx_sdk.learn.tdmpc2.layers import TwoHot, dropout, mish, simnorm
 
 from .toy import PointMass
 
@@ -149,3 +149,40 @@ def test_bfloat16_planning_tracks_the_trained_model():
     shadow = agent._planning_model()
     assert shadow.q.w0.dtype == torch.bfloat16
     assert torch.equal(shadow.q.w0, agent.model.q.w0.detach().to(torch.bfloat16))
+
+
+def test_mish_gradient_matches_native():
+    x = (torch.randn(300, 40, dtype=torch.float64) * 6).requires_grad_()
+    x.data[0, :3] = torch.tensor([25.0, -30.0, 0.0], dtype=torch.float64)  # clamp region and zero
+    g = torch.randn_like(x)
+    (grad,) = torch.autograd.grad(mish(x), x, g)
+    xn = x.detach().clone().requires_grad_()
+    (ref,) = torch.autograd.grad(torch.nn.functional.mish(xn), xn, g)
+    np.testing.assert_allclose(grad.numpy(), ref.numpy(), rtol=1e-6, atol=1e-9)
+
+
+def test_dropout_drops_independently_at_rate_p():
+    torch.manual_seed(5)
+    p = 0.01
+    x = torch.ones(2000, 500)
+    y = dropout(x, p)
+    dropped = y == 0
+    assert set(torch.unique(y).tolist()) <= {0.0, torch.tensor(1.0 / (1.0 - p)).item()}
+    n = x.numel()
+    # the drop count is Binomial(n, p): within 5 standard deviations of n p
+    assert abs(dropped.sum().item() - n * p) < 5 * (n * p * (1 - p)) ** 0.5
+    # positions are spread uniformly: each quarter of the tensor holds about a quarter
+    quarters = dropped.view(4, -1).sum(1).float()
+    assert (quarters - n * p / 4).abs().max() < 5 * (n * p / 4) ** 0.5
+    # neighbours are independent: P(drop at i+1 | drop at i) is about p
+    flat = dropped.view(-1)
+    pairs = (flat[:-1] & flat[1:]).sum().item() / flat[:-1].sum().item()
+    assert pairs < 3 * p
+    # small tensors and high rates go through the same exact path
+    z = dropout(torch.ones(10, 10), 0.5)
+    assert 20 <= (z == 0).sum().item() <= 80
+    # gradients flow through the kept elements only
+    w = torch.ones(50, 50, requires_grad=True)
+    out = dropout(w, 0.2)
+    out.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), out.detach().numpy())
