@@ -186,3 +186,23 @@ def test_dropout_drops_independently_at_rate_p():
     out = dropout(w, 0.2)
     out.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), out.detach().numpy())
+
+
+def test_simnorm_gradient_matches_softmax():
+    x = (torch.randn(20, 32, dtype=torch.float64) * 3).requires_grad_()
+    g = torch.randn_like(x)
+    (grad,) = torch.autograd.grad(simnorm(x, 8), x, g)
+    xs = x.detach().clone().requires_grad_()
+    (ref,) = torch.autograd.grad(torch.softmax(xs.view(20, 4, 8), -1).view(20, 32), xs, g)
+    np.testing.assert_allclose(grad.numpy(), ref.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_pi_action_draws_the_same_sample_as_pi():
+    agent = TDMPC2Agent(tiny_cfg())
+    z = torch.randn(9, 16)
+    with torch.no_grad():
+        torch.manual_seed(6)
+        a = agent.model.pi(z)[0]
+        torch.manual_seed(6)
+        b = agent.model.pi_action(z)
+    assert torch.equal(a, b)

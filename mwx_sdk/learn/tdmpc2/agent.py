@@ -148,9 +148,9 @@ class TDMPC2Agent:
         if P > 0:
             z = z0.expand(P, L)
             for t in range(H - 1):
-                actions[t, :P] = m.pi(z)[0]
+                actions[t, :P] = m.pi_action(z)
                 z = m.next(torch.cat([z, actions[t, :P]], -1))
-            actions[H - 1, :P] = m.pi(z)[0]
+            actions[H - 1, :P] = m.pi_action(z)
 
         mean = torch.zeros(H, A, device=self.device)
         if not t0:
@@ -210,7 +210,7 @@ class TDMPC2Agent:
             disc *= cfg.discount
             if cfg.episodic:
                 alive = alive * (m.termination_logit(z) <= 0).to(alive.dtype)
-        a_pi = m.pi(z)[0]
+        a_pi = m.pi_action(z)
         q = m.q_value(torch.cat([z, a_pi], -1), m.random_heads(2), reduce="avg")
         return G + (disc * alive) * q
 
@@ -240,7 +240,7 @@ class TDMPC2Agent:
         rho = self.rho_w[:H].view(H, 1, 1)
         with torch.no_grad():
             next_z = m.encode(obs[1:])
-            a_next = m.pi(next_z)[0]
+            a_next = m.pi_action(next_z)
             B = next_z.shape[1]
             q_next = m.q_value(
                 torch.cat([next_z, a_next], -1).view(H * B, -1), m.random_heads(2), target=True, reduce="min"

@@ -64,14 +64,31 @@ class TwoHot(nn.Module):
         return -((1.0 - frac) * lp_low + frac * lp_high)
 
 
+class _SimNorm(torch.autograd.Function):
+    """Softmax over the last dim with a closed-form backward ``y * (g - sum(g * y))``."""
+
+    @staticmethod
+    def forward(ctx, v):
+        e = (v - v.amax(-1, keepdim=True)).exp_()
+        y = e.div_(e.sum(-1, keepdim=True))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        gy = g * y
+        return gy.sub_(y * gy.sum(-1, keepdim=True))
+
+
 def simnorm(x: torch.Tensor, group: int) -> torch.Tensor:
     """Simplicial normalisation: softmax over consecutive groups of ``group`` features."""
     shape = x.shape
     v = x.reshape(*shape[:-1], shape[-1] // group, group)
-    # torch.softmax over a last dim of 8 is several times slower on CPU than exp/sum
+    # torch.softmax over a last dim of 8 is several times slower on CPU than exp/sum, and a
+    # composed autograd graph of those steps costs more passes than the closed-form backward
     if torch.is_grad_enabled() and v.requires_grad:
-        e = (v - v.detach().amax(-1, keepdim=True)).exp()
-        return (e / e.sum(-1, keepdim=True)).reshape(shape)
+        return _SimNorm.apply(v).reshape(shape)
     e = (v - v.amax(-1, keepdim=True)).exp_()
     return e.div_(e.sum(-1, keepdim=True)).reshape(shape)
 
@@ -243,6 +260,9 @@ class QEnsemble(nn.Module):
         p = params if params is not None else self._params()
         w0, b0, g0, c0, w1, b1, g1, c1, w2, b2 = (p[k] for k in _Q_KEYS)
         k, h = self.num_q, self.hidden
+        if heads is not None and heads.numel() == k:
+            # every head in some order: callers reduce over heads (mean/min), so skip the gather
+            heads = None
         if heads is not None:
             k = heads.numel()
             w0 = w0.view(w0.shape[0], self.num_q, h)[:, heads].reshape(w0.shape[0], k * h)

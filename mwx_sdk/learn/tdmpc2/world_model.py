@@ -76,6 +76,13 @@ class WorldModel(nn.Module):
         logp = logp - torch.log(F.relu(1 - a.pow(2)) + 1e-6).sum(-1, keepdim=True)
         return a, torch.tanh(mu), -logp
 
+    def pi_action(self, z: torch.Tensor) -> torch.Tensor:
+        """A sample of the policy prior only (no log-probability), drawing the same noise as
+        :meth:`pi` (planning and TD targets need nothing else)."""
+        mu, log_std = self.policy(z).chunk(2, dim=-1)
+        log_std = self.log_std_min + 0.5 * self.log_std_dif * (torch.tanh(log_std) + 1)
+        return torch.tanh(mu + torch.randn_like(mu) * log_std.exp())
+
     def q_logits(self, za: torch.Tensor, heads: torch.Tensor | None = None, target: bool = False):
         """Logits of Q heads ``(k, B, bins)``; ``target`` uses the target ensemble."""
         params = self.target_params() if target else None
