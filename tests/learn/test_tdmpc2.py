@@ -106,6 +106,16 @@ def test_ensemble_heads_match_full_evaluation():
     full = q(x)
     heads = torch.tensor([2, 0])
     np.testing.assert_allclose(q(x, heads).detach(), full[heads].detach(), rtol=1e-5, atol=1e-6)
+    # asking for every head, in any order, gives every head in ensemble order (no gather)
+    np.testing.assert_allclose(q(x, torch.tensor([1, 2, 0])).detach(), full.detach(), rtol=1e-5, atol=1e-6)
+    # leading features passed apart give the same logits and the action gradient
+    a = x[:, 16:].clone().requires_grad_()
+    split = q(a, heads, fixed=x[:, :16])
+    np.testing.assert_allclose(split.detach(), full[heads].detach(), rtol=1e-5, atol=1e-6)
+    xa = x.clone().requires_grad_()
+    (ref,) = torch.autograd.grad(q(xa, heads).sum(), xa)
+    (grad,) = torch.autograd.grad(split.sum(), a)
+    np.testing.assert_allclose(grad, ref[:, 16:], rtol=1e-5, atol=1e-6)
 
 
 def test_twohot_roundtrip_and_fast_ops():

@@ -245,14 +245,22 @@ class QEnsemble(nn.Module):
         self.b2 = nn.Parameter(torch.zeros(num_q, 1, out_dim))
 
     def forward(
-        self, x: torch.Tensor, heads: torch.Tensor | None = None, params: dict | None = None
+        self,
+        x: torch.Tensor,
+        heads: torch.Tensor | None = None,
+        params: dict | None = None,
+        fixed: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Logits of the selected heads.
 
         Args:
-            x: input ``(B, in_dim)``.
-            heads: indices of the heads to evaluate, or ``None`` for all.
+            x: input ``(B, in_dim)``, or its trailing features when ``fixed`` is given.
+            heads: indices of the heads to evaluate, or ``None`` for all; when they name every
+                head the logits come in ensemble order (callers reduce over heads).
             params: parameters to use instead of the module's own (the target ensemble).
+            fixed: leading input features ``(B, f)`` kept apart from ``x`` (equivalent to
+                ``cat([fixed, x], -1)``): with detached parameters and a detached ``fixed``
+                the backward then only forms the gradient of the ``x`` features.
 
         Returns:
             ``(k, B, out_dim)`` logits for the ``k`` evaluated heads.
@@ -268,7 +276,12 @@ class QEnsemble(nn.Module):
             w0 = w0.view(w0.shape[0], self.num_q, h)[:, heads].reshape(w0.shape[0], k * h)
             b0, g0, c0 = b0[heads], g0[heads], c0[heads]
             w1, b1, g1, c1, w2, b2 = (t[heads] for t in (w1, b1, g1, c1, w2, b2))
-        y = torch.addmm(b0.reshape(k * h), x, w0).view(x.shape[0], k, h)
+        if fixed is None:
+            y = torch.addmm(b0.reshape(k * h), x, w0)
+        else:
+            f = fixed.shape[-1]
+            y = torch.addmm(torch.addmm(b0.reshape(k * h), fixed, w0[:f]), x, w0[f:])
+        y = y.view(x.shape[0], k, h)
         y = mish(torch.addcmul(c0, F.layer_norm(y, (h,)), g0))
         if self.training and self.dropout > 0:
             y = dropout(y, self.dropout)
