@@ -216,3 +216,26 @@ def test_pi_action_draws_the_same_sample_as_pi():
         torch.manual_seed(6)
         b = agent.model.pi_action(z)
     assert torch.equal(a, b)
+
+
+def test_ensemble_training_dropout_is_inverted_dropout_of_the_first_layer():
+    from mwx_sdk.learn.tdmpc2.layers import QEnsemble, _bernoulli_positions
+
+    torch.manual_seed(8)
+    q = QEnsemble(3, 10, 16, 5, dropout=0.3).double()
+    for prm in q.parameters():
+        torch.nn.init.normal_(prm, std=0.3)
+    x = torch.randn(40, 10, dtype=torch.float64)
+    q.train()
+    torch.manual_seed(9)
+    out = q(x)
+    torch.manual_seed(9)
+    drop = _bernoulli_positions(40 * 3 * 16, 0.3, x.device)
+    # the same network written out per head with an explicit inverted-dropout mask
+    mask = torch.ones(40 * 3 * 16, dtype=torch.float64).index_fill_(0, drop, 0.0).view(40, 3, 16) / 0.7
+    ln = torch.nn.functional.layer_norm
+    for k in range(3):
+        w0 = q.w0.view(10, 3, 16)[:, k]
+        h = torch.nn.functional.mish(ln(x @ w0 + q.b0[k], (16,)) * q.g0[k] + q.c0[k]) * mask[:, k]
+        h = torch.nn.functional.mish(ln(h @ q.w1[k] + q.b1[k], (16,)) * q.g1[k] + q.c1[k])
+        np.testing.assert_allclose(out[k].detach(), (h @ q.w2[k] + q.b2[k]).detach(), rtol=1e-6, atol=1e-8)
