@@ -5,7 +5,9 @@ samples, 64 elites, 24 policy trajectories; batch 256; compile off; non-episodic
 default). The reference figures were measured with the official code on this 2-core CPU.
 A shared, loaded machine makes wall-clock figures slower; the "cpu" columns divide by the CPU
 time this process was given (``time.process_time``), which contention affects far less. With
-one thread, CPU time is what the wall clock would read on an idle core.
+one thread, CPU time is what the wall clock would read on an idle core. "warm s" is the time of
+the first 3 act() and 2 update() calls, excluded from the rates (with --compile it is mostly
+compilation).
 
     python bench/learner.py [--sizes 1 5] [--acts 20] [--updates 10] [--threads 0] [--episodic]
 """
@@ -36,8 +38,11 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
     rng = np.random.default_rng(0)
     obs = rng.standard_normal(51).astype(np.float32)
     a_ref = rng.uniform(-1, 1, 19).astype(np.float32)
+    # warm-up (kernel caches; with --compile, the compilation) is timed apart from the rates
+    warm = time.perf_counter()
     for i in range(3):
         agent.act(obs, a_ref, t0=i == 0)
+    warm_act = time.perf_counter() - warm
     lat, cpu = [], []
     for _ in range(acts):
         t, c = time.perf_counter(), time.process_time()
@@ -50,8 +55,10 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
         "terminated": torch.zeros(H, B, 1), "a_ref": torch.rand(H, B, 19) * 2 - 1, "ref_mask": torch.ones(H, B, 1),
         "imitation": torch.zeros(H, B, 1),
     }
+    warm = time.perf_counter()
     for _ in range(2):
         agent.update(batch)
+    warm_update = time.perf_counter() - warm
     t, c = time.perf_counter(), time.process_time()
     for _ in range(updates):
         agent.update(batch)
@@ -59,7 +66,7 @@ def measure(size: int, acts: int, updates: int, threads: int, episodic: bool, co
     ups_cpu = updates / (time.process_time() - c)
     return {"size": size, "params": param_count(agent.model), "act_ms": statistics.median(lat),
             "act_cpu_ms": statistics.median(cpu), "updates_per_s": ups, "updates_per_cpu_s": ups_cpu,
-            "threads": torch.get_num_threads()}
+            "threads": torch.get_num_threads(), "warm_s": warm_act + warm_update}
 
 
 def neural_rate(path: str, calls: int = 5000) -> tuple[float, float]:
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"CPU cores {os.cpu_count()}, load average {load:.1f} (figures degrade with load); "
           f"planning in {a.plan_dtype}")
     head = f"{'size':>4} {'params':>9} {'thr':>3} | {'act ms':>8} {'cpu ms':>7} {'official':>8} {'x':>5} {'x cpu':>5} | " \
-           f"{'upd/s':>6} {'/cpu-s':>6} {'official':>8} {'x':>5} {'x cpu':>5}"
+           f"{'upd/s':>6} {'/cpu-s':>6} {'official':>8} {'x':>5} {'x cpu':>5} | {'warm s':>6}"
     print(head)
     print("-" * len(head))
     for size in a.sizes:
@@ -110,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{size:>3}M {r['params']:>9,d} {r['threads']:>3} | {r['act_ms']:>8.1f} {r['act_cpu_ms']:>7.1f} {oa:>8.0f} "
               f"{oa / r['act_ms']:>5.2f} {oa / r['act_cpu_ms']:>5.2f} | {r['updates_per_s']:>6.2f} "
               f"{r['updates_per_cpu_s']:>6.2f} {ou:>8.2f} {r['updates_per_s'] / ou:>5.2f} "
-              f"{r['updates_per_cpu_s'] / ou:>5.2f}", flush=True)
+              f"{r['updates_per_cpu_s'] / ou:>5.2f} | {r['warm_s']:>6.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,8 @@ class TDMPC2Config:
         plan_dtype: ``"float32"``, or ``"bfloat16"`` to plan on a bfloat16 copy of the model
             (several times faster matrix products on CPUs with AMX/AVX512-BF16 and on GPUs;
             values carry ~3 significant digits, enough to rank samples). Training stays float32.
-        compile: wrap the hot paths with ``torch.compile``.
+        compile: wrap the hot paths with ``torch.compile`` (off by default: on CPU it measured no
+            faster than the eager closed forms and takes minutes to compile).
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``/``"cuda:N"``.
         threads: torch intra-op threads on CPU; 0 picks one (1 for small models or a busy
             machine, else the core count).
