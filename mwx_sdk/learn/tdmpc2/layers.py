@@ -152,7 +152,7 @@ def dropout(x: torch.Tensor, p: float) -> torch.Tensor:
     """Inverted dropout. On CPU the dropped positions come from geometric gaps (a few thousand
     draws instead of one uniform per element; ``bernoulli_`` and ``rand_like`` are slow)."""
     scale = 1.0 / (1.0 - p)
-    if x.device.type != "cpu":
+    if x.device.type != "cpu" or torch.compiler.is_compiling():  # traced: keep one graph
         mask = (torch.rand_like(x) >= p).to(x.dtype).mul_(scale)
         return x * mask
     mask = torch.full_like(x, scale)
