@@ -23,7 +23,7 @@ import numpy as np
 
 from ..fileio import atomic_path, atomic_write_text
 from ..interfaces import StepContext
-from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, save_mlp
+from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, policy_features, save_mlp
 
 
 @dataclass
@@ -239,7 +239,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
                 if q_ref is not None:
                     ctx.extras["reference_qpos"] = q_ref
                 a_t = np.clip(teacher.plan(obs, a_ref, ctx), -1, 1)
-                new_x.append(_features(mcfg, obs, t * dt, a_prev))
+                new_x.append(policy_features(mcfg, obs, t * dt, a_prev))
                 new_y.append(a_t.astype(np.float32))
                 a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt, a_prev)
                 a_prev = np.asarray(a, np.float32)
@@ -269,30 +269,18 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
 
 
 def prior_cycle(prior: Any) -> float:
-    """Seconds of one cycle of a looping motion-prior expert (clip after ``loop_start`` / speed).
+    """Seconds of one cycle of a looping motion-prior expert (its ``cycle_seconds``).
 
     Raises:
         ValueError: the expert does not play a looping clip, so it has no cycle.
     """
-    clip, config = getattr(prior, "clip", None), getattr(prior, "config", None)
-    if clip is None or config is None or not getattr(prior, "loop", False) or not config.speed:
+    cycle = getattr(prior, "cycle_seconds", None)
+    if cycle is None:
         raise ValueError(
             f"expert {getattr(getattr(prior, 'spec', None), 'name', prior)!r} does not play a looping clip, "
             "so it has no phase cycle; pass a phase period in seconds, or 0 for none"
         )
-    start = min(float(config.loop_start), clip.duration)
-    return float((clip.duration - start) / config.speed)
-
-
-def _features(cfg: MLPPolicyConfig, obs: np.ndarray, t: float, prev: np.ndarray) -> np.ndarray:
-    x = np.zeros(cfg.in_dim, np.float32)
-    x[: cfg.obs_dim] = obs
-    if cfg.prev_action:
-        x[cfg.obs_dim : cfg.obs_dim + cfg.action_dim] = prev
-    if cfg.phase_period > 0:
-        ph = 2 * np.pi * t / cfg.phase_period
-        x[-2], x[-1] = np.sin(ph), np.cos(ph)
-    return x
+    return float(cycle)
 
 
 def _params_of(net: NumpyMLP) -> dict[str, np.ndarray]:

@@ -52,6 +52,33 @@ class MLPPolicyConfig:
         return self.obs_dim + (self.action_dim if self.prev_action else 0) + (2 if self.phase_period > 0 else 0)
 
 
+def policy_features(
+    cfg: MLPPolicyConfig, obs: np.ndarray, t: float, prev: np.ndarray | None = None, out: np.ndarray | None = None
+) -> np.ndarray:
+    """The student's input vector: ``[obs, prev action (if cfg.prev_action), sin, cos of the
+    phase (if cfg.phase_period)]``, written into ``out`` when given (else a new array).
+
+    Args:
+        cfg: the network shape.
+        obs: observation ``(obs_dim,)``.
+        t: seconds since reset.
+        prev: previous action, ``None`` for zeros.
+        out: preallocated ``(cfg.in_dim,)`` float32 buffer.
+
+    Returns:
+        The ``(cfg.in_dim,)`` input.
+    """
+    x = np.zeros(cfg.in_dim, np.float32) if out is None else out
+    n = cfg.obs_dim
+    x[:n] = obs
+    if cfg.prev_action:
+        x[n : n + cfg.action_dim] = 0.0 if prev is None else prev
+    if cfg.phase_period > 0:
+        ph = 2 * np.pi * t / cfg.phase_period
+        x[-2], x[-1] = np.sin(ph), np.cos(ph)
+    return x
+
+
 class NumpyMLP:
     """Forward pass of a trained MLP policy in numpy.
 
@@ -80,15 +107,7 @@ class NumpyMLP:
     def features(self, obs: np.ndarray, t: float, prev: np.ndarray | None = None) -> np.ndarray:
         """Network input for observation ``obs`` at time ``t`` (seconds since reset) after
         action ``prev`` (``None``: zeros; ignored unless ``cfg.prev_action``)."""
-        x = self._x
-        n = self.cfg.obs_dim
-        x[:n] = obs
-        if self.cfg.prev_action:
-            x[n : n + self.cfg.action_dim] = 0.0 if prev is None else prev
-        if self.cfg.phase_period > 0:
-            ph = 2 * np.pi * t / self.cfg.phase_period
-            x[-2], x[-1] = np.sin(ph), np.cos(ph)
-        return x
+        return policy_features(self.cfg, obs, t, prev, out=self._x)
 
     def __call__(self, obs: np.ndarray, t: float = 0.0, prev: np.ndarray | None = None) -> np.ndarray:
         h = (self.features(obs, t, prev) - self.mean) * self.inv_std

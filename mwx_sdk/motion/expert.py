@@ -197,7 +197,7 @@ class MotionPriorExpert(Expert):
             self._step0 = ctx.step
         t = self.config.start_time + (ctx.step - self._step0) * ctx.dt * self.config.speed
         if self.loop:
-            a = min(self.config.loop_start, self.clip.duration - 2.0 / self.clip.fps)
+            a = self._loop_start()
             if t >= self.clip.duration:
                 t = a + (t - a) % (self.clip.duration - a)
         else:
@@ -206,6 +206,17 @@ class MotionPriorExpert(Expert):
                 end = min(end, self.config.end_time)
             t = min(t, end)
         return t
+
+    def _loop_start(self) -> float:
+        """Clip time a looping clip wraps back to (kept at least two frames before the end)."""
+        return min(self.config.loop_start, self.clip.duration - 2.0 / self.clip.fps)
+
+    @property
+    def cycle_seconds(self) -> float | None:
+        """Seconds of one played cycle of a looping clip (``None`` for one-shot or frozen clips)."""
+        if not self.loop or self.config.speed <= 0:
+            return None
+        return (self.clip.duration - self._loop_start()) / self.config.speed
 
     def phase(self, ctx: StepContext) -> float:
         """Phase in [0, 1): fraction of the clip played."""

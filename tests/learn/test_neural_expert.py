@@ -89,6 +89,10 @@ def test_prior_cycle_of_looping_and_one_shot_priors():
 
     walk = mwx_sdk.get_expert("walk")
     assert prior_cycle(walk) == pytest.approx((walk.clip.duration - walk.config.loop_start) / walk.config.speed)
+    n = round(walk.cycle_seconds / 0.02)  # one played cycle later the phase repeats
+    assert n * 0.02 == pytest.approx(walk.cycle_seconds)
+    walk.reset(StepContext(step=0, dt=0.02))
+    assert walk.phase_time(StepContext(step=n + 7, dt=0.02)) == pytest.approx(walk.phase_time(StepContext(step=7, dt=0.02)))
     slow = mwx_sdk.get_expert("walk", speed=walk.target_speed / 2)
     assert prior_cycle(slow) == pytest.approx(2 * prior_cycle(walk))
     sit = mwx_sdk.get_expert("sit")
