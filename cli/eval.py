@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from ._errors import fail as _fail
 from ._errors import input_errors
 
 NAME = "eval"
@@ -20,11 +21,6 @@ app = typer.Typer(
     help="Evaluate agents: returns, success, falls, timing and naturalness; the papers' tables.",
     invoke_without_command=True,
 )
-
-
-def _fail(msg: str) -> None:
-    typer.echo(f"error: {msg}", err=True)
-    raise typer.Exit(2)
 
 
 def _slug(text: str) -> str:
@@ -113,9 +109,7 @@ def evaluate(
         try:
             results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
                                on_result=lambda i, r: bar.advance(task_id))
-        except ValueError as exc:
-            _fail(str(exc))
-        except input_errors() as exc:  # an unknown expert or env id, a broken agent file, no GL
+        except (ValueError, *input_errors()) as exc:  # bad options, unknown names, broken agent file, no GL
             _fail(str(exc))
     config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
               "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
