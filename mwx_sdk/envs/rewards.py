@@ -558,10 +558,12 @@ def truck_on_table(package_pos: Any) -> Any:
     return bool(ok) if ok.ndim == 0 else ok
 
 
-def _min_tol(dists: list) -> float:
+def _min_tol(dists: list) -> Any:
+    """Linear tolerance of the smallest distance (0 for none); elementwise over batched distances."""
     if not dists:
         return 0.0
-    return tolerance(float(min(dists)), (0.0, 0.2), 4.0, "linear", 0.0)
+    m = np.min(np.stack([np.asarray(d, dtype=np.float64) for d in dists]), axis=0)
+    return tolerance(float(m) if m.ndim == 0 else m, (0.0, 0.2), 4.0, "linear", 0.0)
 
 
 def truck_shaped_reward(
@@ -574,11 +576,11 @@ def truck_shaped_reward(
     """truck, shaped part: ``up * (1 + t1 + t2 + t3)`` (the pick/place bonuses are stateful).
 
     Args:
-        torso_upright: ``xmat(torso_link)[2, 2]``.
-        base_pos: root free-joint position ``q[0:3]``.
+        torso_upright: ``xmat(torso_link)[2, 2]`` (a float or a batch ``(...,)``).
+        base_pos: root free-joint position ``q[0:3]`` (``(..., 3)``).
         table_pos: ``xpos(table)``.
-        on_truck_pos: positions of packages still on the truck.
-        picked_pos: positions of picked-up packages.
+        on_truck_pos: positions of packages still on the truck (each ``(..., 3)``).
+        picked_pos: positions of picked-up packages (each ``(..., 3)``).
 
     Returns:
         ``(reward, terms)``; terms: upright, reward_robot_package_truck,

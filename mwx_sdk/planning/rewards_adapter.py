@@ -120,27 +120,16 @@ def _truck_reward(q: Quantities, c: Mapping[str, Any]) -> dict[str, Any]:
     """
     from mwx_sdk.envs import rewards as R
 
-    up = R.upright(q["torso_upright"], 0.9, 1.9)
-    base = q["qpos"][..., 0:3]
-    table = np.asarray(c["table"], dtype=np.float64)
-    zero = np.zeros_like(up)
-
-    def min_tol(dists: list[np.ndarray]) -> np.ndarray:
-        if not dists:
-            return zero
-        return R.tolerance(np.min(np.stack(dists), axis=0), (0.0, 0.2), 4.0, "linear", 0.0)
-
     on_truck, picked, z0 = c["on_truck"], c["picked"], c["z0"]
-    t1 = min_tol([R._dist(q[p], base) for p in on_truck])
-    t2 = min_tol([R._dist(q[p], base) for p in picked])
-    t3 = min_tol([R._dist(q[p], table) for p in picked])
-    bonus = zero.copy()
+    shaped, _ = R.truck_shaped_reward(q["torso_upright"], q["qpos"][..., 0:3], c["table"],
+                                      [q[p] for p in on_truck], [q[p] for p in picked])
+    bonus = np.zeros(np.shape(q["torso_upright"]))
     if z0 is not None:
         for p in on_truck:
             bonus = bonus + 100.0 * (q[p][..., 2] > z0[p] + 0.1)
     for p in picked:
         bonus = bonus + 100.0 * R.truck_on_table(q[p])
-    return {"reward": up * (1.0 + t1 + t2 + t3) + bonus}
+    return {"reward": shaped + bonus}
 
 
 def _adapters() -> dict[str, TaskAdapter]:

@@ -64,3 +64,19 @@ def test_planner_reward_matches_the_env_reward(env_id):
     np.testing.assert_allclose(r_plan[0, 0], r_env, rtol=1e-6, atol=1e-6)
     planner.close()
     env.close()
+
+
+def test_truck_shaped_reward_is_elementwise_over_batches():
+    from mwx_sdk.envs import rewards as R
+
+    rng = np.random.default_rng(0)
+    up, base = rng.uniform(0.5, 1.0, (4, 3)), rng.normal(size=(4, 3, 3))
+    table = np.array([2.0, -1.7, 0.6])
+    on_truck = [rng.normal(size=(4, 3, 3)) * 0.3 for _ in range(3)]
+    picked = [rng.normal(size=(4, 3, 3)) * 0.3 for _ in range(2)]
+    batch, _ = R.truck_shaped_reward(up, base, table, on_truck, picked)
+    for i in range(4):
+        for j in range(3):
+            one, _ = R.truck_shaped_reward(float(up[i, j]), base[i, j], table, [p[i, j] for p in on_truck],
+                                           [p[i, j] for p in picked])
+            assert isinstance(one, float) and one == pytest.approx(batch[i, j], abs=1e-12)
