@@ -171,7 +171,8 @@ def _resolve(path: Path) -> Path:
     raise CheckpointError(f"no checkpoint at {path} (expected {path / 'config.json'}); check the path")
 
 
-def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool = False, with_replay: bool = False):
+def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool = False, with_replay: bool = False,
+                    numpy: bool = False):
     """Read a checkpoint folder, checking its type and format version.
 
     Args:
@@ -179,6 +180,8 @@ def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool 
         expect_type: the required ``type``.
         with_optim: also read ``optim.safetensors`` (empty dict if absent).
         with_replay: also read ``replay.npz`` (``None`` if absent).
+        numpy: return numpy arrays instead of torch tensors (no torch import; for numpy
+            inference).
 
     Returns:
         ``(doc, model_tensors, optim_tensors, replay_arrays)``.
@@ -186,7 +189,10 @@ def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool 
     Raises:
         CheckpointError: missing files, wrong type or unsupported version.
     """
-    from safetensors.torch import load_file
+    if numpy:
+        from safetensors.numpy import load_file
+    else:
+        from safetensors.torch import load_file
 
     folder = _resolve(Path(path))
     try:

@@ -174,20 +174,14 @@ def save_irm(path: str | os.PathLike, cfg: IRMConfig, params: dict[str, np.ndarr
 
 def load_irm(path: str | os.PathLike) -> IRMNet:
     """Load an IRM checkpoint for numpy inference (type, version and shapes checked)."""
-    from safetensors.numpy import load_file
-
-    from .checkpoint import FORMAT_VERSION, CheckpointError
+    from .checkpoint import CheckpointError, read_checkpoint
 
     folder = Path(path)
     if not (folder / "config.json").is_file():
         raise CheckpointError(f"no IRM checkpoint at {folder}; train one with `mwx train router --out {folder}`")
-    doc = json.loads((folder / "config.json").read_text())
-    if doc.get("type") != CONFIG_TYPE:
-        raise CheckpointError(f"{folder} holds a {doc.get('type')!r} model, expected {CONFIG_TYPE!r}")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{folder} has format version {doc.get('format_version')}, expected {FORMAT_VERSION}")
+    doc, arrays, _, _ = read_checkpoint(folder, CONFIG_TYPE, numpy=True)
     try:
-        return IRMNet(IRMConfig(**doc["config"]), load_file(str(folder / "model.safetensors")))
+        return IRMNet(IRMConfig(**doc["config"]), arrays)
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{folder}: IRM weights do not fit the config: {exc}") from exc
 

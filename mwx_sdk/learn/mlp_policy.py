@@ -132,23 +132,14 @@ def save_mlp(path: str | os.PathLike, cfg: MLPPolicyConfig, params: dict[str, np
 
 def load_mlp(path: str | os.PathLike) -> NumpyMLP:
     """Load an MLP policy folder for numpy inference (checks type, version and shapes)."""
-    import json
-
-    from safetensors.numpy import load_file
-
-    from .checkpoint import FORMAT_VERSION, CheckpointError
+    from .checkpoint import CheckpointError, read_checkpoint
 
     folder = Path(path)
-    cfg_path = folder / "config.json"
-    if not cfg_path.is_file():
-        raise CheckpointError(f"no MLP expert at {folder} (expected {cfg_path})")
-    doc = json.loads(cfg_path.read_text())
-    if doc.get("type") != CONFIG_TYPE:
-        raise CheckpointError(f"{folder} holds a {doc.get('type')!r} model, expected {CONFIG_TYPE!r}")
-    if doc.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{folder} has format version {doc.get('format_version')}, expected {FORMAT_VERSION}")
+    if not (folder / "config.json").is_file():
+        raise CheckpointError(f"no MLP expert at {folder} (expected {folder / 'config.json'})")
+    doc, arrays, _, _ = read_checkpoint(folder, CONFIG_TYPE, numpy=True)
     cfg = MLPPolicyConfig(**doc["config"])
     try:
-        return NumpyMLP(cfg, load_file(str(folder / "model.safetensors")))
+        return NumpyMLP(cfg, arrays)
     except (KeyError, ValueError) as exc:
         raise CheckpointError(f"{folder}: weights do not fit the config: {exc}") from exc
