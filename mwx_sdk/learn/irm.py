@@ -326,8 +326,9 @@ def train_irm_cli(out: Path, experts: Sequence[str] | None, backend: str, stage1
     y_tr, y_ho = vlm_targets(train, exps, vlm), vlm_targets(held, exps, vlm)
     cfg = IRMConfig(experts=tuple(names), encoder=enc.kind, embed_dim=enc.dim, state_dim=STATE_DIM)
     tr = IRMTrainer(cfg, seed=seed)
-    states = np.stack([np.asarray(e.embedding(), np.float32) if e.embedding() is not None else
-                       np.zeros(STATE_DIM, np.float32) for e in exps])
+    embeddings = [e.embedding() for e in exps]
+    states = np.stack([np.zeros(STATE_DIM, np.float32) if v is None else np.asarray(v, np.float32)
+                       for v in embeddings])
     tr.set_state_normaliser(states)
     # during stage 1 each instruction is paired with the reference state of a random expert
     s_rows = states[tr.gen.integers(0, len(states), len(train))]

@@ -190,9 +190,8 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "manipulation": {"num_samples": 24, "horizon": 15, "num_knots": 3, "noise_weights": {"torso": 0.25}},
 }
 
-#: Task name -> family of :data:`TASK_DEFAULTS`.
+#: Task name -> family of :data:`TASK_DEFAULTS`, for tasks not named like their family.
 TASK_FAMILY: dict[str, str] = {
-    "stand": "stand", "walk": "walk", "run": "run", "crawl": "crawl",
     "sit_simple": "sit", "sit_hard": "sit",
     "reach": "manipulation", "door": "manipulation", "push": "manipulation", "package": "manipulation",
     "basketball": "manipulation", "truck": "manipulation",

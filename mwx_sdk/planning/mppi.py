@@ -69,7 +69,6 @@ class MPPIPlanner(Planner):
         self.config = self._make_config(cfg.get("task"))  # validates early
         self._reward_override = reward_fn
         self.adapter: TaskAdapter | None = None
-        self._constants: dict[str, Any] = {}
         self._roller: sim.BatchRoller | None = None
         self._model = None
         self._model_key: tuple | None = None
@@ -205,8 +204,6 @@ class MPPIPlanner(Planner):
                 return np.full(n, np.inf), bad
             state[bad], sens[bad] = state[good_row], sens[good_row]
         q = obj.quantities(sens, state, lay)
-        # goal, destination and the stage of stateful tasks, held fixed over the horizon
-        self._constants = self.adapter.read_constants(self._env) if self.adapter is not None else {}
         reward = self._reward(q)
         if reward.shape != actions.shape[:2]:
             raise ValueError(f"task reward returned shape {reward.shape}; expected {actions.shape[:2]}")
@@ -221,9 +218,10 @@ class MPPIPlanner(Planner):
         return costs, bad | ~np.isfinite(costs)
 
     def _reward(self, q: Mapping[str, np.ndarray]) -> np.ndarray:
+        # goal, destination and the stage of stateful tasks are read now and held over the horizon
         if self.adapter is None:
             return np.asarray(self._reward_override(q), dtype=np.float64)
-        return self.adapter.reward(q, self._constants)
+        return self.adapter.reward(q, self.adapter.read_constants(self._env))
 
     def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
         if self._roller is None or self._env is None:
