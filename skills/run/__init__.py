@@ -17,7 +17,8 @@ DESCRIPTION = (
     "swing. Use it when the robot must cover distance quickly or the instruction says run, "
     "hurry, sprint or jog. Parameters: speed (m/s, default 2.5, the fastest pace at which the "
     "mppi planner keeps the H1 up; the stride cycle is played faster or slower, 1.5-6.0 m/s) "
-    "and heading (world yaw in radians, default none). Its motion prior is one stride of CMU capture 09_01 (subject 9, run, about 3.5 m/s) retargeted to the H1."
+    "and heading (world yaw in radians, default none). Its motion prior is one stride of CMU "
+    "capture 09_01 (subject 9, run, about 3.5 m/s) retargeted to the H1."
 )
 
 
