@@ -17,16 +17,25 @@ import numpy as np
 from . import metrics
 from .spec import EpisodeSpec, _call_supported, build_agent, build_env, seed_everything
 
-__all__ = ["TIMING_KEYS", "EpisodeRecorder", "PhysicsProbe", "run_episode"]
+__all__ = ["METRICS_VERSION", "TIMING_KEYS", "EpisodeRecorder", "PhysicsProbe", "run_episode"]
 
 #: Result keys that measure wall-clock time (they differ between runs of the same seed).
 TIMING_KEYS = ("ms_per_step", "agent_ms_per_step", "env_ms_per_step", "planner_ms_per_step", "wall_s")
+
+#: Version of the recorded metrics' definitions (part of a saved episode's fingerprint, so a
+#: resumed suite re-runs episodes measured under an older definition). 2: foot sliding counts
+#: the simulator's foot contacts instead of a foot-site height.
+METRICS_VERSION = 2
+
+#: A MuJoCo contact closer than this (m; negative = penetrating) counts as touching.
+CONTACT_DISTANCE = 1e-3
 
 _SKIP_INFO = {"success", "success_subtasks", "TimeLimit.truncated", "episode", "terminal_observation"}
 
 
 class PhysicsProbe:
-    """Reads actuated joint positions, pelvis height and foot positions from a MuJoCo env.
+    """Reads actuated joint positions, pelvis height, foot positions and foot contacts from a
+    MuJoCo env.
 
     Works with any env whose unwrapped object exposes ``model`` and ``data`` (MuJoCo); reads
     nothing when it does not.
@@ -41,6 +50,7 @@ class PhysicsProbe:
         self._pelvis = -1
         self._free_root = False
         self._feet: list[int] = []
+        self._foot_body = np.zeros(0, dtype=int)
         if self.model is None or self.data is None:
             return
         import mujoco
@@ -56,6 +66,7 @@ class PhysicsProbe:
             sid = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_SITE, name)
             if sid >= 0:
                 self._feet.append(sid)
+        self._foot_body = np.array([m.site_bodyid[s] for s in self._feet], dtype=int)
 
     @property
     def n_feet(self) -> int:
@@ -73,6 +84,22 @@ class PhysicsProbe:
 
     def feet(self) -> np.ndarray:
         return self.data.site_xpos[self._feet] if self._feet else np.zeros((0, 3))
+
+    def foot_contacts(self) -> np.ndarray:
+        """(F,) bool: the body carrying each foot site touches something outside the robot."""
+        out = np.zeros(len(self._feet), dtype=bool)
+        ncon = int(self.data.ncon)
+        if not ncon or not self._feet:
+            return out
+        m, con = self.model, self.data.contact
+        touching = con.dist[:ncon] <= CONTACT_DISTANCE
+        b1 = m.geom_bodyid[con.geom1[:ncon][touching]]
+        b2 = m.geom_bodyid[con.geom2[:ncon][touching]]
+        root = m.body_rootid
+        for k, body in enumerate(self._foot_body):
+            out[k] = bool(np.any((b1 == body) & (root[b2] != root[body]))
+                          or np.any((b2 == body) & (root[b1] != root[body])))
+        return out
 
 
 class EpisodeRecorder:
@@ -94,6 +121,7 @@ class EpisodeRecorder:
         self.q_ref = np.full((steps, n_joints), np.nan)
         self.pelvis_z = np.full(steps, np.nan)
         self.feet = np.zeros((steps, n_feet, 3))
+        self.contact = np.zeros((steps, n_feet), dtype=bool)
         self.fused = np.full((steps, n_experts), np.nan)
         self.semantic = np.full((steps, n_experts), np.nan)
         self.state = np.full((steps, n_experts), np.nan)
@@ -222,6 +250,7 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
                 rec.q[i] = probe.joints()
                 rec.pelvis_z[i] = probe.pelvis_z()
                 rec.feet[i] = probe.feet()
+                rec.contact[i] = probe.foot_contacts()
             diag = getattr(agent, "diagnostics", None)
             fused = None
             if diag is not None:
@@ -314,7 +343,7 @@ def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[s
         "wall_s": wall,
         "rms_joint_error": metrics.rms_joint_error(q, q_ref) if has_ref else math.nan,
         "jerk": metrics.jerk_rms(q, dt) if q.shape[1] else math.nan,
-        "foot_sliding": metrics.foot_sliding(rec.trimmed("feet"), dt, spec.contact_height)
+        "foot_sliding": metrics.foot_sliding(rec.trimmed("feet"), dt, contacts=rec.trimmed("contact"))
         if rec.feet.shape[1] else math.nan,
         "planner_cost_mean": _nanmean(plan_cost[:n]),
         "planner_ms_per_step": _nanmean(plan_ms[:n]),

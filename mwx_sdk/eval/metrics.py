@@ -6,8 +6,10 @@ All functions are pure numpy over recorded arrays, so they can be checked by han
   ``j_t = (q_{t+3} - 3 q_{t+2} + 3 q_{t+1} - q_t) / dt^3``, reported as the RMS over time and
   joints (rad/s^3). For ``q = c t^3`` it is exactly ``6 c``.
 - **foot sliding** — mean horizontal speed (m/s) of a foot while it stays in contact with the
-  ground (its site below ``contact_height`` at both ends of a step), over all feet and all
-  contact steps; 0 when no foot is ever in contact (``mwx_sdk.motion.quality.foot_sliding``).
+  ground at both ends of a step, over all feet and all contact steps; 0 when no foot is ever
+  in contact (``mwx_sdk.motion.quality.foot_sliding``). Evaluation episodes label contact from
+  the simulator's contact list (the foot's body touching anything outside the robot); without
+  labels a foot touches the ground while its site is below ``contact_height``.
 - **RMS joint error** — ``sqrt(mean((q - q_ref)^2))`` over the steps where the agent's motion
   prior published a reference pose and over the joints the reference covers (radians).
 - **fall** — the environment terminated the episode early, or the pelvis dropped below
@@ -86,16 +88,20 @@ def jerk_rms(q: np.ndarray, dt: float) -> float:
     return float(np.sqrt(np.mean(j**2)))
 
 
-def foot_sliding(foot_pos: np.ndarray, dt: float, contact_height: float = DEFAULT_CONTACT_HEIGHT) -> float:
+def foot_sliding(foot_pos: np.ndarray, dt: float, contact_height: float = DEFAULT_CONTACT_HEIGHT,
+                 contacts: np.ndarray | None = None) -> float:
     """Mean horizontal foot speed while in ground contact.
 
-    Contact is decided by an absolute height (the floor is at z = 0 in every task), then the
-    speed is :func:`mwx_sdk.motion.quality.foot_sliding`'s ``sliding_mean``.
+    Contact comes from ``contacts`` when given, else from an absolute height (the floor is at
+    z = 0 in every task); the speed is :func:`mwx_sdk.motion.quality.foot_sliding`'s
+    ``sliding_mean``.
 
     Args:
         foot_pos: world positions ``(T, F, 3)`` of ``F`` foot sites.
         dt: sampling period in seconds.
-        contact_height: a foot touches the ground when its site is lower than this (m).
+        contact_height: without ``contacts``, a foot touches the ground when its site is lower
+            than this (m).
+        contacts: ``(T, F)`` contact labels (e.g. from the simulator's contact list).
 
     Returns:
         Mean horizontal speed (m/s) over the (step, foot) pairs where the foot is in contact at
@@ -110,7 +116,13 @@ def foot_sliding(foot_pos: np.ndarray, dt: float, contact_height: float = DEFAUL
         raise ValueError(f"dt must be positive, got {dt}")
     if p.shape[0] < 2:
         return math.nan
-    return float(_sliding(p, dt, contacts=p[:, :, 2] < contact_height)["sliding_mean"])
+    if contacts is None:
+        contacts = p[:, :, 2] < contact_height
+    else:
+        contacts = np.asarray(contacts, dtype=bool)
+        if contacts.shape != p.shape[:2]:
+            raise ValueError(f"contacts must have shape {p.shape[:2]} (steps, feet), got {contacts.shape}")
+    return float(_sliding(p, dt, contacts=contacts)["sliding_mean"])
 
 
 def rms_joint_error(q: np.ndarray, q_ref: np.ndarray) -> float:

@@ -159,7 +159,6 @@ class EpisodeSpec:
         steps: control steps to run (``None``: the env's ``max_episode_steps``, else 1000).
         video: path of an mp4 to record, or ``None``.
         fall_height: pelvis height (m) under which the episode counts as a fall.
-        contact_height: foot-site height (m) under which a foot touches the ground.
         imitation_weight: weight of the imitation term in the shaped return.
         tags: free labels copied into the result (``task``, ``method``).
     """
@@ -171,7 +170,6 @@ class EpisodeSpec:
     steps: int | None = None
     video: str | None = None
     fall_height: float = 0.45
-    contact_height: float = 0.05
     imitation_weight: float = 1.0
     tags: Mapping[str, Any] = field(default_factory=dict)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from .backends import run_many
 from .convergence import convergence_from_file, find_curves
+from .episode import METRICS_VERSION
 from .io import atomic_write_text, read_json, write_csv, write_json
 from .methods import METHODS, SUITE_TASKS, TASK_EXPERTS, TASK_INSTRUCTIONS
 from .metrics import summarize
@@ -90,7 +91,7 @@ def fingerprint(spec: EpisodeSpec) -> str:
     """A short hash of everything that determines an episode's numbers."""
     blob = json.dumps({"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
                        "instruction": spec.instruction, "steps": spec.steps,
-                       "fall_height": spec.fall_height, "contact_height": spec.contact_height,
+                       "fall_height": spec.fall_height, "metrics": METRICS_VERSION,
                        "imitation_weight": spec.imitation_weight}, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 

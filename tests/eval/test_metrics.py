@@ -41,6 +41,22 @@ def test_foot_sliding_counts_only_feet_on_the_ground():
         metrics.foot_sliding(np.zeros((5, 3)), dt)
 
 
+def test_foot_sliding_with_contact_labels_ignores_height():
+    dt = 0.02
+    T = 11
+    swing = np.zeros((T, 1, 3))
+    swing[:, 0, 0] = 2.0 * dt * np.arange(T)  # a low swing: 2 m/s, 1 cm above the floor
+    swing[:, 0, 2] = 0.01
+    assert metrics.foot_sliding(swing, dt) == pytest.approx(2.0)  # the height rule counts it
+    off = np.zeros((T, 1), dtype=bool)
+    assert metrics.foot_sliding(swing, dt, contacts=off) == 0.0
+    half = off.copy()
+    half[5:] = True  # touches down at step 5 and keeps sliding
+    assert metrics.foot_sliding(swing, dt, contacts=half) == pytest.approx(2.0)
+    with pytest.raises(ValueError, match="contacts must have shape"):
+        metrics.foot_sliding(swing, dt, contacts=np.ones((T, 2), dtype=bool))
+
+
 def test_fall_from_termination_or_low_pelvis():
     standing = np.full(20, 0.95)
     assert not metrics.fell(standing, terminated=False)
