@@ -7,8 +7,9 @@
 The prior a_ref comes from the registered expert of the task (``get_expert("stand")``,
 ``get_expert("walk")``, ``get_expert("sit")`` for sit_simple) when there is one, else from the keyframe pose (stand) or the
 hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); the walk expert plays at 1.15 m/s
-unless ``--prior-set speed=...`` says otherwise, the run expert at its default 2.5 m/s
-(``--prior-expert`` picks another expert). The expert's actions over the
+unless ``--prior-set speed=...`` says otherwise, the run expert at 2.5 m/s (the evaluation
+suite's setting, :data:`mwx_sdk.eval.methods.TASK_EXPERT_OPTIONS`; ``--prior-expert`` picks
+another expert). The expert's actions over the
 planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
 ``ctx.extras["reference_qpos"]``. Targets: stand return >= 850 at <= 50 ms per step; walk
 return >= 700 and sit_simple >= 750 on every seed. Timings depend on how busy the machine is.
@@ -31,7 +32,8 @@ TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0, "run": 700.0}
 PRIOR_EXPERT = {"sit_simple": "sit", "sit_hard": "sit"}
 # The walk expert's captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
 # faster-than-target playback keeps vx near the 1 m/s the reward asks for.
-PRIOR_DEFAULTS = {"walk": {"speed": 1.15}}
+# The run stride is played at 2.5 m/s, the fastest pace mppi keeps the H1 up at.
+PRIOR_DEFAULTS = {"walk": {"speed": 1.15}, "run": {"speed": 2.5}}
 
 
 def _parse_value(text: str) -> Any:

@@ -76,13 +76,15 @@ def _task_of(env_id: str) -> str:
     return m.group(1) if m else env_id
 
 
-def _experts_for(env: Any, names: list[str] | None, robot: str | None) -> list:
+def _experts_for(env: Any, names: list[str] | None, robot: str | None,
+                 options: dict[str, dict[str, Any]] | None = None) -> list:
     import warnings
 
     from mwx_sdk.plugins import get_expert, list_experts
 
+    options = options or {}
     if names:
-        return [get_expert(n) for n in names]
+        return [get_expert(n, **options.get(n, {})) for n in names]
     nu = int(env.action_space.shape[0])
     built = []
     for entry in list_experts():
@@ -90,7 +92,7 @@ def _experts_for(env: Any, names: list[str] | None, robot: str | None) -> list:
         if spec is not None and (robot and spec.robot != robot or int(spec.action_dim) != nu):
             continue
         try:
-            built.append(get_expert(entry.name))
+            built.append(get_expert(entry.name, **options.get(entry.name, {})))
         except Exception as exc:  # one broken skill must not stop the run
             warnings.warn(f"skipping expert {entry.name!r}: {exc}", stacklevel=2)
     if not built:
@@ -165,8 +167,12 @@ def run_episode(
         cfg = load_agent_config(config)
         agent = compose_from_config(cfg)
     else:
+        from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
+
+        # the bundled experts' settings for this task, as `mwx eval` builds them
+        options = TASK_EXPERT_OPTIONS.get(_task_of(env_id), {})
         agent = compose(
-            experts=_experts_for(env, experts, robot),
+            experts=_experts_for(env, experts, robot, options),
             router=router,
             planner=planner,
             vlm=vlm,

@@ -33,6 +33,7 @@ __all__ = [
     "METHODS",
     "SUITE_TASKS",
     "TASK_EXPERTS",
+    "TASK_EXPERT_OPTIONS",
     "TASK_INSTRUCTIONS",
     "TASK_LEAD_SKILL",
     "Method",
@@ -77,6 +78,15 @@ TASK_EXPERTS = {
 }
 
 
+#: Per-task options of the bundled experts, for every method alike (``compose(expert_config=)``
+#: and the naturalness judge). The run stride is played at 2.5 m/s, the fastest pace at which
+#: ``mppi`` keeps the H1 up; the skill's own default stays the captured 3.5 m/s, the pace it
+#: contributes when another task blends it in.
+TASK_EXPERT_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
+    "run": {"run": {"speed": 2.5}},
+}
+
+
 #: The skill whose human prior judges naturalness on each task, for every method alike (the
 #: no-prior baseline included, so its motion is measured against the same human reference).
 TASK_LEAD_SKILL = {
@@ -96,9 +106,11 @@ class ZeroActionExpert(Expert):
         judge: optional skill name whose ``reference_qpos`` this expert reports, only so that
             evaluation can measure naturalness against the same human prior as the other
             methods; it never influences the action (the baseline runs with ``pose_weight=0``).
+        judge_options: options the judge skill is built with (as the other methods build it).
     """
 
-    def __init__(self, action_dim: int = 19, judge: str | None = None) -> None:
+    def __init__(self, action_dim: int = 19, judge: str | None = None,
+                 judge_options: Mapping[str, Any] | None = None) -> None:
         self.spec = ExpertSpec(
             name="zero",
             description="Outputs the zero action (all actuators mid-range); carries no motion prior.",
@@ -109,7 +121,7 @@ class ZeroActionExpert(Expert):
         if judge:
             from mwx_sdk.plugins import get_expert
 
-            self._judge = get_expert(judge)
+            self._judge = get_expert(judge, **dict(judge_options or {}))
 
     def reset(self, ctx: StepContext) -> None:
         if self._judge is not None:
@@ -123,7 +135,8 @@ class ZeroActionExpert(Expert):
 
 
 def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapping[str, Any] | None = None,
-                     action_dim: int = 19, judge: str | None = None) -> Any:
+                     action_dim: int = 19, judge: str | None = None,
+                     judge_options: Mapping[str, Any] | None = None) -> Any:
     """An agent whose planner gets no expert guidance: a_ref = 0 and no action penalty toward it.
 
     Args:
@@ -133,6 +146,7 @@ def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapp
             forced to 0 for ``mppi`` so nothing pulls the plan toward a prior.
         action_dim: actuators of the robot.
         judge: skill whose prior measures naturalness (see :class:`ZeroActionExpert`).
+        judge_options: options of the judge skill.
 
     Returns:
         A composed agent.
@@ -143,7 +157,8 @@ def zero_prior_agent(seed: int = 0, planner: str = "mppi", planner_options: Mapp
     if planner == "mppi":
         opts.update(action_weight=0.0, pose_weight=0.0)
         opts.setdefault("seed", seed)
-    return compose(experts=[ZeroActionExpert(action_dim, judge=judge)], router="uniform", planner=planner, planner_config=opts,
+    zero = ZeroActionExpert(action_dim, judge=judge, judge_options=judge_options)
+    return compose(experts=[zero], router="uniform", planner=planner, planner_config=opts,
                    vlm="lexical", config={"seed": seed, "keep_history": False})
 
 
@@ -217,13 +232,16 @@ class Method:
                     ropts["checkpoint"] = str(ckpt)
             else:
                 popts["checkpoint"] = str(ckpt)
+        expert_opts = TASK_EXPERT_OPTIONS.get(task, {})
         if self.factory:
+            judge = TASK_LEAD_SKILL.get(task)
             return AgentSpec(factory=self.factory, label=self.name,
-                             compose_options={"planner": self.planner, "planner_options": popts,
-                                              "judge": TASK_LEAD_SKILL.get(task)}), ""
+                             compose_options={"planner": self.planner, "planner_options": popts, "judge": judge,
+                                              "judge_options": dict(expert_opts.get(judge or "", {}))}), ""
+        compose_opts = {"expert_config": {k: dict(v) for k, v in expert_opts.items()}} if expert_opts else {}
         return AgentSpec(experts=tuple(experts), router=self.router, planner=self.planner,
                          vlm=vlm if self.use_vlm else None, router_options=ropts, planner_options=popts,
-                         label=self.name), ""
+                         compose_options=compose_opts, label=self.name), ""
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (

@@ -63,3 +63,21 @@ def test_suite_config_errors_name_the_choices():
         SuiteConfig(tasks=("jump",))
     with pytest.raises(ValueError, match="full"):
         SuiteConfig(methods=("best",))
+
+
+def test_task_expert_options_reach_every_method_and_the_judge():
+    from mwx_sdk.eval.methods import METHODS, TASK_EXPERT_OPTIONS
+    from mwx_sdk.eval.spec import build_agent
+
+    speed = TASK_EXPERT_OPTIONS["run"]["run"]["speed"]
+    kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
+    full, _ = METHODS["full"].agent_spec("run", **kw)
+    agent = build_agent(full, seed=0)
+    run = agent.experts[agent.expert_names.index("run")]
+    assert run.target_speed == pytest.approx(speed)
+    walk_task, _ = METHODS["full"].agent_spec("walk", **kw)
+    walk_agent = build_agent(walk_task, seed=0)
+    assert walk_agent.experts[walk_agent.expert_names.index("run")].target_speed == pytest.approx(3.5)
+    baseline, _ = METHODS["mppi"].agent_spec("run", **kw)
+    zero = build_agent(baseline, seed=0).experts[0]
+    assert zero._judge is not None and zero._judge.target_speed == pytest.approx(speed)

@@ -13,6 +13,7 @@ pytest.importorskip("mujoco")
 
 
 def test_mppi_with_the_run_prior_runs_past_walking_pace():
+    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import MPPIPlanner, prior_horizon
 
     env = mwx_sdk.make_env("mwx/h1-run-v0")
@@ -22,7 +23,7 @@ def test_mppi_with_the_run_prior_runs_past_walking_pace():
     planner = MPPIPlanner(task="run", seed=0)
     planner.reset(u, ctx)
     assert planner.config.target_speed == pytest.approx(2.5)
-    expert = mwx_sdk.get_expert("run")
+    expert = mwx_sdk.get_expert("run", **TASK_EXPERT_OPTIONS["run"]["run"])
     expert.reset(ctx)
     steps, x_at = 150, {}
     try:
