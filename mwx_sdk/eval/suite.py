@@ -87,11 +87,39 @@ QUICK = {"tasks": ("stand", "walk", "sit_simple", "door"), "seeds": (0, 1), "ste
 FULL = {"tasks": SUITE_TASKS, "seeds": tuple(range(10)), "steps": None, "vlm": "embedding", "planner_options": {}}
 
 
+def _experts_fingerprint(names: Sequence[str]) -> dict[str, Any]:
+    """What a registered expert brings to an episode besides its name: its description (the VLM
+    reads it), its version and its constructor defaults."""
+    import inspect
+
+    from mwx_sdk.plugins import list_experts
+
+    table = {e.name: e for e in list_experts()}
+    out: dict[str, Any] = {}
+    for name in names:
+        entry = table.get(name)
+        if entry is None:
+            out[name] = None
+            continue
+        try:
+            params = inspect.signature(entry.obj).parameters.values()
+            defaults = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
+        except (TypeError, ValueError):
+            defaults = {}
+        out[name] = [entry.description, entry.version, defaults, dict(entry.defaults)]
+    return out
+
+
 def fingerprint(spec: EpisodeSpec) -> str:
     """A short hash of everything that determines an episode's numbers."""
+    names = list(spec.agent.experts)
+    judge = spec.agent.compose_options.get("judge")
+    if isinstance(judge, str):
+        names.append(judge)
     blob = json.dumps({"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
                        "instruction": spec.instruction, "steps": spec.steps,
                        "fall_height": spec.fall_height, "metrics": METRICS_VERSION,
+                       "experts": _experts_fingerprint(names),
                        "imitation_weight": spec.imitation_weight}, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 

@@ -15,10 +15,9 @@ from .._prior import load_prior
 DESCRIPTION = (
     "Run forward fast with a human running stride: flight phases, strong knee lift and arm "
     "swing. Use it when the robot must cover distance quickly or the instruction says run, "
-    "hurry, sprint or jog. Parameters: speed (m/s, default 3.5, the captured pace; the stride "
-    "cycle is played faster or slower, 1.5-6.0 m/s; the mppi planner keeps the H1 up at 2.5) "
-    "and heading (world yaw in radians, default none). Its motion prior is one stride of CMU "
-    "capture 09_01 (subject 9, run, about 3.5 m/s) retargeted to the H1."
+    "hurry, sprint or jog. Parameters: speed (m/s, default 3.5; the stride cycle is played "
+    "faster or slower, 1.5-6.0 m/s) and heading (world yaw in radians, default none). Its motion "
+    "prior is one stride of CMU capture 09_01 (subject 9, run, about 3.5 m/s) retargeted to the H1."
 )
 
 
