@@ -87,19 +87,15 @@ class PhysicsProbe:
 
     def foot_contacts(self) -> np.ndarray:
         """(F,) bool: the body carrying each foot site touches something outside the robot."""
-        out = np.zeros(len(self._feet), dtype=bool)
         ncon = int(self.data.ncon)
         if not ncon or not self._feet:
-            return out
+            return np.zeros(len(self._feet), dtype=bool)
         m, con = self.model, self.data.contact
         touching = con.dist[:ncon] <= CONTACT_DISTANCE
         b1 = m.geom_bodyid[con.geom1[:ncon][touching]]
         b2 = m.geom_bodyid[con.geom2[:ncon][touching]]
-        root = m.body_rootid
-        for k, body in enumerate(self._foot_body):
-            out[k] = bool(np.any((b1 == body) & (root[b2] != root[body]))
-                          or np.any((b2 == body) & (root[b1] != root[body])))
-        return out
+        cross = m.body_rootid[b1] != m.body_rootid[b2]  # between the robot and something else
+        return np.isin(self._foot_body, np.concatenate([b1[cross], b2[cross]]))
 
 
 class EpisodeRecorder:
