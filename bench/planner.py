@@ -32,8 +32,9 @@ TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0, "run": 700.0}
 PRIOR_EXPERT = {"sit_simple": "sit", "sit_hard": "sit"}
 # The walk expert's captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
 # faster-than-target playback keeps vx near the 1 m/s the reward asks for.
-# The run stride is played at 2.5 m/s, the fastest pace mppi keeps the H1 up at.
-PRIOR_DEFAULTS = {"walk": {"speed": 1.15}, "run": {"speed": 2.5}}
+# Other tasks' expert settings (the run stride at 2.5 m/s) come from the evaluation suite's
+# TASK_EXPERT_OPTIONS.
+PRIOR_DEFAULTS = {"walk": {"speed": 1.15}}
 
 
 def _parse_value(text: str) -> Any:
@@ -48,6 +49,7 @@ def _parse_value(text: str) -> Any:
 def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name: str | None = None):
     """The expert giving a_ref (built with ``cfg``), or ``None`` for the keyframe pose."""
     cfg = cfg or {}
+    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import GaitPrior
     from mwx_sdk.plugins import UnknownComponentError, get_expert
 
@@ -58,7 +60,8 @@ def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name:
     if kind in ("auto", "expert"):
         try:
             name = expert_name or PRIOR_EXPERT.get(task, task)
-            return get_expert(name, **{**PRIOR_DEFAULTS.get(name if expert_name else task, {}), **cfg})
+            task_opts = TASK_EXPERT_OPTIONS.get(task, {}).get(name, {})
+            return get_expert(name, **{**task_opts, **PRIOR_DEFAULTS.get(name if expert_name else task, {}), **cfg})
         except UnknownComponentError:
             if kind == "expert":
                 raise

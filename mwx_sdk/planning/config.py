@@ -174,7 +174,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # The run reward asks for 5 m/s, beyond what the sampled plans balance. Seeded by the run
     # stride prior played at 2.5 m/s, with wider sampling noise and a 2 s speed ramp, the H1
     # runs at 2.1-2.3 m/s and stays up on seeds 0-2; aiming at 2.7-3.0 m/s gains 0.1-0.2 m/s but
-    # falls on some seeds. Far below 5 m/s the MOVE factor is small, which shrinks the standing
+    # falls on some seeds (`python bench/planner.py --envs run`, README). Far below 5 m/s the MOVE factor is small, which shrinks the standing
     # incentive inside the reward; a larger reward weight restores it.
     "run": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
             "heading_weight": 2.0, "target_speed": 2.5, "speed_ramp": 2.0, "noise_std": 0.1,
