@@ -103,7 +103,9 @@ def _experts_fingerprint(names: Sequence[str]) -> dict[str, Any]:
             continue
         try:
             params = inspect.signature(entry.obj).parameters.values()
-            defaults = {p.name: repr(p.default) for p in params if p.default is not inspect.Parameter.empty}
+            # plain values only: an object's repr may carry its address and differ every run
+            defaults = {p.name: repr(p.default) if isinstance(p.default, (type(None), bool, int, float, str, tuple))
+                        else type(p.default).__name__ for p in params if p.default is not inspect.Parameter.empty}
         except (TypeError, ValueError):
             defaults = {}
         out[name] = [entry.description, entry.version, defaults, dict(entry.defaults)]
