@@ -161,6 +161,21 @@ def test_bfloat16_planning_tracks_the_trained_model():
     assert torch.equal(shadow.q.w0, agent.model.q.w0.detach().to(torch.bfloat16))
 
 
+def test_bfloat16_planning_copy_follows_loaded_weights():
+    # a checkpoint with the same update count as the agent still replaces what planning uses
+    torch.manual_seed(6)
+    agent = TDMPC2Agent(tiny_cfg(plan_dtype="bfloat16"))
+    agent.act(np.zeros(4, np.float32), t0=True)
+    torch.manual_seed(7)
+    other = TDMPC2Agent(tiny_cfg(plan_dtype="bfloat16"))
+    assert agent.updates == other.updates == 0
+    assert not torch.equal(agent.model.q.w0, other.model.q.w0)
+    agent.load_state_tensors(other.state_tensors())
+    agent.act(np.zeros(4, np.float32), t0=True)
+    shadow = agent._shadow
+    assert torch.equal(shadow.q.w0, other.model.q.w0.detach().to(torch.bfloat16))
+
+
 def test_mish_gradient_matches_native():
     x = (torch.randn(300, 40, dtype=torch.float64) * 6).requires_grad_()
     x.data[0, :3] = torch.tensor([25.0, -30.0, 0.0], dtype=torch.float64)  # clamp region and zero

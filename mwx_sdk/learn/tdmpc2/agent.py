@@ -98,6 +98,7 @@ class TDMPC2Agent:
         self.updates = 0
         self._shadow: WorldModel | None = None
         self._shadow_at = -1
+        self._shadow_pairs: tuple[list[torch.Tensor], list[torch.Tensor]] | None = None
         self._plan_fn = self._plan
         self._update_fn = self._update
         if cfg.compile:
@@ -152,11 +153,14 @@ class TDMPC2Agent:
             return self.model
         if self._shadow is None:
             self._shadow = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+            # state_dict tensors share storage with the parameters, which the optimisers and
+            # load_state_dict update in place, so the pairing is taken once
+            self._shadow_pairs = (list(self.model.state_dict().values()),
+                                  list(self._shadow.state_dict().values()))
             self._shadow_at = self.updates
         elif self._shadow_at != self.updates:
             with torch.no_grad():
-                src = list(self.model.state_dict().values())
-                dst = list(self._shadow.state_dict().values())
+                src, dst = self._shadow_pairs
                 torch._foreach_copy_(dst, src)
             self._shadow_at = self.updates
         return self._shadow
@@ -354,6 +358,7 @@ class TDMPC2Agent:
         self.model.load_state_dict(model_sd, strict=True)
         self.q_scale.copy_(tensors["agent.q_scale"])
         self.updates = int(tensors["agent.updates"])
+        self._shadow_at = -1  # new weights: the bfloat16 copy is refreshed before it plans again
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:
         return {"optim": self.optim, "pi_optim": self.pi_optim}
