@@ -7,7 +7,7 @@
 The prior a_ref comes from the registered expert of the task (``get_expert("stand")``,
 ``get_expert("walk")``, ``get_expert("sit")`` for sit_simple) when there is one, else from the keyframe pose (stand) or the
 hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); the walk expert plays at 1.15 m/s
-unless ``--prior-set speed=...`` says otherwise, the run expert at 2.5 m/s (the evaluation
+unless ``--prior-set speed=...`` says otherwise, the run expert at 5 m/s (the evaluation
 suite's setting, :data:`mwx_sdk.eval.methods.TASK_EXPERT_OPTIONS`; ``--prior-expert`` picks
 another expert). The expert's actions over the
 planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
@@ -32,7 +32,7 @@ TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0, "run": 700.0}
 PRIOR_EXPERT = {"sit_simple": "sit", "sit_hard": "sit"}
 # The walk expert's captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
 # faster-than-target playback keeps vx near the 1 m/s the reward asks for.
-# Other tasks' expert settings (the run stride at 2.5 m/s) come from the evaluation suite's
+# Other tasks' expert settings (the run stride at 5 m/s) come from the evaluation suite's
 # TASK_EXPERT_OPTIONS.
 PRIOR_DEFAULTS = {"walk": {"speed": 1.15}}
 

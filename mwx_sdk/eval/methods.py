@@ -79,11 +79,11 @@ TASK_EXPERTS = {
 
 
 #: Per-task options of the bundled experts, for every method alike (``compose(expert_config=)``
-#: and the naturalness judge). The run stride is played at 2.5 m/s, the fastest pace at which
-#: ``mppi`` keeps the H1 up; the skill's own default stays the captured 3.5 m/s, the pace it
-#: contributes when another task blends it in.
+#: and the naturalness judge). The run stride is played at the 5 m/s the run reward asks for,
+#: the pace ``mppi``'s run defaults aim at; the skill's own default stays the captured 3.5 m/s,
+#: the pace it contributes when another task blends it in.
 TASK_EXPERT_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "run": {"run": {"speed": 2.5}},
+    "run": {"run": {"speed": 5.0}},
 }
 
 

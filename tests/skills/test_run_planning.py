@@ -22,7 +22,7 @@ def test_mppi_with_the_run_prior_runs_past_walking_pace():
     ctx = StepContext(env=u, dt=u.dt, rng=np.random.default_rng(0))
     planner = MPPIPlanner(task="run", seed=0)
     planner.reset(u, ctx)
-    assert planner.config.target_speed == pytest.approx(2.5)
+    assert planner.config.target_speed == pytest.approx(5.0)
     expert = mwx_sdk.get_expert("run", **TASK_EXPERT_OPTIONS["run"]["run"])
     expert.reset(ctx)
     steps, x_at = 150, {}
@@ -38,7 +38,8 @@ def test_mppi_with_the_run_prior_runs_past_walking_pace():
     finally:
         planner.close()
         env.close()
-    # speed over the last second (after the 2 s ramp): well above the walk task's 1.0-1.2 m/s
+    # speed over the last second (2-3 s after reset, past the 1 s ramp): beyond the 2.4 m/s
+    # that 32 samples over 25 steps reached with the prior at 2.5 m/s, and far beyond walking
     last_second = (x_at[steps] - x_at[steps - 50]) / (50 * u.dt)
-    assert last_second > 1.6, f"forward speed over the last second {last_second:.2f} m/s"
+    assert last_second > 2.8, f"forward speed over the last second {last_second:.2f} m/s"
     assert pelvis_z > 0.8, f"pelvis at {pelvis_z:.2f} m: running crouched or falling"
