@@ -44,12 +44,17 @@ class FusionRouterConfig:
             ``"qpos"`` (full generalised positions), or ``"auto"`` (the first of those, in that
             order, whose size matches the experts' embeddings).
         checkpoint: folder of a trained router to load (``config.json`` + safetensors).
+        smoothing: time constant (s) of an exponential average of p(i|s) over control steps;
+            0 fuses each step's p(i|s) as it is (MetaWorld). Within a fast periodic motion the
+            nearest reference can change several times per stride; averaging over about a
+            stride keeps such flicker out of the blend.
     """
 
     alpha: float = 0.7
     temperature: float = 0.5
     feature: str = "auto"
     checkpoint: str | None = None
+    smoothing: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= float(self.alpha) <= 1.0:
@@ -58,6 +63,8 @@ class FusionRouterConfig:
             raise ValueError(f"temperature must be positive, got {self.temperature}")
         if self.feature not in FEATURES:
             raise ValueError(f"feature must be one of {FEATURES}, got {self.feature!r}")
+        if not (np.isfinite(float(self.smoothing)) and float(self.smoothing) >= 0):
+            raise ValueError(f"smoothing is a time constant in seconds >= 0, got {self.smoothing}")
 
 
 def _softmax_inplace(z: np.ndarray) -> np.ndarray:
@@ -148,6 +155,7 @@ class FusionRouter(Router):
         self.trained = False
         self._feature: Callable[[np.ndarray], np.ndarray] | None = None
         self._p: np.ndarray | None = None
+        self._p_avg: np.ndarray | None = None  # exponential average of p(i|s) (smoothing > 0)
         self._xn: np.ndarray | None = None
         self._out: np.ndarray | None = None
         self._uniform = False
@@ -206,6 +214,7 @@ class FusionRouter(Router):
         else:
             self.init_from_embeddings(names, [e.embedding() for e in experts])
         self._p = np.full(k, 1.0 / k)
+        self._p_avg = None
         self._out = np.empty(k)
         if self._uniform:
             self._feature = None
@@ -240,12 +249,21 @@ class FusionRouter(Router):
             out[:] = semantic_w
             return out.copy()
         p = self.state_probs(obs)
+        tau = float(self.config.smoothing)
+        if tau > 0:
+            if self._p_avg is None:
+                self._p_avg = p.copy()
+            else:
+                dt = float(ctx.dt) if ctx is not None and ctx.dt > 0 else tau
+                self._p_avg += dt / (tau + dt) * (p - self._p_avg)
+            p = self._p_avg
         np.multiply(semantic_w, self.alpha, out=out)
         out += (1.0 - self.alpha) * p
         return out.copy()
 
     def state_weights(self) -> np.ndarray | None:
-        return None if self._p is None else self._p.copy()
+        p = self._p_avg if self._p_avg is not None else self._p
+        return None if p is None else p.copy()
 
     # -- training --------------------------------------------------------------------------
     def fit(

@@ -45,6 +45,32 @@ def test_state_probs_are_softmax_of_negative_normalised_distance(x):
     assert int(np.argmax(p)) == int(np.argmin([np.sum((np.array(x) - e) ** 2) for e in np.array(EMB)]))
 
 
+def test_smoothing_averages_the_state_term_over_time():
+    w = np.array([0.1, 0.2, 0.7])
+    near_a, near_c = np.array([0.0, 1.0]), np.array([3.0, 1.0])
+    tau, dt = 0.3, 0.02
+    r = FusionRouter(smoothing=tau)
+    ctx = StepContext(env=ToyEnv(), dt=dt)
+    r.reset(_experts(), ctx)
+    # the first step starts the average at p(i|s) itself: plain fusion
+    assert np.allclose(r.weights(near_a, w, ctx), 0.7 * w + 0.3 * _manual_p(near_a))
+    # the state jumps next to expert c: the state term moves dt / (tau + dt) of the way
+    k = dt / (tau + dt)
+    avg = _manual_p(near_a) + k * (_manual_p(near_c) - _manual_p(near_a))
+    fused = r.weights(near_c, w, ctx)
+    assert np.allclose(fused, 0.7 * w + 0.3 * avg)
+    assert np.allclose(r.state_weights(), avg) and abs(fused.sum() - 1) < 1e-12
+    # held there for 5 tau, the average reaches the new state's p(i|s) within 1 %
+    for _ in range(int(5 * tau / dt)):
+        fused = r.weights(near_c, w, ctx)
+    assert np.allclose(r.state_weights(), _manual_p(near_c), atol=0.01)
+    # reset forgets the average
+    r.reset(_experts(), ctx)
+    assert np.allclose(r.weights(near_a, w, ctx), 0.7 * w + 0.3 * _manual_p(near_a))
+    with pytest.raises(ValueError, match="smoothing"):
+        FusionRouter(smoothing=-0.1)
+
+
 def test_fusion_formula_and_alpha_extremes():
     w = np.array([0.1, 0.2, 0.7])
     obs = np.array([0.0, 1.0])
