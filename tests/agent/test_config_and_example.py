@@ -65,6 +65,21 @@ def test_compose_from_file_with_registered_components(tmp_path):
     assert agent.router.alpha == 0.0 and agent.config.seed == 3 and agent.vlm.name == "lexical"
 
 
+def test_shipped_run_agent_file_composes_the_smoothed_router():
+    p = Path(__file__).resolve().parents[2] / "examples" / "agent_run.toml"
+    cfg = load_agent_config(p)
+    assert cfg.router == ("fusion", {"smoothing": 1.0}) and cfg.planner[0] == "mppi"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import mwx_sdk
+
+        if "run" not in [e.name for e in mwx_sdk.list_experts()]:
+            pytest.skip("the bundled run skill is not installed")
+        agent = compose_from_file(p)
+    assert agent.router.config.smoothing == 1.0
+    assert agent.experts[agent.expert_names.index("run")].target_speed == 5.0
+
+
 @pytest.mark.parametrize(
     "text, match",
     [
