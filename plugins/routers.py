@@ -254,8 +254,7 @@ class FusionRouter(Router):
             if self._p_avg is None:
                 self._p_avg = p.copy()
             else:
-                dt = float(ctx.dt) if ctx is not None and ctx.dt > 0 else tau
-                self._p_avg += dt / (tau + dt) * (p - self._p_avg)
+                self._p_avg += ctx.dt / (tau + ctx.dt) * (p - self._p_avg)
             p = self._p_avg
         np.multiply(semantic_w, self.alpha, out=out)
         out += (1.0 - self.alpha) * p
