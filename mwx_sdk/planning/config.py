@@ -174,7 +174,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # The run reward asks for 5 m/s. Aimed at 5 m/s and seeded by the run stride prior played
     # at 5 m/s, with more samples (128), a horizon longer than one stride (40 steps = 0.8 s)
     # and more knots (6), the sampled plans keep the H1 up: it runs at 3.3-3.4 m/s on
-    # seeds 0-2 without falling (3.5-3.7 m/s once up to speed), where 32 samples over
+    # seeds 0-2 without falling, where 32 samples over
     # 25 steps fall above about 2.5 m/s (`python bench/planner.py --envs run`, README). A large
     # reward weight makes the task reward, whose small-control and standing factors the speed
     # term ignores, lead the shaping. About 260 ms per control step on 2 cores.
