@@ -105,6 +105,18 @@ def _top(names: list[str], w, k: int = 3) -> list[tuple[str, float]]:
     return [(names[i], float(w[i])) for i in order]
 
 
+def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]], seed: int) -> Any:
+    """The agent of a TOML file, with a task's expert ``options`` and ``seed`` beneath the file's own
+    ``[experts.NAME]`` tables and ``[agent] seed``."""
+    from mwx_sdk.config import compose_from_config, load_agent_config
+
+    cfg = load_agent_config(path)
+    for name, opts in options.items():
+        cfg.expert_options[name] = {**opts, **cfg.expert_options.get(name, {})}
+    cfg.agent.setdefault("seed", seed)
+    return compose_from_config(cfg)
+
+
 def run_episode(
     instruction: str,
     env_id: str | None = None,
@@ -161,16 +173,13 @@ def run_episode(
     kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if wants_frames else {}
     env = make_env(env_id, **kwargs)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
+    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
+
+    # the bundled experts' settings for this task, as `mwx eval` builds them
+    options = TASK_EXPERT_OPTIONS.get(_task_of(env_id), {})
     if config is not None:
-        from mwx_sdk.config import compose_from_config, load_agent_config
-
-        cfg = load_agent_config(config)
-        agent = compose_from_config(cfg)
+        agent = agent_from_file(config, options, seed)
     else:
-        from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
-
-        # the bundled experts' settings for this task, as `mwx eval` builds them
-        options = TASK_EXPERT_OPTIONS.get(_task_of(env_id), {})
         agent = compose(
             experts=_experts_for(env, experts, robot, options),
             router=router,
