@@ -2,7 +2,8 @@
 
 Every (task, method, seed) episode is saved as soon as it finishes, atomically, to
 ``<out>/episodes/<task>/<method>/seed<k>.json`` together with a fingerprint of everything
-that determines it (env, agent spec, seed, instruction, step budget). A re-run skips episodes
+that determines it (env, agent spec, seed, instruction, step budget, the experts' and the
+``mppi`` planner's defaults). A re-run skips episodes
 whose file exists with the same fingerprint, so an interrupted suite continues where it
 stopped and a changed setting re-runs only what it affects.
 
@@ -112,6 +113,21 @@ def _experts_fingerprint(names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
+    """The ``mppi`` planner's resolved settings: its task-family defaults live in code
+    (``TASK_DEFAULTS``), not in the spec, so a changed default must still re-run the episode."""
+    if spec.agent.planner != "mppi":
+        return None
+    from mwx_sdk.planning import MPPIConfig
+
+    opts = dict(spec.agent.planner_options)
+    task = opts.pop("task", None) or spec.env.task
+    try:
+        return asdict(MPPIConfig.for_task(task, **opts))
+    except (TypeError, ValueError):
+        return None  # a bad option fails the episode itself, with its own message
+
+
 def fingerprint(spec: EpisodeSpec) -> str:
     """A short hash of everything that determines an episode's numbers."""
     names = list(spec.agent.experts)
@@ -121,7 +137,7 @@ def fingerprint(spec: EpisodeSpec) -> str:
     blob = json.dumps({"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
                        "instruction": spec.instruction, "steps": spec.steps,
                        "fall_height": spec.fall_height, "metrics": METRICS_VERSION,
-                       "experts": _experts_fingerprint(names),
+                       "experts": _experts_fingerprint(names), "planner": _planner_fingerprint(spec),
                        "imitation_weight": spec.imitation_weight}, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 

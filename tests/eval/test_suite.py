@@ -81,3 +81,21 @@ def test_task_expert_options_reach_every_method_and_the_judge():
     baseline, _ = METHODS["mppi"].agent_spec("run", **kw)
     zero = build_agent(baseline, seed=0).experts[0]
     assert zero._judge is not None and zero._judge.target_speed == pytest.approx(speed)
+
+
+def test_fingerprint_follows_the_planners_task_defaults(monkeypatch):
+    """A changed planner default in code re-runs the episodes it affects, and only those."""
+    from mwx_sdk.eval.methods import METHODS
+    from mwx_sdk.eval.spec import EnvSpec, EpisodeSpec
+    from mwx_sdk.eval.suite import fingerprint
+    from mwx_sdk.planning.config import TASK_DEFAULTS
+
+    kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
+    run_agent, _ = METHODS["full"].agent_spec("run", **kw)
+    stand_agent, _ = METHODS["full"].agent_spec("stand", **kw)
+    run_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=run_agent, seed=0, steps=10)
+    stand_spec = EpisodeSpec(env=EnvSpec("mwx/h1-stand-v0"), agent=stand_agent, seed=0, steps=10)
+    before = fingerprint(run_spec), fingerprint(stand_spec)
+    monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "capture_weight": 7.0})
+    assert fingerprint(run_spec) != before[0]
+    assert fingerprint(stand_spec) == before[1]
