@@ -274,6 +274,15 @@ class Planner(abc.ABC):
     def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
         """Return the action for this control step (values in ``[-1, 1]``)."""
 
+    @classmethod
+    def settings(cls, task: str | None, **options: Any) -> dict[str, Any]:
+        """The settings an instance built with ``options`` uses on ``task``, defaults resolved.
+
+        Planners whose defaults live in code (e.g. per task family) return them here, so that
+        saved evaluation episodes are re-run when a default changes. The base returns ``options``.
+        """
+        return dict(options)
+
     def diagnostics(self) -> Mapping[str, float]:
         """Figures from the last ``plan`` call (e.g. ``best_cost``, ``ess``, ``ms``)."""
         return {}

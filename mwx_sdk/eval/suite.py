@@ -3,7 +3,7 @@
 Every (task, method, seed) episode is saved as soon as it finishes, atomically, to
 ``<out>/episodes/<task>/<method>/seed<k>.json`` together with a fingerprint of everything
 that determines it (env, agent spec, seed, instruction, step budget, the experts' and the
-``mppi`` planner's defaults). A re-run skips episodes
+planner's defaults). A re-run skips episodes
 whose file exists with the same fingerprint, so an interrupted suite continues where it
 stopped and a changed setting re-runs only what it affects.
 
@@ -114,16 +114,15 @@ def _experts_fingerprint(names: Sequence[str]) -> dict[str, Any]:
 
 
 def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
-    """The ``mppi`` planner's resolved settings: its task-family defaults live in code
-    (``TASK_DEFAULTS``), not in the spec, so a changed default must still re-run the episode."""
-    if spec.agent.planner != "mppi":
-        return None
-    from mwx_sdk.planning import MPPIConfig
+    """The registered planner's resolved settings (``Planner.settings``): defaults that live in
+    code, such as ``mppi``'s per-task ones, are not in the spec, and a changed one must re-run."""
+    from mwx_sdk.plugins import list_planners
 
-    opts = dict(spec.agent.planner_options)
-    task = opts.pop("task", None) or spec.env.task
+    entry = {e.name: e for e in list_planners()}.get(spec.agent.planner)
+    if entry is None or not callable(getattr(entry.obj, "settings", None)):
+        return None
     try:
-        return asdict(MPPIConfig.for_task(task, **opts))
+        return entry.obj.settings(spec.env.task, **{**entry.defaults, **spec.agent.planner_options})
     except (TypeError, ValueError):
         return None  # a bad option fails the episode itself, with its own message
 

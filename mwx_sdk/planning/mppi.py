@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -83,8 +84,17 @@ class MPPIPlanner(Planner):
         """Steps of prior actions the planner reads from ``ctx.extras["a_ref_horizon"]`` (H)."""
         return self.config.horizon
 
+    @staticmethod
+    def _resolve(task: str | None, options: Mapping[str, Any]) -> MPPIConfig:
+        """The configuration for ``options`` on ``task`` (a ``task`` option wins)."""
+        return MPPIConfig.for_task(options.get("task") or task, **{k: v for k, v in options.items() if k != "task"})
+
+    @classmethod
+    def settings(cls, task: str | None, **options: Any) -> dict[str, Any]:
+        return asdict(cls._resolve(task, options))
+
     def _make_config(self, task: str | None) -> MPPIConfig:
-        return MPPIConfig.for_task(task, **{k: v for k, v in self._overrides.items() if k != "task"})
+        return self._resolve(task, self._overrides)
 
     # -- lifecycle --------------------------------------------------------------------------
     def reset(self, env: Any, ctx: StepContext) -> None:
