@@ -65,37 +65,34 @@ def test_compose_from_file_with_registered_components(tmp_path):
     assert agent.router.alpha == 0.0 and agent.config.seed == 3 and agent.vlm.name == "lexical"
 
 
-def test_shipped_run_agent_file_composes_the_smoothed_router():
+def _run_agent_from_file(path, options, seed):
+    """``mwx run``'s agent of an agent file (skips when the bundled run skill is missing)."""
     from mwx_cli.run import agent_from_file
 
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
-
-    p = Path(__file__).resolve().parents[2] / "examples" / "agent_run.toml"
-    cfg = load_agent_config(p)
-    assert cfg.router == ("fusion", {"smoothing": 1.0}) and cfg.planner[0] == "mppi"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import mwx_sdk
 
         if "run" not in [e.name for e in mwx_sdk.list_experts()]:
             pytest.skip("the bundled run skill is not installed")
-        agent = agent_from_file(p, TASK_EXPERT_OPTIONS["run"], seed=2)
+        return agent_from_file(path, options, seed)
+
+
+def test_shipped_run_agent_file_composes_the_smoothed_router():
+    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
+
+    p = ROOT / "examples" / "agent_run.toml"
+    cfg = load_agent_config(p)
+    assert cfg.router == ("fusion", {"smoothing": 1.0}) and cfg.planner[0] == "mppi"
+    agent = _run_agent_from_file(p, TASK_EXPERT_OPTIONS["run"], seed=2)
     assert agent.router.config.smoothing == 1.0 and agent.config.seed == 2
     # the run task's 5 m/s reaches the file's agent, as `mwx run --env mwx/h1-run-v0` passes it
     assert agent.experts[agent.expert_names.index("run")].target_speed == 5.0
 
 
 def test_agent_file_settings_win_over_the_task_and_seed(tmp_path):
-    from mwx_cli.run import agent_from_file
-
     p = _write(tmp_path, '[agent]\nexperts = ["run"]\nseed = 7\n[experts.run]\nspeed = 2.0\n')
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import mwx_sdk
-
-        if "run" not in [e.name for e in mwx_sdk.list_experts()]:
-            pytest.skip("the bundled run skill is not installed")
-        agent = agent_from_file(p, {"run": {"speed": 5.0, "heading": 0.5}}, seed=1)
+    agent = _run_agent_from_file(p, {"run": {"speed": 5.0, "heading": 0.5}}, seed=1)
     run = agent.experts[0]
     assert agent.config.seed == 7 and run.target_speed == 2.0 and run.config.heading == 0.5
 
