@@ -180,7 +180,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # shaping. No capture-point term: taken relative to the 5 m/s the H1 never reaches, it
     # asked for the feet 0.3-0.5 m behind the centre of mass, a forward lean that stumbled
     # (576.8 / 578.8 / 571.0 at 3.34-3.40 m/s with it at weight 20, 593.7 / 611.9 / 614.9
-    # without). About 260-290 ms per control step on 2 cores.
+    # without). 270-320 ms per control step on 2 cores at load 2-3 (same command).
     "run": {"num_samples": 128, "horizon": 40, "num_knots": 6, "speed_weight": 5.0, "lateral_weight": 1.0,
             "heading_weight": 2.0, "target_speed": 5.0, "speed_ramp": 1.0, "noise_std": 0.1,
             "head_weight": 40.0, "capture_weight": 0.0, "reward_weight": 10.0},
