@@ -94,6 +94,10 @@ class MotionPriorConfig:
         heading: desired world heading (rad) or ``None`` for no heading correction.
         heading_gain: rad of hip yaw per rad of heading error (clipped to +-0.3 rad).
         blend_in: seconds to blend from the pose at reset into the reference.
+        arm_swing: scale of the arm joints' (shoulders, elbows) motion about their mean over
+            the clip: 1 plays it as captured, 0 holds the arms still at that mean pose. A
+            swinging arm needs actuator force, which rewards with a small-control factor
+            charge for.
     """
 
     speed: float = 1.0
@@ -110,9 +114,11 @@ class MotionPriorConfig:
     heading: float | None = None
     heading_gain: float = 0.5
     blend_in: float = 0.2
+    arm_swing: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start", "capture_time"):
+        for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start", "capture_time",
+                     "arm_swing"):
             v = float(getattr(self, name))
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
@@ -173,6 +179,8 @@ class MotionPriorExpert(Expert):
         self._ankle = _index(names, "left_ankle", "right_ankle")
         self._hip_roll = _index(names, "left_hip_roll", "right_hip_roll")
         self._hip_yaw = _index(names, "left_hip_yaw", "right_hip_yaw")
+        self._arms = np.array([i for i, n in enumerate(names) if "shoulder" in n or "elbow" in n], dtype=int)
+        self._arm_mean = self.clip.joint_pos[:, self._arms].mean(axis=0)
         rng = self.clip.joint_range
         if rng is None:
             rng = np.stack([self.clip.joint_pos.min(0) - 0.5, self.clip.joint_pos.max(0) + 0.5], axis=1)
@@ -252,7 +260,14 @@ class MotionPriorExpert(Expert):
         """Reference ``joint_pos``, ``joint_vel``, ``root_pos``, ``root_quat`` at the current phase."""
         # with a lead-in the wrap is done by phase_time, so the clip itself must not wrap
         wrap = self.loop and self.config.loop_start <= 0
-        return self.clip.sample(self.phase_time(ctx), loop=wrap)
+        ref = self.clip.sample(self.phase_time(ctx), loop=wrap)
+        s = self.config.arm_swing
+        if s != 1.0 and self._arms.size:
+            pos, vel = ref["joint_pos"].copy(), ref["joint_vel"].copy()
+            pos[self._arms] = self._arm_mean + s * (pos[self._arms] - self._arm_mean)
+            vel[self._arms] *= s
+            ref = dict(ref, joint_pos=pos, joint_vel=vel)
+        return ref
 
     def embedding(self) -> np.ndarray:
         """Mean reference feature ``[joint positions..., root height]`` over the clip."""

@@ -16,8 +16,9 @@ DESCRIPTION = (
     "Run forward fast with a human running stride: flight phases, strong knee lift and arm "
     "swing. Use it when the robot must cover distance quickly or the instruction says run, "
     "hurry, sprint or jog. Parameters: speed (m/s, default 3.5; the stride cycle is played "
-    "faster or slower, 1.5-6.0 m/s) and heading (world yaw in radians, default none). Its motion "
-    "prior is one stride of CMU capture 09_01 (subject 9, run, about 3.5 m/s) retargeted to the H1."
+    "faster or slower, 1.5-6.0 m/s), heading (world yaw in radians, default none) and arm_swing "
+    "(scale of the arm swing, default 1). Its motion prior is one stride of CMU capture 09_01 "
+    "(subject 9, run, about 3.5 m/s) retargeted to the H1."
 )
 
 
