@@ -38,6 +38,11 @@ PRIOR_DEFAULTS = {"walk": {"speed": 1.15}}
 
 
 def _parse_value(text: str) -> Any:
+    if text and text[0] in "{[":  # a mapping or list, e.g. noise_weights={"torso": 0.25}
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"--set/--prior-set value {text!r} is not valid JSON: {exc}") from exc
     for cast in (int, float):
         try:
             return cast(text)

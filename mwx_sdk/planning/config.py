@@ -171,18 +171,20 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # the walk without braking it (vx 0.82-0.91 -> 1.10-1.16 m/s on seeds 0-2).
     "walk": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
              "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0, "capture_relative": True},
-    # The run reward asks for 5 m/s. Aimed at 5 m/s and seeded by the run stride prior played
-    # at 5 m/s, with more samples (128), a horizon longer than one stride (40 steps = 0.8 s)
-    # and more knots (6), the sampled plans keep the H1 up: it runs at 3.6-3.65 m/s on
-    # seeds 0-2 without falling, where 32 samples over 25 steps fall above about 2.5 m/s
-    # (`python bench/planner.py --envs run`, README). A large reward weight makes the task
-    # reward, whose small-control and standing factors the speed term ignores, lead the
-    # shaping. No capture-point term: taken relative to the 5 m/s the H1 never reaches, it
-    # asked for the feet 0.3-0.5 m behind the centre of mass, a forward lean that stumbled
-    # (576.8 / 578.8 / 571.0 at 3.34-3.40 m/s with it at weight 20, 593.7 / 611.9 / 614.9
-    # without). 270-320 ms per control step on 2 cores at load 2-3 (same command).
-    "run": {"num_samples": 128, "horizon": 40, "num_knots": 6, "speed_weight": 5.0, "lateral_weight": 1.0,
-            "heading_weight": 2.0, "target_speed": 5.0, "speed_ramp": 1.0, "noise_std": 0.1,
+    # The run reward asks for 5 m/s. Seeded by the run stride prior played at 5 m/s, with 128
+    # samples over a horizon longer than one stride (40 steps = 0.8 s) and one knot per step,
+    # the sampled plans keep the H1 up at 3.88-4.07 m/s over 1000 steps on seeds 0-2 with the
+    # head high (standing factor 0.976-0.992): 709.8 / 712.7 / 680.1. Coarser plans, aimed at
+    # 5 m/s, run slower and lower: 6 knots 593.7 / 611.9 / 614.9 at 3.60-3.65 m/s; on seed 0,
+    # 10 knots 643.0, 14 knots 663.6, 20 knots 677.7 (`python bench/planner.py --envs run`,
+    # README). Aimed at 5 m/s with one knot per step it reached 4.6-4.9 m/s and then stumbled
+    # (seed 0, 660.7); aimed at 4.6 m/s it does not.
+    # A large reward weight makes the task reward, whose small-control and standing factors
+    # the speed term ignores, lead the shaping. No capture-point term: taken relative to the
+    # commanded speed, which the H1 does not reach, it asks for the feet behind the centre of
+    # mass, a forward lean that stumbled. 276-339 ms per control step on 2 cores at load 2.
+    "run": {"num_samples": 128, "horizon": 40, "num_knots": 40, "speed_weight": 5.0, "lateral_weight": 1.0,
+            "heading_weight": 2.0, "target_speed": 4.6, "speed_ramp": 1.0, "noise_std": 0.1,
             "head_weight": 40.0, "capture_weight": 0.0, "reward_weight": 10.0},
     # Sitting lowers the head and moves the centre of mass behind the feet onto the seat, so the
     # standing terms (head height, capture point) would fight it; a pelvis-height target leads
