@@ -96,8 +96,8 @@ class MotionPriorConfig:
         blend_in: seconds to blend from the pose at reset into the reference.
         arm_swing: scale of the arm joints' (shoulders, elbows) motion about their mean over
             the clip: 1 plays it as captured, 0 holds the arms still at that mean pose. A
-            swinging arm needs actuator force, which rewards with a small-control factor
-            charge for.
+            swinging arm needs actuator force, which the small-control factor of some task
+            rewards charges for. The mean is taken over the whole clip.
     """
 
     speed: float = 1.0

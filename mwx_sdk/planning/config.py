@@ -182,7 +182,7 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # A large reward weight makes the task reward, whose small-control and standing factors
     # the speed term ignores, lead the shaping. No capture-point term: taken relative to the
     # commanded speed, which the H1 does not reach, it asks for the feet behind the centre of
-    # mass, a forward lean that stumbled. 276-339 ms per control step on 2 cores at load 2.
+    # mass, a forward lean that stumbled. 277-339 ms per control step on 2 cores at load 2.
     "run": {"num_samples": 128, "horizon": 40, "num_knots": 40, "speed_weight": 5.0, "lateral_weight": 1.0,
             "heading_weight": 2.0, "target_speed": 4.6, "speed_ramp": 1.0, "noise_std": 0.1,
             "head_weight": 40.0, "capture_weight": 0.0, "reward_weight": 10.0},

@@ -138,6 +138,9 @@ def test_arm_swing_scales_only_the_arms_about_their_clip_mean():
     clip = ramp_clip(loop=True)
     arms = [i for i, n in enumerate(H1.joint_names) if "shoulder" in n or "elbow" in n]
     legs = [i for i in range(len(H1.joint_names)) if i not in arms]
+    clip.joint_pos[:, arms] += 0.3  # the arms' clip mean is 0.3 rad, not 0
+    mean = clip.joint_pos[:, arms].mean(axis=0)
+    np.testing.assert_allclose(mean, 0.3)
     ctx = StepContext(step=0, dt=0.02)
     full, still, half = (MotionPriorExpert(clip, arm_swing=s) for s in (1.0, 0.0, 0.5))
     for ex in (full, still, half):
@@ -145,11 +148,11 @@ def test_arm_swing_scales_only_the_arms_about_their_clip_mean():
     ctx.step = 5  # 0.1 s = frame 5, away from the clip mean (0 rad)
     ref, ref_still, ref_half = (ex.reference_state(ctx) for ex in (full, still, half))
     np.testing.assert_allclose(ref_still["joint_pos"][legs], ref["joint_pos"][legs])
-    np.testing.assert_allclose(ref_still["joint_pos"][arms], clip.joint_pos[:, arms].mean(axis=0))
+    np.testing.assert_allclose(ref_still["joint_pos"][arms], mean)
     np.testing.assert_allclose(ref_still["joint_vel"][arms], 0.0)
-    np.testing.assert_allclose(ref_half["joint_pos"][arms], 0.5 * ref["joint_pos"][arms])
+    np.testing.assert_allclose(ref_half["joint_pos"][arms], mean + 0.5 * (ref["joint_pos"][arms] - mean))
     np.testing.assert_allclose(ref_half["joint_vel"][arms], 0.5 * ref["joint_vel"][arms])
-    assert np.all(np.abs(ref["joint_pos"][arms]) > 0.1)
+    assert np.all(np.abs(ref["joint_pos"][arms] - mean) > 0.1)
     with pytest.raises(ValueError, match="arm_swing"):
         MotionPriorExpert(clip, arm_swing=-0.5)
 
