@@ -81,8 +81,8 @@ TASK_EXPERTS = {
 #: Per-task options of the bundled experts, for every method alike (``compose(expert_config=)``
 #: and the naturalness judge). The run stride is played at the 5 m/s the run reward asks for
 #: (``mppi``'s run defaults aim a little lower, at 4.6 m/s, which it holds without stumbling);
-#: the skill's own default stays the captured 3.5 m/s,
-#: the pace it contributes when another task blends it in.
+#: the skill's own default stays the captured 3.5 m/s, the pace it contributes when another
+#: task blends it in.
 TASK_EXPERT_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
     "run": {"run": {"speed": 5.0}},
 }

@@ -145,7 +145,7 @@ def test_arm_swing_scales_only_the_arms_about_their_clip_mean():
     full, still, half = (MotionPriorExpert(clip, arm_swing=s) for s in (1.0, 0.0, 0.5))
     for ex in (full, still, half):
         ex.reset(ctx)
-    ctx.step = 5  # 0.1 s = frame 5, away from the clip mean (0 rad)
+    ctx.step = 5  # 0.1 s = frame 5, away from the arms' clip mean
     ref, ref_still, ref_half = (ex.reference_state(ctx) for ex in (full, still, half))
     np.testing.assert_allclose(ref_still["joint_pos"][legs], ref["joint_pos"][legs])
     np.testing.assert_allclose(ref_still["joint_pos"][arms], mean)
