@@ -118,11 +118,23 @@ def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
     code, such as ``mppi``'s per-task ones, are not in the spec, and a changed one must re-run."""
     from mwx_sdk.plugins import list_planners
 
-    entry = {e.name: e for e in list_planners()}.get(spec.agent.planner)
+    agent = spec.agent
+    name, options = agent.planner, dict(agent.planner_options)
+    if agent.factory and name is None:  # a factory method names its planner in compose_options
+        name = agent.compose_options.get("planner")
+        options = dict(agent.compose_options.get("planner_options") or {})
+    elif agent.file:
+        try:
+            from mwx_sdk.config import load_agent_config
+
+            name, options = load_agent_config(agent.file).planner
+        except (OSError, ValueError):
+            return None  # a missing or bad file fails the episode itself, with its own message
+    entry = {e.name: e for e in list_planners()}.get(name)
     if entry is None or not callable(getattr(entry.obj, "settings", None)):
         return None
     try:
-        return entry.obj.settings(spec.env.task, **{**entry.defaults, **spec.agent.planner_options})
+        return entry.obj.settings(spec.env.task, **{**entry.defaults, **options})
     except (TypeError, ValueError):
         return None  # a bad option fails the episode itself, with its own message
 
@@ -133,11 +145,17 @@ def fingerprint(spec: EpisodeSpec) -> str:
     judge = spec.agent.compose_options.get("judge")
     if isinstance(judge, str):
         names.append(judge)
-    blob = json.dumps({"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
-                       "instruction": spec.instruction, "steps": spec.steps,
-                       "fall_height": spec.fall_height, "metrics": METRICS_VERSION,
-                       "experts": _experts_fingerprint(names), "planner": _planner_fingerprint(spec),
-                       "imitation_weight": spec.imitation_weight}, sort_keys=True, default=str)
+    parts = {"env": asdict(spec.env), "agent": asdict(spec.agent), "seed": spec.seed,
+             "instruction": spec.instruction, "steps": spec.steps,
+             "fall_height": spec.fall_height, "metrics": METRICS_VERSION,
+             "experts": _experts_fingerprint(names), "planner": _planner_fingerprint(spec),
+             "imitation_weight": spec.imitation_weight}
+    if spec.agent.file:
+        try:  # the file's content, not only its name, decides the agent
+            parts["agent_file"] = hashlib.sha1(Path(spec.agent.file).read_bytes()).hexdigest()
+        except OSError:
+            parts["agent_file"] = None
+    blob = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha1(blob.encode()).hexdigest()[:16]
 
 

@@ -99,3 +99,26 @@ def test_fingerprint_follows_the_planners_task_defaults(monkeypatch):
     monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "capture_weight": 7.0})
     assert fingerprint(run_spec) != before[0]
     assert fingerprint(stand_spec) == before[1]
+
+
+def test_fingerprint_follows_the_planner_of_factory_and_file_agents(monkeypatch, tmp_path):
+    """The no-prior baseline names its planner through its factory and a TOML agent through its
+    file: a changed planner default, or a changed file, must re-run their episodes too."""
+    from mwx_sdk.eval.methods import METHODS
+    from mwx_sdk.eval.spec import AgentSpec, EnvSpec, EpisodeSpec
+    from mwx_sdk.eval.suite import fingerprint
+    from mwx_sdk.planning.config import TASK_DEFAULTS
+
+    kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
+    baseline, _ = METHODS["mppi"].agent_spec("run", **kw)
+    assert baseline.factory and baseline.planner is None
+    toml = tmp_path / "agent.toml"
+    toml.write_text('[planner]\nname = "mppi"\n')
+    base_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=baseline, seed=0, steps=10)
+    file_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=AgentSpec(file=str(toml)), seed=0, steps=10)
+    before = fingerprint(base_spec), fingerprint(file_spec)
+    monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "heading_weight": 3.0})
+    after = fingerprint(base_spec), fingerprint(file_spec)
+    assert after[0] != before[0] and after[1] != before[1]
+    toml.write_text('[planner]\nname = "mppi"\nhorizon = 12\n')
+    assert fingerprint(file_spec) != after[1]
