@@ -119,10 +119,10 @@ def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
     from mwx_sdk.plugins import list_planners
 
     agent = spec.agent
-    name, options = agent.planner, dict(agent.planner_options)
-    if agent.factory and name is None:  # a factory method names its planner in compose_options
+    name, options = agent.planner, agent.planner_options
+    if agent.factory:  # a factory names its planner in compose_options (the spec's own is unused)
         name = agent.compose_options.get("planner")
-        options = dict(agent.compose_options.get("planner_options") or {})
+        options = agent.compose_options.get("planner_options") or {}
     elif agent.file:
         try:
             from mwx_sdk.config import load_agent_config
@@ -130,6 +130,8 @@ def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
             name, options = load_agent_config(agent.file).planner
         except (OSError, ValueError):
             return None  # a missing or bad file fails the episode itself, with its own message
+    if not isinstance(name, str) or not isinstance(options, Mapping):
+        return None  # a planner given as an object: its own repr in the spec is all there is
     entry = {e.name: e for e in list_planners()}.get(name)
     if entry is None or not callable(getattr(entry.obj, "settings", None)):
         return None
@@ -230,17 +232,20 @@ def run_suite(cfg: SuiteConfig, out: str | os.PathLike, *, workers: int = 1, bac
     t0 = time.perf_counter()
     specs, skipped = plan_suite(cfg)
     todo: list[EpisodeSpec] = []
+    prints: list[str] = []  # taken before running, so a file edited meanwhile is not credited
     reused = 0
     for spec in specs:
+        fp = fingerprint(spec)
         path = episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed)
         if path.is_file():
             try:
-                if read_json(path).get("fingerprint") == fingerprint(spec):
+                if read_json(path).get("fingerprint") == fp:
                     reused += 1
                     continue
             except (OSError, ValueError):
                 pass  # unreadable: run it again
         todo.append(spec)
+        prints.append(fp)
     done = [reused]
     total = len(specs)
     if progress is not None:
@@ -258,7 +263,7 @@ def run_suite(cfg: SuiteConfig, out: str | os.PathLike, *, workers: int = 1, bac
         else:
             # Failed episodes are not saved, so a re-run tries them again.
             write_json(episode_path(out, spec.tags["task"], spec.tags["method"], spec.seed),
-                       {**res, "fingerprint": fingerprint(spec)})
+                       {**res, "fingerprint": prints[i]})
         if progress is not None:
             progress(done[0], total, res)
 

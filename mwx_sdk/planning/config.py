@@ -175,12 +175,13 @@ TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     # samples over a horizon longer than one stride (40 steps = 0.8 s) and one knot per step,
     # the sampled plans keep the H1 up at 4.08-4.17 m/s over 1000 steps on seeds 0-2 with the
     # head high (standing factor 0.982-0.992): 715.5 / 718.0 / 724.1 (`python bench/planner.py
-    # --envs run`, README). A firm heading term (10, before 2) holds the pelvis straighter: on
-    # seed 2 its yaw averaged over 2 s windows stays within 19 degrees (before up to 34) and the
-    # return rose from 680.1 to 724.1 (seeds 0/1: 709.8 -> 715.5, 712.7 -> 718.0). Coarser plans run
-    # slower: on seed 0, aimed at 5 m/s, 6 knots 593.7, 10 knots 643.0, 14 knots 663.6, 20 knots
-    # 677.7. Aimed at 5 m/s with one knot per step it reached 4.6-4.9 m/s and then stumbled
-    # (seed 0, 660.7); aimed at 4.6 m/s it does not.
+    # --envs run`, README); seeds 3/4: 691.2 / 717.4. A firm heading term (10, before 2) holds
+    # the pelvis straighter: on seed 2 its yaw averaged over 2 s windows stays within 19 degrees
+    # (before up to 34) and the return rose from 680.1 to 724.1 (seeds 0/1: 709.8 -> 715.5,
+    # 712.7 -> 718.0). With heading weight 2, coarser plans ran slower: on seed 0, aimed at
+    # 5 m/s, 6 knots 593.7, 10 knots 643.0, 14 knots 663.6, 20 knots 677.7; aimed at 5 m/s with
+    # one knot per step it reached 4.6-4.9 m/s and then stumbled (660.7); aimed at 4.6 m/s it
+    # does not.
     # A large reward weight makes the task reward, whose small-control and standing factors
     # the speed term ignores, lead the shaping. No capture-point term: taken relative to the
     # commanded speed, which the H1 does not reach, it asks for the feet behind the centre of

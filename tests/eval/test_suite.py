@@ -120,5 +120,5 @@ def test_fingerprint_follows_the_planner_of_factory_and_file_agents(monkeypatch,
     monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "heading_weight": 3.0})
     after = fingerprint(base_spec), fingerprint(file_spec)
     assert after[0] != before[0] and after[1] != before[1]
-    toml.write_text('[planner]\nname = "mppi"\nhorizon = 12\n')
-    assert fingerprint(file_spec) != after[1]
+    toml.write_text('[planner]\nname = "mppi"\n\n[router]\nname = "fusion"\nsmoothing = 0.5\n')
+    assert fingerprint(file_spec) != after[1]  # a change outside the planner counts too
