@@ -2,7 +2,7 @@
 
     python bench/planner.py [--envs stand walk] [--seeds 0 1 2] [--steps 1000]
                             [--planner mppi] [--prior auto] [--set num_samples=32 ...]
-                            [--out bench_planner.json]
+                            [--out bench_planner.json] [--window 100]
 
 The prior a_ref comes from the registered expert of the task (``get_expert("stand")``,
 ``get_expert("walk")``, ``get_expert("sit")`` for sit_simple) when there is one, else from the keyframe pose (stand) or the
@@ -13,6 +13,9 @@ another expert). The expert's actions over the
 planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
 ``ctx.extras["reference_qpos"]``. Targets: stand return >= 850 at <= 50 ms per step; walk
 return >= 700 and sit_simple >= 750 on every seed. Timings depend on how busy the machine is.
+With ``--window N`` each episode also prints, per N control steps, the mean reward, the forward
+speed and the pelvis yaw (degrees, mean over the window); the JSON output always holds them
+(100-step windows unless ``--window`` says otherwise).
 """
 
 from __future__ import annotations
@@ -73,10 +76,21 @@ def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name:
     return GaitPrior(**cfg) if task in ("walk", "run") else None
 
 
+def _windows(rewards: list[float], xs: list[float], yaws: list[float], dt: float, size: int) -> list[dict]:
+    """Per ``size`` control steps: mean reward, forward speed (m/s) and mean pelvis yaw (deg)."""
+    out = []
+    for i in range(0, len(rewards), size):
+        j = min(i + size, len(rewards))
+        out.append({"step": i, "reward": float(np.mean(rewards[i:j])),
+                    "vx": (xs[j] - xs[i]) / ((j - i) * dt), "yaw_deg": float(np.degrees(np.mean(yaws[i:j])))})
+    return out
+
+
 def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict,
-                prior_cfg: dict | None = None, prior_expert: str | None = None) -> dict:
+                prior_cfg: dict | None = None, prior_expert: str | None = None, window: int = 100) -> dict:
     """One episode; returns its figures."""
     from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.motion.rotations import quat_yaw
     from mwx_sdk.planning import prior_horizon
     from mwx_sdk.planning.sim import ctrl_to_action
     from mwx_sdk.plugins import get_planner, make_env
@@ -98,6 +112,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
     horizon = getattr(getattr(planner, "config", None), "horizon", 1)
     x0 = float(base.data.qpos[0])
     total, fell, n, plan_ms, env_ms = 0.0, False, 0, [], []
+    rewards, xs, yaws = [], [x0], []  # per control step, for the windowed trace
     terms: dict[str, float] = {}
     t_start = time.perf_counter()
     for t in range(steps):
@@ -117,6 +132,9 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         obs, r, terminated, truncated, info = env.step(action)
         env_ms.append((time.perf_counter() - t1) * 1e3)
         total += float(r)
+        rewards.append(float(r))
+        xs.append(float(base.data.qpos[0]))
+        yaws.append(float(quat_yaw(base.data.qpos[3:7])))
         for k, v in info.items():
             if isinstance(v, (float, np.floating)) and k != "per_timestep_reward":
                 terms[k] = terms.get(k, 0.0) + float(v)
@@ -143,6 +161,8 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         # planning cost in units of one real env step (10 physics steps), measured side by side
         "plan_over_env_step": float(np.mean(plan_ms) / max(np.mean(env_ms), 1e-9)),
         "mean_reward_terms": {k: v / max(n, 1) for k, v in terms.items()},
+        "window_steps": window,
+        "windows": _windows(rewards, xs, yaws, base.dt, window),
         "config": {k: v for k, v in getattr(getattr(planner, "config", None), "__dict__", {}).items()
                    if isinstance(v, (int, float, str, bool, type(None)))},
     }
@@ -173,7 +193,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE",
                     help="configuration of the prior expert (e.g. speed=1.2 for walk)")
     ap.add_argument("--out", type=Path, default=Path("bench_planner.json"), help="results JSON (atomic)")
+    ap.add_argument("--window", type=int, default=None, metavar="N",
+                    help="print mean reward, forward speed and pelvis yaw per N control steps")
     args = ap.parse_args(argv)
+    if args.window is not None and args.window < 1:
+        ap.error(f"--window must be >= 1, got {args.window}")
     overrides, prior_cfg = {}, {}
     for items, target, flag in ((args.set, overrides, "--set"), (args.prior_set, prior_cfg, "--prior-set")):
         for item in items:
@@ -184,7 +208,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows: list[dict] = []
     for task in args.envs:
         for seed in args.seeds:
-            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg, args.prior_expert)
+            row = run_episode(task, seed, args.steps, args.planner, args.prior, overrides, prior_cfg, args.prior_expert,
+                              window=args.window or 100)
             rows.append(row)
             print(f"{task:10s} seed {seed}  return {row['return']:7.1f}  fell {row['fell']!s:5s}  "
                   f"steps {row['steps']:4d}  vx {row['mean_forward_speed']:+.2f} m/s  "
@@ -192,6 +217,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
                   f"wall {row['wall_ms_per_step']:6.1f} ms/step  "
                   f"prior {row['prior']}", flush=True)
             print("        mean terms: " + ", ".join(f"{k} {v:.3f}" for k, v in row["mean_reward_terms"].items()))
+            if args.window:
+                print("        " + " ".join(f"[{w['step']}: r {w['reward']:.2f} vx {w['vx']:.2f} yaw {w['yaw_deg']:+.1f}]"
+                                            for w in row["windows"]), flush=True)
             _write_json(args.out, {"args": vars(args) | {"out": str(args.out)}, "results": rows,
                                    "targets": TARGETS, "load_avg": os.getloadavg()})
     print("\ntask       seeds  mean return  min return  falls  mean vx  plan ms/step  target")
