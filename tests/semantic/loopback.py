@@ -15,7 +15,8 @@ class ChatServer:
         mode: ``"ok"``, ``"http500"``, ``"timeout"``, ``"empty_choices"`` or ``"not_json"``.
         content: the assistant message returned in ``"ok"`` mode (a string, or a list of
             strings served in turn).
-        requests: parsed JSON bodies received; ``headers``: their headers.
+        requests: parsed JSON bodies received; ``headers``: their headers, names lower-cased
+            (HTTP header names are case-insensitive and clients differ in how they send them).
     """
 
     def __init__(self) -> None:
@@ -35,7 +36,7 @@ class ChatServer:
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append(body)
-                server.headers.append(dict(self.headers))
+                server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 if server.mode == "http500" or len(server.requests) <= server.fail_first:
                     return self._send(500, {"error": {"message": "internal error", "type": "server_error"}})
                 if server.mode == "timeout":

@@ -79,7 +79,7 @@ def test_plan_over_http_parsed_with_tau_softmax(server, backend_factory):
     prompt = json.dumps(body["messages"])
     for needle in ("walk to the chair and sit down", "Sit down on a chair.", "near(chair)", "JSON"):
         assert needle in prompt
-    assert server.headers[0].get("Authorization") == f"Bearer {SECRET}"
+    assert server.headers[0].get("authorization") == f"Bearer {SECRET}"
     assert "response_format" not in body
     _plan(backend_factory(json_mode=True, cache=False))
     assert server.requests[-1]["response_format"] == {"type": "json_object"}
