@@ -13,6 +13,13 @@ Mechanics (HumanoidBench task specification, section 1):
 - ``info = {"per_timestep_reward": r, **reward_terms, "success": ...}``; truncation comes from
   the gymnasium ``TimeLimit`` (``max_episode_steps`` of the task).
 
+Non-finite actions: MuJoCo answers a NaN or infinite control by zeroing *every* control of that
+physics step (its ``BADCTRL`` warning), so a policy that emits NaN would go on "stepping" with
+plausible rewards. By default :meth:`H1Env.step` refuses such an action with a ``ValueError``
+naming the joints, before touching the simulation. ``nonfinite_actions="pass"`` (constructor or
+``make_env(..., nonfinite_actions="pass")``) keeps HumanoidBench's pass-through behaviour and
+marks the step with ``info["nonfinite_action"] = True`` (the key is absent on finite steps).
+
 Deliberate differences from the reference implementation:
 
 - task randomisation (goals, object poses) uses the env's seeded ``np_random`` instead of the
@@ -47,6 +54,8 @@ from gymnasium import spaces
 from .quantities import H1Quantities
 
 FRAME_SKIP = 10
+# sum of squared action values above which step() looks at each element (NaN, inf or huge)
+_SCREEN_BOUND = 1e6
 
 # thresholds of the generic predicates (metres, m/s, and the torso zz component)
 STANDING_HEAD_HEIGHT = 1.2
@@ -156,6 +165,9 @@ class H1Env(gym.Env):
         width: render width in pixels.
         height: render height in pixels.
         camera: fixed camera name or id to render from; default a camera tracking the pelvis.
+        nonfinite_actions: ``"raise"`` (default) refuses an action holding NaN or inf with a
+            ``ValueError`` naming the joints; ``"pass"`` hands it to MuJoCo like HumanoidBench
+            (which zeroes the controls of that step) and sets ``info["nonfinite_action"] = True``.
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 50}
@@ -179,9 +191,13 @@ class H1Env(gym.Env):
         width: int = 256,
         height: int = 256,
         camera: str | int | None = None,
+        nonfinite_actions: str = "raise",
     ) -> None:
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if nonfinite_actions not in ("raise", "pass"):
+            raise ValueError(f"nonfinite_actions must be 'raise' or 'pass', got {nonfinite_actions!r}")
+        self.nonfinite_actions = nonfinite_actions
         if randomness < 0:
             raise ValueError(f"randomness must be >= 0, got {randomness}")
         path = Path(model_path) if model_path is not None else default_model_path(self.task)
@@ -320,12 +336,19 @@ class H1Env(gym.Env):
         a = action if type(action) is np.ndarray else np.asarray(action, dtype=np.float64)
         if a.shape != self._act_shape:
             raise ValueError(f"action must have shape {self._act_shape}, got {a.shape}")
+        # one cheap reduction per step: a sum of squares that is NaN, inf or huge sends the action
+        # to the exact element-wise checks
+        nonfinite = False
+        if not a @ a <= _SCREEN_BOUND:
+            a, nonfinite = self._screen_action(a)
         ctrl = self._ctrl
         np.multiply(a, self._half, out=ctrl)  # float32 actions are cast into the float64 ctrl
         ctrl += self._mid
         self._step()
         obs = self._get_obs()
         reward, info = self._reward_info()
+        if nonfinite:
+            info["nonfinite_action"] = True
         terminated = bool(self._terminated())
         self._return += reward
         if self.own_success:
@@ -437,6 +460,31 @@ class H1Env(gym.Env):
         }
 
     # -- internals --------------------------------------------------------------------------
+    def _screen_action(self, a: np.ndarray) -> tuple[np.ndarray, bool]:
+        """``(action to apply, non-finite?)`` for an action that failed the cheap check.
+
+        Huge finite values are clipped to ``[-1, 1]``: the ctrlrange clamp does the same to them,
+        and clipping first keeps the affine map from overflowing into an infinite control.
+        """
+        if np.isfinite(a).all():
+            return np.clip(a, -1.0, 1.0), False
+        if self.nonfinite_actions == "raise":
+            raise ValueError(self._nonfinite_message(a))
+        return a, True
+
+    def _nonfinite_message(self, a: np.ndarray) -> str:
+        m = self.model
+        names = [mujoco.mj_id2name(m, mujoco.mjtObj.mjOBJ_ACTUATOR, i) or f"#{i}" for i in range(m.nu)]
+        parts = []
+        for label, mask in (("NaN", np.isnan(a)), ("inf", np.isinf(a))):
+            if mask.any():
+                parts.append(f"{label} at joints {[names[i] for i in np.flatnonzero(mask)]}")
+        return (
+            f"action has {' and '.join(parts)}; MuJoCo would silently zero every control of the step. "
+            "Fix the policy or planner that produced it, or make the env with nonfinite_actions='pass' "
+            "to step anyway (HumanoidBench's behaviour, flagged in info['nonfinite_action'])"
+        )
+
     def _near(self, name: str) -> bool:
         return self.object_distances()[name] < NEAR_DISTANCE
 
