@@ -16,6 +16,7 @@ Build one with :func:`compose` (names or instances) or :func:`mwx_sdk.config.com
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,10 @@ A_REF_HORIZON_KEY = "a_ref_horizon"
 
 class CompositionError(ValueError):
     """The experts (or components) cannot be composed into one agent."""
+
+
+class ExpertOutputError(ValueError):
+    """An expert's action has the wrong shape or holds NaN / inf (the message names the expert)."""
 
 
 @dataclass
@@ -303,7 +308,13 @@ class Agent:
                 continue
             wvec[i] = wi
             e = self.experts[i]
-            acts[i] = e.act(obs, ctx)
+            out = e.act(obs, ctx)
+            if type(out) is not np.ndarray:
+                out = np.asarray(out, dtype=np.float64)
+            # numpy would broadcast a scalar or a (1,) array over every joint: refuse instead
+            if out.shape != acts.shape[1:] or (not math.isfinite(out.sum()) and not np.isfinite(out).all()):
+                raise ExpertOutputError(self._bad_output(e, out))
+            acts[i] = out
             if steps:
                 h = wi * prior_horizon(e, obs, ctx, steps)
                 hor_sum = h if hor_sum is None else hor_sum + h
@@ -343,6 +354,35 @@ class Agent:
         ctx.step += 1
         self._subgoal_steps += 1
         return action
+
+    def _bad_output(self, expert: Expert, out: np.ndarray) -> str:
+        name, want = expert.spec.name, (self.action_dim,)
+        if out.shape != want:
+            what = "a scalar" if out.ndim == 0 else f"an action of shape {out.shape}"
+            return (
+                f"expert {name!r} returned {what}; expected shape {want} (its spec.action_dim). "
+                "Fix the expert's act() to return one value per joint"
+            )
+        values = out.astype(np.float64)
+        labels = self._joint_labels()
+        detail = " and ".join(
+            f"{kind} at joints {[labels[j] for j in np.flatnonzero(mask)]}"
+            for kind, mask in (("NaN", np.isnan(values)), ("inf", np.isinf(values)))
+            if mask.any()
+        )
+        return f"expert {name!r} returned {detail} at step {self.ctx.step}; fix the expert's act() output"
+
+    def _joint_labels(self) -> list[str]:
+        """Actuator names of the env when it has one per action, else action indices."""
+        model = getattr(self.env, "model", None)
+        if model is not None and getattr(model, "nu", None) == self.action_dim:
+            try:
+                import mujoco
+
+                return [mujoco.mj_id2name(model, mujoco.mjtObj.mjOBJ_ACTUATOR, j) or str(j) for j in range(model.nu)]
+            except (ImportError, TypeError):
+                pass
+        return [str(j) for j in range(self.action_dim)]
 
     def weights_history(self) -> np.ndarray:
         """Fused weights of every step so far, shape ``(steps, experts)``."""
