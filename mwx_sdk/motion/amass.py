@@ -44,6 +44,9 @@ AMASS_LICENSE = (
     "Planck Society for non-commercial research; check the license of the sub-dataset used."
 )
 
+#: Body-model genders; a file's ``gender`` string becomes part of a file name, so nothing else passes.
+GENDERS = ("neutral", "male", "female")
+
 _REQUIRED = ("v_template", "shapedirs", "J_regressor", "kintree_table", "weights", "posedirs", "f")
 NUM_BODY_JOINTS = 22
 
@@ -64,7 +67,24 @@ def _warn_pickle(path: Path) -> None:
     )
 
 
+def check_gender(gender: object, source: str = "gender") -> str:
+    """``gender`` lower-cased when it is neutral, male or female (any case, surrounding blanks).
+
+    Raises:
+        ValueError: anything else; the value would otherwise steer the body-model file lookup
+            (``"../../x"`` leaves the body-model folder).
+    """
+    g = gender.strip().lower() if isinstance(gender, str) else None
+    if g not in GENDERS:
+        raise ValueError(
+            f"{source} must be one of {', '.join(GENDERS)} (any case), got {str(gender)[:60]!r}; "
+            "pass gender='neutral' (--gender) to override the file's value"
+        )
+    return g
+
+
 def _resolve_model_file(path: Path, model_type: str, gender: str) -> Path:
+    gender = check_gender(gender)
     if path.is_file():
         return path
     if not path.is_dir():
@@ -272,9 +292,15 @@ def load_amass(
     if fps is None:
         raise ValueError(f"{path}: no frame rate (mocap_framerate or mocap_frame_rate)")
     mtype = model_type or ("smplx" if poses.shape[1] == 165 else "smplh")
-    g = gender or str(np.asarray(data.get("gender", "neutral")).astype(str)).strip() or "neutral"
-    if g.startswith("b'"):
-        g = g[2:-1]
+    if gender is not None:
+        g = check_gender(gender)
+    else:
+        raw = data.get("gender", "neutral")
+        raw = raw.reshape(()).item() if isinstance(raw, np.ndarray) and raw.size == 1 else raw
+        raw = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        if raw.startswith("b'") and raw.endswith("'"):  # bytes stringified by an older numpy
+            raw = raw[2:-1]
+        g = check_gender(raw.strip() or "neutral", f"{path}: the file's gender")
     if isinstance(body_model, BodyModel):
         model = body_model
     else:

@@ -200,14 +200,24 @@ def parse_bvh(path: str | os.PathLike) -> BVHMotion:
     while i < len(lines) and (n_frames is None or frame_time is None):
         s = lines[i].strip()
         if s.lower().startswith("frames:"):
-            n_frames = int(s.split(":", 1)[1])
+            try:
+                n_frames = int(s.split(":", 1)[1])
+            except ValueError:
+                raise err(f"'Frames:' needs a whole number, got {s.split(':', 1)[1].strip()[:40]!r}") from None
+            if n_frames < 1:
+                raise err(f"'Frames: {n_frames}': a clip needs at least one motion frame")
         elif s.lower().startswith("frame time:"):
-            frame_time = float(s.split(":", 1)[1])
+            try:
+                frame_time = float(s.split(":", 1)[1])
+            except ValueError:
+                raise err(f"'Frame Time:' needs a number of seconds, got {s.split(':', 1)[1].strip()[:40]!r}") from None
+            if not np.isfinite(frame_time) or frame_time <= 0:
+                raise err(f"'Frame Time: {frame_time}' must be a positive number of seconds")
         elif s:
             raise err(f"expected 'Frames:' and 'Frame Time:', got {s[:40]!r}")
         i += 1
-    if n_frames is None or frame_time is None or frame_time <= 0:
-        raise BVHError(f"{path}: missing or invalid 'Frames:' / 'Frame Time:'")
+    if n_frames is None or frame_time is None:
+        raise BVHError(f"{path}: missing 'Frames:' or 'Frame Time:' after MOTION")
     skeleton = BVHSkeleton(names, parents, np.array(offsets, dtype=np.float64), channels, end_site)
     n_ch = skeleton.num_channels
     rows = [ln.split() for ln in lines[i:] if ln.strip()]

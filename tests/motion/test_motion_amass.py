@@ -85,3 +85,14 @@ def test_bad_body_model_and_motion_files_explain(synthetic, tmp_path: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_amass(motion, root, backend="numpy", max_frames=2)  # the npz path never warns
+
+
+def test_file_gender_in_bytes_or_capitals_finds_the_model(synthetic, tmp_path: Path):
+    root, motion = synthetic
+    with np.load(motion) as z:
+        arrays = {k: z[k] for k in z.files}
+    for gender in (np.array(b"NEUTRAL"), np.array(["Neutral "])):
+        f = tmp_path / "clip.npz"
+        np.savez(f, **{**arrays, "gender": gender})
+        h = load_amass(f, root, backend="numpy", max_frames=2)
+        assert h.meta["gender"] == "neutral"
