@@ -1,7 +1,9 @@
 """mwx: compose humanoid skills from a sentence (MetaWorld / MetaWorld-X as an SDK).
 
 The public API is re-exported here and resolved lazily, so ``import mwx_sdk`` stays light:
-nothing imports torch or mujoco until a component that needs it is built.
+nothing imports torch or mujoco until a component that needs it is built. Importing it also
+registers the built-in gymnasium ids ``mwx/h1-<task>-v0`` (at once if gymnasium is imported,
+otherwise when it is; see :mod:`mwx_sdk._gymnasium`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from ._gymnasium import register_with_gymnasium
 from .hookspecs import hookimpl
 
 __version__ = "0.1.0"
@@ -47,7 +50,7 @@ _LAZY = {
     "load_agent_config": "mwx_sdk.config",
 }
 
-__all__ = ["hookimpl", "__version__", *_LAZY]
+__all__ = ["hookimpl", "__version__", *_LAZY]  # noqa: PLE0604 (the lazy names are strings)
 
 
 def __getattr__(name: str) -> Any:
@@ -61,3 +64,6 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+
+
+register_with_gymnasium()

@@ -1,6 +1,15 @@
 """Gymnasium ids of the built-in H1 tasks (``mwx/h1-<task>-v0``) and their registration.
 
-Only gymnasium is imported here (entry points are strings), so registering is cheap.
+Only gymnasium is imported here (entry points are strings), so registering is cheap and never
+loads mujoco or torch. The ids reach gymnasium's registry three ways:
+
+- ``import mwx_sdk`` (before or after ``import gymnasium``; see :mod:`mwx_sdk._gymnasium`);
+- gymnasium's ``module:id`` form, ``gymnasium.make("mwx_sdk:mwx/h1-walk-v0")``, which imports
+  the module first (gymnasium 0.29 and 1.x);
+- the ``gymnasium.envs`` entry point ``mwx = "mwx_sdk.envs.registration:register_builtin_envs"``,
+  which gymnasium 0.26-0.29 calls with no arguments on ``import gymnasium`` (inside its
+  ``namespace("mwx")`` context, which leaves these ids unchanged). Gymnasium 1.0 removed that
+  plugin loading, so there the entry point is inert and one of the first two applies.
 """
 
 from __future__ import annotations
@@ -61,18 +70,21 @@ def register_builtin_envs(register: Callable | None = None) -> list[str]:
 
     Args:
         register: ``register(env_id, entry_point, description=None, **gym_kwargs)`` (the
-            ``register_envs`` hook callback); defaults to ``gymnasium.register`` directly,
+            ``register_envs`` hook callback); defaults to gymnasium's own ``register``,
             skipping ids that already exist.
 
     Returns:
         The registered ids.
     """
     if register is None:
-        import gymnasium
+        # from the registration module, not the package: gymnasium 0.29 calls this (its
+        # entry point) while ``gymnasium`` itself is still being imported
+        from gymnasium.envs.registration import register as gym_register
+        from gymnasium.envs.registration import registry
 
         def register(env_id, entry_point, description=None, **kw):
-            if env_id not in gymnasium.registry:
-                gymnasium.register(id=env_id, entry_point=entry_point, **kw)
+            if env_id not in registry:
+                gym_register(id=env_id, entry_point=entry_point, **kw)
 
     for s in TASK_SPECS:
         register(s.env_id, s.entry_point, description=s.description, max_episode_steps=s.max_episode_steps)

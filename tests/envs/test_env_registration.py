@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+from importlib import metadata
 
 import gymnasium as gym
 import numpy as np
@@ -25,6 +26,31 @@ def test_plugin_registers_every_task_with_episode_length():
     env = mwx_sdk.make_env("mwx/h1-walk-v0")
     obs, _ = env.reset(seed=0)
     assert obs.shape == (51,)
+
+
+def test_gymnasium_entry_point_registers_like_gymnasium_0_29():
+    """The ``gymnasium.envs`` entry point, called the way gymnasium 0.26-0.29 call it on import.
+
+    Gymnasium 0.29's ``load_plugin_envs`` loads each ``module:function`` of the group and calls
+    it with no arguments inside ``namespace(<entry point name>)``.
+    """
+    from gymnasium.envs.registration import namespace
+
+    (ep,) = [e for e in metadata.entry_points(group="gymnasium.envs") if e.value.startswith("mwx_sdk")]
+    assert ep.name == "mwx" and ":" in ep.value, "reinstall with pip install -e . --no-deps"
+    saved = {s.env_id: gym.registry.pop(s.env_id) for s in TASK_SPECS}
+    before = set(gym.registry)
+    try:
+        with namespace(ep.name):
+            ep.load()()
+        # only the mwx/ ids: a root id would be renamed into the mwx namespace there
+        assert set(gym.registry) - before == set(saved)
+        for s in TASK_SPECS:
+            spec = gym.spec(s.env_id)  # the namespace context leaves the mwx/ ids as they are
+            assert (spec.entry_point, spec.max_episode_steps) == (s.entry_point, s.max_episode_steps)
+            assert isinstance(spec.entry_point, str)  # a string: registering imports no mujoco
+    finally:
+        gym.registry.update(saved)
 
 
 def test_humanoid_bench_absent_error():
