@@ -12,6 +12,7 @@ from mwx_sdk.interfaces import StepContext
 pytest.importorskip("mujoco")
 
 
+@pytest.mark.slow
 def test_mppi_with_the_run_prior_runs_past_walking_pace():
     from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import MPPIPlanner, prior_horizon
