@@ -1,7 +1,9 @@
 """HumanoidBench-compatible H1 tasks: rewards, quantities, gymnasium environments.
 
-Importing this package registers the built-in ids ``mwx/h1-<task>-v0`` with gymnasium, so
-``gymnasium.make("mwx/h1-stand-v0")`` works; mujoco is imported only when an env is built.
+Importing this package (or just ``mwx_sdk``) registers the built-in ids ``mwx/h1-<task>-v0``
+with gymnasium, so ``gymnasium.make("mwx/h1-stand-v0")`` works; mujoco is imported only when an
+env is built. Without any mwx import: ``gymnasium.make("mwx_sdk:mwx/h1-stand-v0")``, or the plain
+id with gymnasium 0.26-0.29 (``gymnasium.envs`` entry point; see :mod:`.registration`).
 """
 
 from __future__ import annotations
