@@ -10,8 +10,9 @@ these hooks with the :data:`mwx_sdk.hookimpl` marker::
         register(MyExpert, name="wave")
 
 Each ``register`` callback takes the object, an optional ``name`` (defaults to the object's
-``name`` attribute), an optional one-line ``description`` (defaults to the docstring's first
-line) and, for components, ``defaults``: keyword arguments merged under the user's config.
+``name`` attribute, else an expert's ``spec.name``), an optional one-line ``description``
+(defaults to an expert's ``spec.description``, else the docstring's first line) and, for
+components, ``defaults``: keyword arguments merged under the user's config.
 New arguments are only ever added in ways pluggy's opt-in rule keeps backward compatible.
 """
 
