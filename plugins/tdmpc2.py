@@ -6,6 +6,7 @@ torch is imported when the planner is built, never at plugin discovery.
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,10 @@ import numpy as np
 
 from mwx_sdk import hookimpl
 from mwx_sdk.interfaces import Planner, StepContext
+
+
+class TaskMismatchWarning(UserWarning):
+    """A world model plans a task other than the one it was trained on."""
 
 
 class TDMPC2Planner(Planner):
@@ -49,8 +54,12 @@ class TDMPC2Planner(Planner):
         bad = sorted(set(overrides or {}) - allowed)
         if bad:
             raise ValueError(f"tdmpc2 planner overrides {bad} are not allowed; allowed: {sorted(allowed)}")
-        self.agent, _, _ = load_agent(checkpoint, device=device, overrides=overrides)
+        self.agent, _, doc = load_agent(checkpoint, device=device, overrides=overrides)
         self.checkpoint, self.eval_mode, self.guidance = str(checkpoint), eval_mode, guidance
+        # checkpoints from before the task was recorded on its own still carry the run's options
+        train = doc.get("train") if isinstance(doc.get("train"), dict) else {}
+        self.trained_env: str | None = doc.get("env_id") or train.get("env_id")
+        self._warned_env = False
         self._t0 = True
         self._ms = 0.0
 
@@ -62,6 +71,16 @@ class TDMPC2Planner(Planner):
                 f"checkpoint {self.checkpoint} expects observations of size {self.agent.cfg.obs_dim}, the env "
                 f"gives {int(np.prod(shape))}; train a world model on this env"
             )
+        env_id = getattr(getattr(env, "spec", None), "id", None)
+        if self.trained_env and env_id and env_id != self.trained_env and not self._warned_env:
+            # same observation size, other task: it runs, but plans with another task's rewards
+            warnings.warn(
+                f"the tdmpc2 checkpoint {self.checkpoint} was trained on {self.trained_env}, but it now plans "
+                f"{env_id}; its world model predicts the other task's rewards and values. Train one on this "
+                f"task: mwx train world-model --env {env_id}",
+                TaskMismatchWarning, stacklevel=2,
+            )
+            self._warned_env = True
         self.agent.reset()
         self._t0 = True
 

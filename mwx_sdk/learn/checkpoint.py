@@ -6,9 +6,14 @@
 random-generator states. Optimizer state is flattened to tensors (``optim.<name>.<idx>.<key>``).
 Nothing is pickled: replay arrays are loaded with ``allow_pickle=False``.
 
-Atomic write: everything goes to a temporary folder next to the target; then the old folder
-(if any) is moved aside, the new one renamed into place, and the old one removed. A reader that
-finds only the moved-aside folder (a crash in between) uses it.
+Atomic write: everything goes to a temporary folder next to the target and is flushed to disk;
+then the old folder (if any) is moved aside, the new one renamed into place, and the old one
+removed. A reader that finds only the moved-aside folder (a crash in between) uses it; temporary
+folders left by a killed writer are removed by the next save.
+
+Reading checks what a damaged or foreign folder can get wrong and raises :class:`CheckpointError`
+with one line naming the file and what to do: ``config.json`` that is not a JSON object or
+lacks a field, weight files that are truncated or not safetensors, and non-finite weights.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import random
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,7 +34,52 @@ FORMAT_VERSION = 1
 
 
 class CheckpointError(ValueError):
-    """A checkpoint is missing, of the wrong type or version, or does not fit the model."""
+    """A checkpoint is missing, damaged, of the wrong type or version, or does not fit the model."""
+
+
+# the command that writes each checkpoint type, for "train a new one" hints
+TRAIN_COMMANDS = {"tdmpc2": "mwx train world-model", "irm": "mwx train router", "mlp_expert": "mwx train expert"}
+
+
+def _retrain_hint(kind: str) -> str:
+    cmd = TRAIN_COMMANDS.get(kind)
+    return f"restore it from a backup or train a new one ({cmd})" if cmd else "restore it from a backup or re-save it"
+
+
+_EDITED = "it was not written by mwx or was edited: restore the file from a backup or train a new checkpoint"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def temp_folders(path: str | os.PathLike) -> list[Path]:
+    """Temporary folders of unfinished saves of the checkpoint ``path`` (left by a killed writer)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    prefix = f".{path.name}.tmp-"
+    return sorted(p for p in path.parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
+
+
+def remove_temp_folders(path: str | os.PathLike, keep: Path | None = None) -> None:
+    """Delete what :func:`temp_folders` finds (except ``keep``)."""
+    for p in temp_folders(path):
+        if p != keep:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_tree(folder: Path) -> None:
+    # the rename must never put a folder in place whose files are still only in the page cache
+    for f in folder.iterdir():
+        with open(f, "r+b") as fh:  # writable: Windows refuses to flush a read-only handle
+            os.fsync(fh.fileno())
+    if hasattr(os, "O_DIRECTORY"):  # POSIX: persist the folder's entries too
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _json_default(o: Any):
@@ -133,12 +184,23 @@ def save_checkpoint(
 
     Returns:
         The folder path.
+
+    Raises:
+        CheckpointError: ``path`` is a non-empty folder that holds no checkpoint (replacing it
+            would delete whatever it holds).
     """
     from safetensors.torch import save_file
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir() and any(path.iterdir()) and not (path / "config.json").is_file():
+        # the old folder is deleted after the swap: never do that to a folder that is not a checkpoint
+        raise CheckpointError(
+            f"{path} is a folder that holds no checkpoint (no config.json); refusing to replace it: "
+            "choose a new or empty folder"
+        )
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    remove_temp_folders(path, keep=tmp)
     try:
         doc = {"type": type, "format_version": FORMAT_VERSION, "config": dict(config), **dict(meta or {})}
         (tmp / "config.json").write_text(json.dumps(doc, indent=1, default=_json_default))
@@ -148,6 +210,7 @@ def save_checkpoint(
         if replay is not None:
             with open(tmp / "replay.npz", "wb") as fh:
                 np.savez(fh, **{k: np.ascontiguousarray(v) for k, v in replay.items()})
+        _fsync_tree(tmp)
         aside = path.with_name(f".{path.name}.old")
         if path.exists():
             if aside.exists():
@@ -168,12 +231,77 @@ def _resolve(path: Path) -> Path:
     aside = path.with_name(f".{path.name}.old")
     if (aside / "config.json").is_file():
         return aside
+    if path.is_file() and (path.parent / "config.json").is_file():
+        raise CheckpointError(f"{path} is a file inside a checkpoint; pass its folder {path.parent}")
     raise CheckpointError(f"no checkpoint at {path} (expected {path / 'config.json'}); check the path")
+
+
+def read_config(path: str | os.PathLike) -> tuple[Path, dict[str, Any]]:
+    """Read and check a checkpoint's ``config.json`` (no weights).
+
+    Args:
+        path: the checkpoint folder.
+
+    Returns:
+        ``(folder, doc)``: the folder actually read (the moved-aside copy after a crash
+        mid-save) and the parsed document, a JSON object with ``type`` and ``format_version``.
+
+    Raises:
+        CheckpointError: no folder, unreadable or invalid JSON, not an object, a field missing.
+    """
+    folder = _resolve(Path(path))
+    file = folder / "config.json"
+    try:
+        doc = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(
+            f"{file} is not valid JSON ({_one_line(exc)}); restore the file from a backup or train a new checkpoint"
+        ) from None
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {file}: {_one_line(exc)}") from None
+    if not isinstance(doc, dict):
+        raise CheckpointError(
+            f"{file} holds a JSON {type(doc).__name__}, not the object a checkpoint writes; "
+            "restore the file from a backup or train a new checkpoint"
+        )
+    missing = [k for k in ("type", "format_version") if k not in doc]
+    if missing:
+        raise CheckpointError(f"{file} lacks the field(s) {missing}; {_EDITED}")
+    return folder, doc
+
+
+def _load_tensors(file: Path, numpy: bool, kind: str) -> dict[str, Any]:
+    """Read one safetensors file, refusing damaged files and non-finite floating-point tensors."""
+    from safetensors import SafetensorError
+
+    if numpy:
+        from safetensors.numpy import load_file
+    else:
+        from safetensors.torch import load_file
+    try:
+        tensors = load_file(str(file))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(
+            f"{file} is damaged or not a safetensors file ({_one_line(exc)}); {_retrain_hint(kind)}"
+        ) from None
+    for name, t in tensors.items():
+        if numpy:
+            bad = np.issubdtype(t.dtype, np.floating) and not np.isfinite(t).all()
+        else:
+            import torch
+
+            bad = t.is_floating_point() and not bool(torch.isfinite(t).all())
+        if bad:
+            raise CheckpointError(
+                f"{file}: tensor {name!r} holds NaN or inf values (the run that saved it diverged); "
+                f"{_retrain_hint(kind)}"
+            )
+    return tensors
 
 
 def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool = False, with_replay: bool = False,
                     numpy: bool = False):
-    """Read a checkpoint folder, checking its type and format version.
+    """Read a checkpoint folder, checking its type, format version and weights.
 
     Args:
         path: the folder.
@@ -187,37 +315,41 @@ def read_checkpoint(path: str | os.PathLike, expect_type: str, with_optim: bool 
         ``(doc, model_tensors, optim_tensors, replay_arrays)``.
 
     Raises:
-        CheckpointError: missing files, wrong type or unsupported version.
+        CheckpointError: missing or damaged files, wrong type or unsupported version, NaN or inf
+            in a model or optimizer tensor.
     """
-    if numpy:
-        from safetensors.numpy import load_file
-    else:
-        from safetensors.torch import load_file
-
-    folder = _resolve(Path(path))
-    try:
-        doc = json.loads((folder / "config.json").read_text())
-    except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{folder / 'config.json'} is not valid JSON: {exc}") from exc
-    if doc.get("type") != expect_type:
+    folder, doc = read_config(path)
+    if doc["type"] != expect_type:
+        cmd = TRAIN_COMMANDS.get(expect_type)
         raise CheckpointError(
-            f"checkpoint {folder} holds a {doc.get('type')!r} model, expected {expect_type!r}"
+            f"checkpoint {folder} holds a {doc['type']!r} model, expected {expect_type!r}"
+            + (f"; pass a folder written by `{cmd}`" if cmd else "")
         )
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc["format_version"] != FORMAT_VERSION:
         raise CheckpointError(
-            f"checkpoint {folder} has format version {doc.get('format_version')}; this mwx reads "
+            f"checkpoint {folder} has format version {doc['format_version']}; this mwx reads "
             f"version {FORMAT_VERSION}. Re-train or convert it with the matching mwx release."
         )
+    if not isinstance(doc.get("config"), dict):
+        what = "lacks the field ['config']" if "config" not in doc else "holds a \"config\" that is not an object"
+        raise CheckpointError(f"{folder / 'config.json'} {what}; {_EDITED}")
     if not (folder / "model.safetensors").is_file():
-        raise CheckpointError(f"checkpoint {folder} has no model.safetensors")
-    model = load_file(str(folder / "model.safetensors"))
+        raise CheckpointError(f"checkpoint {folder} has no model.safetensors; {_retrain_hint(expect_type)}")
+    model = _load_tensors(folder / "model.safetensors", numpy, expect_type)
     optim: dict = {}
     if with_optim and (folder / "optim.safetensors").is_file():
-        optim = load_file(str(folder / "optim.safetensors"))
+        optim = _load_tensors(folder / "optim.safetensors", numpy, expect_type)
     replay = None
     if with_replay and (folder / "replay.npz").is_file():
-        with np.load(folder / "replay.npz", allow_pickle=False) as z:
-            replay = {k: z[k] for k in z.files}
+        file = folder / "replay.npz"
+        try:
+            with np.load(file, allow_pickle=False) as z:
+                replay = {k: z[k] for k in z.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(
+                f"{file} is damaged ({_one_line(exc)}); the weights load without it, but training cannot "
+                f"resume: {_retrain_hint(expect_type)}"
+            ) from None
     return doc, model, optim, replay
 
 

@@ -138,8 +138,10 @@ def load_mlp(path: str | os.PathLike) -> NumpyMLP:
     if not (folder / "config.json").is_file():
         raise CheckpointError(f"no MLP expert at {folder} (expected {folder / 'config.json'})")
     doc, arrays, _, _ = read_checkpoint(folder, CONFIG_TYPE, numpy=True)
-    cfg = MLPPolicyConfig(**doc["config"])
     try:
-        return NumpyMLP(cfg, arrays)
-    except (KeyError, ValueError) as exc:
-        raise CheckpointError(f"{folder}: weights do not fit the config: {exc}") from exc
+        return NumpyMLP(MLPPolicyConfig(**doc["config"]), arrays)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CheckpointError(
+            f"{folder}: the expert's config and weights do not fit ({' '.join(str(exc).split())}); restore the "
+            "folder from a backup or train a new expert (mwx train expert)"
+        ) from None

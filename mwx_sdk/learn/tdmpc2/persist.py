@@ -30,6 +30,7 @@ def save_agent(
     counters: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
     with_optim: bool = True,
+    env_id: str | None = None,
 ) -> Path:
     """Write ``agent`` (and optionally its replay buffer) to the folder ``path`` atomically.
 
@@ -40,12 +41,16 @@ def save_agent(
         counters: step counters (``env_steps``, ``episodes`` ...), stored in ``config.json``.
         extra: more JSON-friendly values for ``config.json`` (e.g. the training run's options).
         with_optim: store optimizer and RNG state (needed to resume training exactly).
+        env_id: the task the world model learned; a planner loading it warns when it plans
+            another one.
 
     Returns:
         The folder.
     """
     optim: dict[str, Any] = {}
     meta: dict[str, Any] = {"counters": dict(counters or {}), "updates": agent.updates, **dict(extra or {})}
+    if env_id is not None:
+        meta["env_id"] = env_id
     if with_optim:
         groups = {}
         for name, opt in agent.optimizers().items():
@@ -92,6 +97,7 @@ def load_agent(
         CheckpointError: wrong type, version, dims or tensor shapes.
     """
     doc, model, optim, replay = read_checkpoint(path, CONFIG_TYPE, with_optim=resume, with_replay=resume)
+    config_file = Path(path) / "config.json"
     cfg_dict = dict(doc["config"])
     if device is not None:
         cfg_dict["device"] = device
@@ -99,7 +105,10 @@ def load_agent(
     try:
         cfg = TDMPC2Config.from_dict(cfg_dict)
     except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"checkpoint {path} has an invalid TD-MPC2 config: {exc}") from exc
+        raise CheckpointError(
+            f"{config_file} holds an invalid TD-MPC2 config ({' '.join(str(exc).split())}); restore the file "
+            "from a backup or train a new checkpoint (mwx train world-model)"
+        ) from None
     for name, want in (("obs_dim", expect_obs_dim), ("action_dim", expect_action_dim)):
         if want is not None and getattr(cfg, name) != want:
             raise CheckpointError(
@@ -114,13 +123,36 @@ def load_agent(
         groups = doc.get("optimizers", {})
         for name, opt in agent.optimizers().items():
             if name not in groups:
-                raise CheckpointError(f"checkpoint {path} has no state for optimizer {name!r}; cannot resume")
-            restore_optimizer(name, opt, {k: v.to(agent.device) if k.endswith("exp_avg") or
-                                          k.endswith("exp_avg_sq") else v for k, v in optim.items()},
-                              groups[name])
-        set_rng_state(doc.get("rng", {}), optim)
+                raise CheckpointError(
+                    f"checkpoint {path} has no state for optimizer {name!r}; it cannot be resumed: pass --overwrite "
+                    "to start over"
+                )
+            moments = {k: v.to(agent.device) if k.endswith(("exp_avg", "exp_avg_sq")) else v for k, v in optim.items()}
+            try:
+                restore_optimizer(name, opt, moments, groups[name])
+            except CheckpointError:
+                raise
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                raise CheckpointError(
+                    f"the state of optimizer {name!r} in {Path(path)} is invalid ({exc}); it cannot be "
+                    "resumed: pass --overwrite to start over"
+                ) from None
+        try:
+            set_rng_state(doc.get("rng", {}), optim)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(
+                f"{config_file} holds an invalid \"rng\" state ({exc}); it cannot be resumed: pass --overwrite "
+                "to start over"
+            ) from None
         if replay is not None and "replay" in doc:
-            buffer = ReplayBuffer.from_state(replay, doc["replay"])
+            try:
+                buffer = ReplayBuffer.from_state(replay, doc["replay"])
+            except (KeyError, TypeError, ValueError) as exc:
+                why = f"no field {exc}" if isinstance(exc, KeyError) else str(exc)
+                raise CheckpointError(
+                    f"the replay buffer in {Path(path)} does not fit its config.json ({why}); it cannot be "
+                    "resumed: pass --overwrite to start over"
+                ) from None
     return agent, buffer, doc
 
 
