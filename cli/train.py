@@ -1,11 +1,21 @@
-"""``mwx train``: learn a TD-MPC2 world model, distil a neural expert, or train the IRM router."""
+"""``mwx train``: learn a TD-MPC2 world model, distil a neural expert, or train the IRM router.
+
+Every subcommand writes a run folder (``--out``) and refuses to replace a run already there
+unless ``--overwrite`` is given; ``--resume`` continues one. Bad options, a run folder that cannot
+be used as asked and damaged checkpoints end in one ``error: ...`` line (exit code 2).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
+
+from ._errors import fail, input_errors
 
 NAME = "train"
 app = typer.Typer(help="Train world models, neural experts and the IRM router.", no_args_is_help=True)
@@ -15,7 +25,7 @@ def _parse_sets(items: list[str]) -> dict:
     out = {}
     for item in items or []:
         if "=" not in item:
-            raise typer.BadParameter(f"--set expects KEY=VALUE, got {item!r}")
+            fail(f"--set expects KEY=VALUE, got {item!r} (e.g. --set iterations=4)")
         key, val = item.split("=", 1)
         try:
             out[key.strip()] = json.loads(val)
@@ -26,6 +36,30 @@ def _parse_sets(items: list[str]) -> dict:
 
 def _split(names: list[str] | None) -> tuple[str, ...]:
     return tuple(n.strip() for item in names or [] for n in item.split(",") if n.strip())
+
+
+def _run_errors() -> tuple[type[BaseException], ...]:
+    """Input errors of a training command: the CLI's own, a run folder that cannot be used as
+    asked, a damaged checkpoint."""
+    from mwx_sdk.learn.checkpoint import CheckpointError
+    from mwx_sdk.learn.runs import RunFolderError
+
+    return (RunFolderError, CheckpointError, *input_errors())
+
+
+@contextlib.contextmanager
+def _warnings_as_lines(console) -> Iterator[None]:
+    """Show warnings raised in the block as one ``warning: ...`` line each."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                console.print(f"[yellow]warning:[/] {w.message}", highlight=False, soft_wrap=True)
+
+
+OVERWRITE_HELP = "Replace the run already in OUT (its checkpoint, metrics and event files) instead of refusing."
 
 
 @app.command("world-model")
@@ -45,7 +79,8 @@ def world_model(
     model_size: int = typer.Option(1, "--model-size", help="TD-MPC2 preset: 1 or 5 (M parameters)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     sets: list[str] | None = typer.Option(None, "--set", help="Agent config override KEY=VALUE (repeatable)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/checkpoint."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT from OUT/checkpoint."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard events."),
     wandb: bool = typer.Option(False, "--wandb", help="Log to Weights & Biases (needs wandb)."),
 ) -> None:
@@ -53,6 +88,7 @@ def world_model(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+    from mwx_sdk.learn.runs import WORLD_MODEL
     from mwx_sdk.learn.trainer import TensorBoardLogger, TrainConfig, Trainer, WandbLogger
 
     console = Console()
@@ -64,22 +100,28 @@ def world_model(
             device=device, agent=_parse_sets(sets),
         )
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    loggers = []
+        fail(exc)
+    if wandb:
+        try:
+            import wandb as _wandb  # noqa: F401  (checked before the run folder is touched)
+        except ImportError:
+            fail("--wandb needs the wandb package: pip install wandb")
+    try:
+        with _warnings_as_lines(console):
+            # loggers come after: a refused run must not get event files, --overwrite removes the old ones
+            trainer = Trainer(cfg, out, resume=resume, overwrite=overwrite)
+    except (ValueError, *_run_errors()) as exc:  # bad options, a run folder in the way, a damaged checkpoint
+        fail(exc)
     if tensorboard:
         try:
-            loggers.append(TensorBoardLogger(out / "tb"))
+            trainer.loggers.append(TensorBoardLogger(out / "tb"))
         except ImportError:
             console.print("[yellow]tensorboard is not installed; no event files (pip install tensorboard)[/]")
     if wandb:
-        try:
-            loggers.append(WandbLogger("mwx", {"env": env, "lambda": lam, "seed": seed}, out))
-        except ImportError:
-            raise typer.BadParameter("--wandb needs the wandb package: pip install wandb") from None
-    trainer = Trainer(cfg, out, resume=resume, loggers=loggers)
+        trainer.loggers.append(WandbLogger("mwx", {"env": env, "lambda": lam, "seed": seed}, out))
     start = trainer.counters["env_steps"]
-    if resume and start:
-        console.print(f"resuming {out} at step {start}")
+    if resume:
+        console.print(f"resuming {out} at step {start}", soft_wrap=True, highlight=False)
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TimeRemainingColumn(), console=console,
@@ -92,8 +134,25 @@ def world_model(
                 info += f" eval {vals['return']:.0f}"
             bar.update(task, completed=n, info=info)
 
-        result = trainer.run(progress)
+        try:
+            result = trainer.run(progress)
+        except KeyboardInterrupt:
+            bar.stop()
+            fail(f"interrupted at step {trainer.counters['env_steps']}; {_where_it_stands(out, WORLD_MODEL)}", code=130)
+        except OSError as exc:  # disk full, folder removed: the last checkpoint was never touched
+            bar.stop()
+            fail(f"cannot write the run in {out} ({exc}); {_where_it_stands(out, WORLD_MODEL)}")
     console.print_json(json.dumps(result))
+
+
+def _where_it_stands(out: Path, layout) -> str:
+    """What a run of ``layout`` that stopped left in ``out`` and how to go on, for the message."""
+    from mwx_sdk.learn.runs import NO_CHECKPOINT, describe_run
+
+    held = describe_run(out, layout)
+    if held in (None, NO_CHECKPOINT):
+        return "no checkpoint was written yet; rerun with --overwrite to start over"
+    return f"its checkpoint ({held}) is intact: rerun with --resume to continue"
 
 
 @app.command("expert")
@@ -117,20 +176,22 @@ def expert(
         help="Seconds of the student's gait-phase input (sin/cos); 0 for none, -1 for the prior's own cycle.",
     ),
     seed: int = typer.Option(0, "--seed"),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT (dataset and weights)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT (dataset and weights)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in OUT instead of refusing."),
 ) -> None:
     """Distil a neural expert from the teacher planner seeded by the skill's prior (DAgger)."""
     from rich.console import Console
 
     from mwx_sdk.learn.distill import DistillConfig, distill
+    from mwx_sdk.learn.runs import EXPERT
 
     console = Console()
     try:
         tcfg = json.loads(teacher_config) if teacher_config else None
     except json.JSONDecodeError as exc:
-        raise typer.BadParameter(f"--teacher-config is not valid JSON ({exc}); e.g. '{{\"prior_blend\": 0.5}}'")
+        fail(f"--teacher-config is not valid JSON ({exc}); e.g. '{{\"prior_blend\": 0.5}}'")
     if tcfg is not None and not isinstance(tcfg, dict):
-        raise typer.BadParameter("--teacher-config must be a JSON object of planner options")
+        fail("--teacher-config must be a JSON object of planner options, e.g. '{\"prior_blend\": 0.5}'")
     try:
         cfg = DistillConfig(
             skill=name, env_id=env or f"mwx/h1-{name}-v0", rounds=rounds, episode_steps=episode_steps,
@@ -138,8 +199,13 @@ def expert(
             teacher_config=tcfg, beta_decay=beta_decay, action_noise=action_noise, phase_period=phase_period,
         )
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    result = distill(cfg, out, resume=resume, log=lambda msg: console.print(msg))
+        fail(exc)
+    try:
+        result = distill(cfg, out, resume=resume, overwrite=overwrite, log=lambda msg: console.print(msg))
+    except _run_errors() as exc:  # a run folder in the way, a damaged checkpoint, unknown names
+        fail(exc)
+    except KeyboardInterrupt:
+        fail(f"interrupted; {_where_it_stands(out, EXPERT)}", code=130)
     console.print_json(json.dumps(result))
 
 
@@ -152,15 +218,20 @@ def router(
     stage2_epochs: int = typer.Option(100, "--stage2-epochs"),
     demos: Path | None = typer.Option(None, "--demos", help="JSON list of {instruction, weights} demonstrations."),
     seed: int = typer.Option(0, "--seed"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the router already in OUT instead of refusing."),
 ) -> None:
     """Train the IRM router: KL to the VLM's weights, then few-shot demonstration refinement."""
     from rich.console import Console
 
-    from mwx_sdk.learn.irm import train_irm_cli
+    from mwx_sdk.learn.irm import DemosError, train_irm_cli
 
     console = Console()
-    result = train_irm_cli(
-        out=out, experts=_split(experts) or None, backend=backend, stage1_epochs=stage1_epochs,
-        stage2_epochs=stage2_epochs, demos=demos, seed=seed, log=lambda msg: console.print(msg),
-    )
+    try:
+        result = train_irm_cli(
+            out=out, experts=_split(experts) or None, backend=backend, stage1_epochs=stage1_epochs,
+            stage2_epochs=stage2_epochs, demos=demos, seed=seed, log=lambda msg: console.print(msg),
+            overwrite=overwrite,
+        )
+    except (DemosError, *_run_errors()) as exc:  # a checkpoint in the way, unknown experts or backend, bad --demos
+        fail(exc)
     console.print_json(json.dumps(result))

@@ -30,6 +30,7 @@ ENV = "mwx/h1-stand-v0"
 
 
 def run(args: argparse.Namespace) -> None:
+    from mwx_sdk.learn.runs import WORLD_MODEL, has_checkpoint
     from mwx_sdk.learn.trainer import TrainConfig, Trainer
 
     lam = 0.05 if args.condition == "guided" else 0.0
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> None:
             eval_episodes=1, ckpt_every=args.eval_every, guidance_lambda=lam, model_size=1,
             device=args.device, agent={"threads": args.threads},
         )
-        trainer = Trainer(cfg, out, resume=True)
+        trainer = Trainer(cfg, out, resume=has_checkpoint(out, WORLD_MODEL))
         if trainer.counters["env_steps"] >= args.steps:
             print(f"{out.name}: done", flush=True)
             continue

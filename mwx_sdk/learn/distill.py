@@ -7,13 +7,16 @@ labels every visited state with the teacher's action and retrains the student on
 so far. The student is a small MLP (:mod:`mwx_sdk.learn.mlp_policy`) run with numpy.
 
 Each round ends with an atomic save of the dataset, the student and the round counter, so an
-interrupted run resumes at the next round.
+interrupted run resumes at the next round. A folder that holds a run is reused only to resume it
+(with the same skill, env, teacher and student shape) or, when asked, to start over
+(:mod:`mwx_sdk.learn.runs`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,7 +26,15 @@ import numpy as np
 
 from ..fileio import atomic_path, atomic_write_text
 from ..interfaces import StepContext
+from .checkpoint import CheckpointError
 from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, policy_features, save_mlp
+from .runs import EXPERT, RunFolderError, check_same_options, claim_run_folder
+
+# options that define the data and the student: a resumed run must keep them
+RESUME_FIXED = {
+    "skill": "NAME", "env_id": "--env", "teacher": "--teacher", "teacher_config": "--teacher-config",
+    "hidden": "hidden", "phase_period": "--phase-period", "prev_action": "--prev-action", "seed": "--seed",
+}
 
 
 @dataclass
@@ -176,23 +187,29 @@ def evaluate_mlp(net: NumpyMLP, env_id: str, steps: int, seed: int) -> dict[str,
 
 
 def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
-            log: Callable[[str], None] = print) -> dict[str, Any]:
+            log: Callable[[str], None] = print, overwrite: bool = False) -> dict[str, Any]:
     """Run the distillation; write ``OUT/expert`` (the student), ``OUT/dataset.npz`` and
     ``OUT/progress.json``.
 
     Args:
         cfg: options.
         out: run folder.
-        resume: continue after the last finished round.
+        resume: continue the run in ``out`` after its last finished round (same skill, env,
+            teacher and student shape).
         log: message sink.
+        overwrite: start over in a folder that holds a run (its files are removed first).
 
     Returns:
         A summary (rounds done, dataset size, last evaluation).
+
+    Raises:
+        RunFolderError: ``out`` holds a run and neither ``resume`` nor ``overwrite`` is set,
+            ``resume`` finds nothing to resume, or the run used other options.
+        CheckpointError: the files to resume are damaged.
     """
     from ..plugins import get_expert, get_planner, make_env
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     env = make_env(cfg.env_id)
     obs_dim = int(np.prod(env.observation_space.shape))
     act_dim = int(np.prod(env.action_space.shape))
@@ -201,19 +218,28 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
     mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=period,
                            skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
     teacher = get_planner(cfg.teacher, **(cfg.teacher_config or {}))
+    claim_run_folder(out, EXPERT, resume=resume, overwrite=overwrite)
+    out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
     xs = np.zeros((0, mcfg.in_dim), np.float32)
     ys = np.zeros((0, act_dim), np.float32)
     start, params, history = 0, None, []
     progress = out / "progress.json"
-    if resume and progress.is_file():
-        state = json.loads(progress.read_text())
+    if resume:
+        state = _read_progress(out)
+        check_same_options(out, state.get("config") or _stored_config(out), asdict(cfg), RESUME_FIXED)
         start, history = state["next_round"], state["history"]
         rng.bit_generator.state = state["rng"]
-        with np.load(out / "dataset.npz", allow_pickle=False) as z:
-            xs, ys = z["x"], z["y"]
+        try:
+            with np.load(out / "dataset.npz", allow_pickle=False) as z:
+                xs, ys = z["x"], z["y"]
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise CheckpointError(
+                f"{out / 'dataset.npz'} is missing or damaged ({exc}); the run cannot be resumed: pass --overwrite "
+                "to start over"
+            ) from None
         if xs.shape[1] != mcfg.in_dim:
-            raise ValueError(
+            raise RunFolderError(
                 f"{out / 'dataset.npz'} has {xs.shape[1]} input features but this configuration needs "
                 f"{mcfg.in_dim} (prev_action / phase_period changed?); use a new --out folder"
             )
@@ -263,9 +289,37 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         _save_npz(out / "dataset.npz", x=xs, y=ys)
         save_mlp(out / "expert", mcfg, params, meta={"distill": asdict(cfg), "history": history})
         atomic_write_text(progress, json.dumps({"next_round": k + 1, "history": history,
-                                                "rng": rng.bit_generator.state}))
+                                                "rng": rng.bit_generator.state, "config": asdict(cfg)}))
     teacher.close()
     return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
+
+
+def _read_progress(out: Path) -> dict[str, Any]:
+    """``progress.json`` of a run to resume, checked."""
+    path = out / "progress.json"
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        problem = " ".join(str(exc).split())
+    else:
+        missing = [k for k in ("next_round", "history", "rng") if k not in state] if isinstance(state, dict) else None
+        if missing is None:
+            problem = f"a JSON {type(state).__name__}, not an object"
+        elif missing:
+            problem = f"no {missing} field"
+        else:
+            return state
+    raise CheckpointError(
+        f"{path} is missing or damaged ({problem}); the run cannot be resumed: pass --overwrite to start over"
+    )
+
+
+def _stored_config(out: Path) -> dict[str, Any] | None:
+    """The options of a run whose progress.json predates storing them (kept in the expert's config.json)."""
+    try:
+        return json.loads((out / "expert" / "config.json").read_text()).get("distill")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def prior_cycle(prior: Any) -> float:

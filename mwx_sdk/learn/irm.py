@@ -183,7 +183,10 @@ def load_irm(path: str | os.PathLike) -> IRMNet:
     try:
         return IRMNet(IRMConfig(**doc["config"]), arrays)
     except (KeyError, ValueError, TypeError) as exc:
-        raise CheckpointError(f"{folder}: IRM weights do not fit the config: {exc}") from exc
+        raise CheckpointError(
+            f"{folder}: the IRM config and weights do not fit ({' '.join(str(exc).split())}); restore the folder "
+            f"from a backup or train a new router (mwx train router --out {folder})"
+        ) from None
 
 
 # -- training ----------------------------------------------------------------------------------
@@ -303,17 +306,51 @@ def agreement(net: IRMNet, encoder: InstructionEncoder, instructions: Sequence[s
     return float(np.mean(w.argmax(-1) == targets.argmax(-1)))
 
 
+class DemosError(ValueError):
+    """A demonstrations file is not a JSON list of ``{"instruction", "weights"}`` objects."""
+
+
+def _read_demos(path: Path) -> list[dict[str, Any]]:
+    """``--demos``: a JSON list of ``{"instruction": str, "weights": {expert: weight}}``."""
+    example = '[{"instruction": "walk forward", "weights": {"walk": 1.0}}]'
+    try:
+        rows = json.loads(path.read_text())
+    except ValueError as exc:
+        raise DemosError(f"{path} is not valid JSON ({exc}); --demos expects e.g. {example}") from None
+    ok = isinstance(rows, list) and all(
+        isinstance(r, dict) and isinstance(r.get("instruction"), str) and isinstance(r.get("weights"), dict)
+        and all(isinstance(v, (int, float)) for v in r["weights"].values())
+        for r in rows
+    )
+    if not ok:
+        raise DemosError(f"{path} must be a JSON list of demonstrations, e.g. {example}")
+    return rows
+
+
 def train_irm_cli(out: Path, experts: Sequence[str] | None, backend: str, stage1_epochs: int,
                   stage2_epochs: int, demos: Path | None, seed: int, encoder: str = "auto",
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
+                  log: Callable[[str], None] = print, overwrite: bool = False) -> dict[str, Any]:
     """What ``mwx train router`` runs: generated instructions, VLM targets, two stages, a
     held-out agreement check, then an atomic checkpoint at ``out``.
 
+    Args:
+        overwrite: replace a router already at ``out`` (it stays in place until the new one is
+            saved); without it such a folder is refused.
+
     Returns:
         Agreement figures and the checkpoint path.
+
+    Raises:
+        RunFolderError: ``out`` holds a checkpoint and ``overwrite`` is not set, or holds other
+            files.
+        DemosError: ``demos`` is not a JSON list of demonstrations.
     """
     from ..plugins import get_expert, get_vlm_backend, list_experts
     from .irm_data import DEMONSTRATIONS, instruction_sets
+    from .runs import ROUTER, claim_run_folder
+
+    claim_run_folder(out, ROUTER, overwrite=overwrite)
+    demo_rows = _read_demos(Path(demos)) if demos else DEMONSTRATIONS
 
     names = list(experts) if experts else [
         e.name for e in list_experts() if getattr(e.obj.spec, "robot", "") == "h1" and not e.name.endswith("-neural")
@@ -334,7 +371,6 @@ def train_irm_cli(out: Path, experts: Sequence[str] | None, backend: str, stage1
     s_rows = states[tr.gen.integers(0, len(states), len(train))]
     losses = tr.stage1(enc.encode(train), y_tr, stage1_epochs, states=s_rows)
     log(f"stage 1: KL {losses[0]:.4f} -> {losses[-1]:.4f}")
-    demo_rows = json.loads(Path(demos).read_text()) if demos else DEMONSTRATIONS
     d_emb = enc.encode([d["instruction"] for d in demo_rows])
     d_w = np.stack([[float(d["weights"].get(n, 0.0)) for n in names] for d in demo_rows]).astype(np.float32)
     keep = d_w.sum(1) > 0

@@ -8,7 +8,10 @@ plain TD-MPC2.
 
 Resuming restores the agent, both optimizers, the replay buffer, the step counters and every
 random generator; an episode cut by the interruption is closed in the buffer (its transitions
-are kept) and a new one starts.
+are kept) and a new one starts. The metric log is cut back to the checkpoint's step, so the steps
+trained again after the interruption are not logged twice. A folder that holds a run is reused
+only to resume it (with the same task and model options) or, when asked, to start over
+(:mod:`mwx_sdk.learn.runs`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,9 +29,20 @@ import numpy as np
 
 from ..fileio import atomic_write_text
 from ..interfaces import StepContext
+from .checkpoint import CheckpointError, read_config
 from .replay import ReplayBuffer
+from .runs import WORLD_MODEL, check_same_options, claim_run_folder
 
-CKPT_DIR = "checkpoint"
+CKPT_DIR = WORLD_MODEL.checkpoint
+
+# options that define the task, the data or the model: a resumed run must keep them
+RESUME_FIXED = {
+    "env_id": "--env", "max_episode_steps": "max_episode_steps", "experts": "--experts",
+    "guidance_lambda": "--lambda", "imitation_coef": "--imitation", "model_size": "--model-size",
+    "seed": "--seed", "seed_steps": "--seed-steps", "agent": "--set",
+}
+# TDMPC2Config fields the trainer sets from its own options
+_AGENT_FROM_TRAIN = ("obs_dim", "action_dim", "model_size", "device", "guidance_lambda", "imitation_coef")
 
 
 @dataclass
@@ -97,11 +112,20 @@ class Trainer:
     Args:
         cfg: the run options.
         out: output folder.
-        resume: continue from ``out/checkpoint`` when it exists.
+        resume: continue the run in ``out`` from ``out/checkpoint`` (which must exist and have
+            been trained with the same task and model options).
         loggers: objects with ``log(step, values: dict)`` and ``close()``.
+        overwrite: start over in a folder that holds a run (its checkpoint, metrics and event
+            files are removed first).
+
+    Raises:
+        RunFolderError: ``out`` holds a run and neither ``resume`` nor ``overwrite`` is set,
+            ``resume`` finds no checkpoint, or the run was trained with other options.
+        CheckpointError: the checkpoint to resume is damaged.
     """
 
-    def __init__(self, cfg: TrainConfig, out: str | os.PathLike, resume: bool = False, loggers: Sequence = ()) -> None:
+    def __init__(self, cfg: TrainConfig, out: str | os.PathLike, resume: bool = False, loggers: Sequence = (),
+                 overwrite: bool = False) -> None:
         import torch
 
         from ..plugins import get_expert, make_env
@@ -109,7 +133,6 @@ class Trainer:
         from .tdmpc2.persist import load_agent
 
         self.cfg, self.out, self.loggers = cfg, Path(out), list(loggers)
-        self.out.mkdir(parents=True, exist_ok=True)
         kw = {} if cfg.max_episode_steps is None else {"max_episode_steps": cfg.max_episode_steps}
         self.env = make_env(cfg.env_id, **kw)
         self.eval_env = make_env(cfg.env_id, **kw)
@@ -120,27 +143,46 @@ class Trainer:
         for e in self.experts:
             if e.spec.action_dim != act_dim:
                 raise ValueError(f"expert {e.spec.name!r} outputs {e.spec.action_dim} actions; {cfg.env_id} takes {act_dim}")
+        acfg = None
+        if not resume:  # a bad option must fail before --overwrite removes the old run
+            options = _agent_options(cfg.agent, TDMPC2Config)
+            try:
+                acfg = TDMPC2Config.from_dict({
+                    **options, "obs_dim": obs_dim, "action_dim": act_dim, "model_size": cfg.model_size,
+                    "device": cfg.device, "guidance_lambda": cfg.guidance_lambda if cfg.guided else 0.0,
+                    "imitation_coef": cfg.imitation_coef,
+                })
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"invalid TD-MPC2 options {options or ''} ({exc})") from None
+        claim_run_folder(self.out, WORLD_MODEL, resume=resume, overwrite=overwrite)
+        self.out.mkdir(parents=True, exist_ok=True)
         self.counters = {"env_steps": 0, "episodes": 0, "evals": 0}
         self.rng = np.random.default_rng(cfg.seed)
         ckpt = self.out / CKPT_DIR
-        if resume and ((ckpt / "config.json").is_file() or ckpt.with_name(f".{CKPT_DIR}.old").is_dir()):
+        if resume:
+            _, doc = read_config(ckpt)
+            check_same_options(self.out, doc.get("train"), asdict(cfg), RESUME_FIXED)
             self.agent, buf, doc = load_agent(ckpt, device=cfg.device, resume=True,
                                               expect_obs_dim=obs_dim, expect_action_dim=act_dim)
-            if buf is None:
-                raise ValueError(f"checkpoint {ckpt} has no replay buffer; it cannot be resumed")
+            if buf is None or "trainer_rng" not in doc:
+                raise CheckpointError(
+                    f"checkpoint {ckpt} holds no replay buffer or trainer state, so it cannot be resumed "
+                    "(it was not written by a training run); pass --overwrite to start over"
+                )
             self.buffer = buf
             self.buffer.end_episode()
             self.counters.update(doc.get("counters", {}))
-            self.rng.bit_generator.state = doc["trainer_rng"]
+            try:
+                self.rng.bit_generator.state = doc["trainer_rng"]
+            except (TypeError, ValueError, KeyError) as exc:
+                raise CheckpointError(
+                    f"{ckpt / 'config.json'} holds an invalid trainer_rng ({exc}); it cannot be resumed: pass "
+                    "--overwrite to start over"
+                ) from None
             self._truncate_metrics(self.counters["env_steps"])
         else:
             torch.manual_seed(cfg.seed)
             np.random.seed(cfg.seed)
-            acfg = TDMPC2Config(
-                obs_dim=obs_dim, action_dim=act_dim, model_size=cfg.model_size, device=cfg.device,
-                guidance_lambda=cfg.guidance_lambda if cfg.guided else 0.0,
-                imitation_coef=cfg.imitation_coef, **cfg.agent,
-            )
             self.agent = TDMPC2Agent(acfg)
             cap = cfg.steps + cfg.steps // 10 + 1000
             self.buffer = ReplayBuffer(obs_dim, act_dim, cap, acfg.horizon, seed=cfg.seed)
@@ -149,10 +191,30 @@ class Trainer:
 
     # -- helpers -----------------------------------------------------------------------------
     def _truncate_metrics(self, step: int) -> None:
+        """Keep the metric rows up to ``step`` (the checkpoint's); drop unreadable lines with a
+        warning: a process killed while appending leaves a torn last line."""
         path = self.out / "metrics.jsonl"
         if not path.is_file():
             return
-        keep = [ln for ln in path.read_text().splitlines() if ln and json.loads(ln)["step"] <= step]
+        keep, torn = [], []
+        for i, ln in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if not ln.strip():
+                continue
+            try:
+                row_step = json.loads(ln)["step"]
+                if not isinstance(row_step, (int, float)):
+                    raise TypeError(row_step)
+            except (ValueError, KeyError, TypeError):
+                torn.append(i)
+                continue
+            if row_step <= step:
+                keep.append(ln)
+        if torn:
+            warnings.warn(
+                f"{path}: dropped {len(torn)} unreadable line(s) (line {', '.join(map(str, torn[:5]))}), "
+                "most likely cut off when the run was interrupted",
+                RuntimeWarning, stacklevel=3,
+            )
         atomic_write_text(path, "".join(ln + "\n" for ln in keep))
 
     def _log(self, step: int, kind: str, values: dict[str, float]) -> None:
@@ -188,7 +250,8 @@ class Trainer:
         from .tdmpc2.persist import save_agent
 
         save_agent(self.out / CKPT_DIR, self.agent, buffer=self.buffer, counters=self.counters,
-                   extra={"trainer_rng": self.rng.bit_generator.state, "train": asdict(self.cfg)})
+                   extra={"trainer_rng": self.rng.bit_generator.state, "train": asdict(self.cfg)},
+                   env_id=self.cfg.env_id)
 
     # -- evaluation --------------------------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
@@ -279,6 +342,19 @@ class Trainer:
         for lg in self.loggers:
             lg.close()
         return {**c, **{f"eval_{k}": v for k, v in last_eval.items()}}
+
+
+def _agent_options(agent: dict[str, Any], config_cls: type) -> dict[str, Any]:
+    """``agent`` checked against the TD-MPC2 config's fields."""
+    from dataclasses import fields
+
+    known = {f.name for f in fields(config_cls)} - set(_AGENT_FROM_TRAIN)
+    bad = sorted(set(agent) - known)
+    if bad:
+        own = sorted(set(bad) & set(_AGENT_FROM_TRAIN))
+        hint = f" ({', '.join(own)} follow from the env and the trainer's own options)" if own else ""
+        raise ValueError(f"unknown agent option(s) {bad} for --set{hint}; known: {', '.join(sorted(known))}")
+    return dict(agent)
 
 
 class TensorBoardLogger:
