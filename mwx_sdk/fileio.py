@@ -14,7 +14,49 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "check_writable"]
+
+
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail now, with a one-line message naming ``path``, if :func:`atomic_path` could not write it.
+
+    A long job (an episode, a training run) calls this before it starts, so a bad output path
+    does not surface at the end as an error about a hidden temporary file. The nearest existing
+    folder on the way to ``path`` is probed by creating and removing a temporary file there
+    (permission bits alone say nothing for root, read-only mounts or ACLs); missing folders
+    below it are left to be created at write time.
+
+    Args:
+        path: the file to be written.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        IsADirectoryError: ``path`` is a folder.
+        NotADirectoryError: a component of its folder is a file.
+        OSError: the folder cannot be written (``PermissionError`` without permission, a plain
+            ``OSError`` on a read-only filesystem ...).
+    """
+    path = Path(path)
+    folder = path.parent
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(f"cannot write {path}: it is a folder; give a file name")
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise NotADirectoryError(f"cannot write {path}: {folder} is a file, not a folder")
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", dir=folder)
+    except (IsADirectoryError, NotADirectoryError):
+        raise
+    except OSError as exc:  # the same exception type (PermissionError ...), with a message naming path
+        raise type(exc)(
+            f"cannot write {path}: the folder {folder} is not writable ({exc.strerror or exc}); choose another path"
+        ) from None
+    os.close(fd)
+    os.unlink(probe)
+    return path
 
 
 @contextlib.contextmanager

@@ -2,7 +2,8 @@
 
 Frames are rendered off-screen (``MUJOCO_GL=egl`` or ``osmesa`` on headless machines) every
 few control steps to hit ``fps``, with the step, the reward so far and the expert weights drawn
-on them; :class:`~mwx_sdk.envs.render.VideoRecorder` writes the mp4 atomically at the end.
+on them, from the camera that tracks the pelvis; :class:`~mwx_sdk.envs.render.VideoRecorder`
+streams them to the encoder and moves the finished mp4 into place atomically at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ __all__ = ["EpisodeVideo"]
 class EpisodeVideo:
     """Record an env's episode to an mp4.
 
+    The destination's folder is checked for writability here, before the episode runs.
+
     Args:
         env: a MuJoCo-backed env (its ``unwrapped`` has ``model`` and ``data``).
         path: destination ``.mp4``.
@@ -30,20 +33,21 @@ class EpisodeVideo:
     """
 
     def __init__(self, env: Any, path: str | os.PathLike, *, dt: float = 0.02, fps: int = 25,
-                 width: int = 320, height: int = 240) -> None:
+                 width: int = 640, height: int = 480) -> None:
         os.environ.setdefault("MUJOCO_GL", "egl")
         from mwx_sdk.envs.render import SceneRenderer, VideoRecorder
 
         base = env.unwrapped
         self._data = base.data
-        self._renderer = SceneRenderer(base.model, width=width, height=height)
         self._video = VideoRecorder(path, fps=fps)
+        self._renderer = SceneRenderer(base.model, width=width, height=height)
         self._every = max(1, round(1.0 / (fps * dt)))
         self._tick = 0
 
     @property
     def frames(self) -> int:
-        return len(self._video.frames)
+        """Frames encoded so far."""
+        return self._video.frames_written
 
     def capture(self, step: int = 0, ret: float = 0.0, names: Sequence[str] = (),
                 weights: np.ndarray | None = None) -> None:
@@ -59,5 +63,12 @@ class EpisodeVideo:
         """Write the file (atomically) and free the renderer; returns the path."""
         try:
             return self._video.close()
+        finally:
+            self._renderer.close()
+
+    def abort(self) -> None:
+        """Drop the recording (the temporary file is removed) and free the renderer."""
+        try:
+            self._video.abort()
         finally:
             self._renderer.close()

@@ -34,6 +34,39 @@ def test_rgb_array_frames_follow_the_robot(env):
     assert np.abs(f0.astype(int) - f1.astype(int)).mean() < 40
 
 
+def test_tracking_light_follows_the_robot_and_the_model_keeps_its_shadowclip(env):
+    clip = env.model.vis.map.shadowclip
+    r = SceneRenderer(env.model, 32, 24)
+    try:
+        assert env.model.vis.map.shadowclip == clip  # only the renderer's context used its own
+        env.data.qpos[:2] += (7.0, -3.0)
+        env.step(np.zeros(19))
+        r.render(env.data)
+        pelvis = env.data.xpos[r._track]
+        scn = r._renderer.scene
+        shadow = [scn.lights[j] for j in range(scn.nlight) if scn.lights[j].castshadow and not scn.lights[j].headlight]
+        assert shadow, "the scene has no shadow-casting light"
+        model_xy = env.model.light_pos[shadow[0].id, :2]
+        np.testing.assert_allclose(shadow[0].pos[:2], model_xy + pelvis[:2], atol=1e-4)
+    finally:
+        r.close()
+        env.reset(seed=0)
+
+
+def test_gif_from_rendered_frames(env, tmp_path):
+    from PIL import Image
+
+    from mwx_sdk.envs.render import GifRecorder
+
+    out = tmp_path / "stand.gif"
+    with GifRecorder(out, fps=50, every=2, width=48) as rec:
+        for i in range(5):
+            env.step(np.zeros(19))
+            rec.add(env.render() if rec.wants_frame() else None, [f"step {i}"])
+    with Image.open(out) as im:
+        assert im.size == (48, 36) and im.n_frames == 3
+
+
 def test_fixed_camera_and_bad_camera(env):
     with pytest.raises(ValueError, match="no camera named"):
         SceneRenderer(env.model, 32, 32, camera="does_not_exist")
