@@ -284,7 +284,13 @@ class Agent:
 
     # -- control step ----------------------------------------------------------------------
     def act(self, obs: np.ndarray) -> np.ndarray:
-        """One control step: the action for ``obs`` (diagnostics in ``agent.diagnostics``)."""
+        """One control step: the action for ``obs`` (diagnostics in ``agent.diagnostics``).
+
+        Raises:
+            ExpertOutputError: an evaluated expert returned an action that is not of shape
+                ``(action_dim,)`` (numpy would broadcast a scalar over every joint) or holds
+                NaN / inf; the message names the expert.
+        """
         if self.plan is None:
             raise RuntimeError("call agent.reset(instruction, env) before agent.act(obs)")
         ctx = self.ctx
