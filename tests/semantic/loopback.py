@@ -12,7 +12,11 @@ class ChatServer:
     """Serves ``POST /v1/chat/completions`` on 127.0.0.1 in a background thread.
 
     Attributes:
-        mode: ``"ok"``, ``"http500"``, ``"timeout"``, ``"empty_choices"`` or ``"not_json"``.
+        mode: ``"ok"``, ``"http500"``, ``"timeout"``, ``"empty_choices"``, ``"not_json"``,
+            ``"echo_auth_error"`` (HTTP 401 whose message quotes the request's key and its
+            Authorization header, as some providers and proxies do) or ``"echo_auth_reply"``
+            (``content`` with ``{key}`` replaced by the request's bearer token: a reply that
+            leaks the key).
         content: the assistant message returned in ``"ok"`` mode (a string, or a list of
             strings served in turn).
         requests: parsed JSON bodies received; ``headers``: their headers, names lower-cased
@@ -44,6 +48,11 @@ class ChatServer:
                     return self._send(200, server._completion("{}"))
                 if server.mode == "not_json":
                     return self._raw(200, b"<html>gateway</html>", "text/html")
+                auth = self.headers.get("Authorization", "")
+                key = auth.removeprefix("Bearer ")
+                if server.mode == "echo_auth_error":
+                    message = f"Incorrect API key provided: {key}. Headers: {{'Authorization': '{auth}'}}"
+                    return self._send(401, {"error": {"message": message, "type": "invalid_request_error"}})
                 if server.mode == "empty_choices":
                     payload = server._completion("")
                     payload["choices"] = []
@@ -51,6 +60,8 @@ class ChatServer:
                 content = server.content
                 if isinstance(content, list):
                     content = content[min(len(server.requests) - 1, len(content) - 1)]
+                if server.mode == "echo_auth_reply":
+                    content = content.replace("{key}", key)
                 return self._send(200, server._completion(content))
 
             def _send(self, code, payload):
@@ -85,7 +96,7 @@ class ChatServer:
             "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
         }
 
-    def __enter__(self) -> ChatServer:
+    def __enter__(self) -> ChatServer:  # noqa: PYI034
         self.thread.start()
         return self
 
