@@ -33,6 +33,7 @@ _COMMAND_MODULES = [
     "run",
     "eval",
     "train",
+    "cache",
 ]
 
 
