@@ -9,6 +9,10 @@ Layout of an ``mwx eval`` output folder::
     returns.png    per-episode returns and the reward over time
     weights.png    fused expert weights over time (first episode), when the agent has experts
     videos/        ``seed<k>.mp4`` when videos were requested
+
+Text that came from a user or a model (instruction, command, names) is cleaned before it reaches
+the markdown (:func:`mwx_sdk.textsafe.for_markdown`) or a CSV cell (:func:`mwx_sdk.textsafe.csv_cell`:
+no control characters, no spreadsheet formulas); ``results.json`` keeps it as given.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ..textsafe import csv_cell, for_code_span, for_markdown
 from .io import atomic_write_bytes, atomic_write_text, write_csv, write_json
 from .metrics import Summary, summarize
 
@@ -63,12 +68,13 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def markdown_summary(summary: Summary, episodes: Sequence[Mapping], config: Mapping[str, Any]) -> str:
     """The markdown report of one evaluation (summary table + per-episode table)."""
     s = summary
-    head = [f"# mwx eval: {config.get('env', '?')} — {config.get('agent', '?')}", ""]
+    md = for_markdown
+    head = [f"# mwx eval: {md(config.get('env', '?'))} — {md(config.get('agent', '?'))}", ""]
     if config.get("instruction"):
-        head.append(f"Instruction: \"{config['instruction']}\"  ")
+        head.append(f"Instruction: \"{md(config['instruction'], 300)}\"  ")
     head.append(f"Episodes: {s.episodes} (seeds {config.get('seeds', '?')}), step budget {config.get('steps', '?')}  ")
     if config.get("command"):
-        head.append(f"Command: `{config['command']}`")
+        head.append(f"Command: {for_code_span(config['command'], 500)}")
     head.append("")
     summary_rows = [
         ("return (HumanoidBench)", pm(s.return_mean, s.return_std)),
@@ -86,7 +92,7 @@ def markdown_summary(summary: Summary, episodes: Sequence[Mapping], config: Mapp
     cols = ("seed", "steps", "return", "shaped_return", "success", "fell", "ms_per_step", "rms_joint_error",
             "jerk", "foot_sliding")
     digits = {"ms_per_step": 2, "rms_joint_error": 3, "foot_sliding": 3, "jerk": 0, "seed": 0, "steps": 0}
-    rows = [[fmt(e.get(c), digits.get(c, 1)) for c in cols] for e in episodes]
+    rows = [[md(fmt(e.get(c), digits.get(c, 1))) for c in cols] for e in episodes]
     text += _md_table(cols, rows)
     text += (
         "\nSuccess: the episode return reaches the task's success bar, scaled by "
@@ -181,7 +187,8 @@ def write_eval_report(out: str | os.PathLike, episodes: Sequence[dict], config: 
     files = {
         "json": write_json(out / "results.json", {"config": dict(config), "summary": summary.as_dict(),
                                                   "episodes": light}),
-        "csv": write_csv(out / "episodes.csv", light, EPISODE_COLUMNS),
+        "csv": write_csv(out / "episodes.csv", [{k: csv_cell(v) for k, v in e.items()} for e in light],
+                         EPISODE_COLUMNS),
         "markdown": atomic_write_text(out / "summary.md", markdown_summary(summary, light, config)),
         "traces": write_json(out / "traces.json", [{"seed": e["seed"], **(e.get("trace") or {})} for e in episodes]),
     }
