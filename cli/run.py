@@ -15,8 +15,6 @@ from typing import Any
 
 import typer
 
-from mwx_sdk.textsafe import for_overlay, for_terminal
-
 from ._errors import fail, input_errors
 
 DEMO_INSTRUCTION = "stand still then walk forward"
@@ -40,6 +38,7 @@ class EpisodeResult:
     subgoals_reached: int = 0
     video: Path | None = None
     plot: Path | None = None
+    gif: Path | None = None
 
 
 def pick_env(instruction: str) -> str:
@@ -134,9 +133,10 @@ def run_episode(
     video: Path | None = None,
     plot: Path | None = None,
     live: bool = True,
-    width: int = 320,
-    height: int = 240,
+    width: int = 640,
+    height: int = 480,
     console: Any = None,
+    gif: Path | None = None,
 ) -> EpisodeResult:
     """Compose an agent, run one episode and write the optional video and weight plot.
 
@@ -157,6 +157,7 @@ def run_episode(
         width: video width.
         height: video height.
         console: a rich console to print to.
+        gif: path of a small animated GIF (320 px wide, about 16 frames/s, same overlays).
 
     Returns:
         The episode figures.
@@ -171,7 +172,7 @@ def run_episode(
     console = console or Console()
     env_id = env_id or pick_env(instruction)
     # the litellm backend may send a camera image, so the env renders for it too
-    wants_frames = video is not None or vlm == "litellm"
+    wants_frames = video is not None or gif is not None or vlm == "litellm"
     kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if wants_frames else {}
     env = make_env(env_id, **kwargs)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
@@ -195,21 +196,30 @@ def run_episode(
     obs, info = env.reset(seed=seed)
     plan = agent.reset(instruction, env, seed=seed)
     result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "") for s in plan.subgoals]
-    # instruction and sub-goals are user and model text: printed through textsafe, never as markup
-    console.print(
-        f"[bold]{for_terminal(instruction)}[/] on {for_terminal(env_id)} with {for_terminal(', '.join(names))}"
-    )
+    console.print(f"[bold]{instruction}[/] on {env_id} with {', '.join(names)}")
     for i, sg in enumerate(result.subgoals):
-        console.print(f"  sub-goal {i + 1}: {for_terminal(sg, 300)}")
+        console.print(f"  sub-goal {i + 1}: {sg}")
     recorder = None
     if video is not None:
         from mwx_sdk.envs.render import VideoRecorder
 
         recorder = VideoRecorder(video, fps=round(1.0 / float(getattr(env.unwrapped, "dt", 0.02))))
+    gif_rec = None
+    if gif is not None:
+        from mwx_sdk.envs.render import GifRecorder
+
+        gif_rec = GifRecorder(gif, fps=round(1.0 / float(getattr(env.unwrapped, "dt", 0.02))))
     t_agent = t_env = 0.0
     ret = 0.0
     terminated = False
-    with Live(console=console, refresh_per_second=4, transient=True, auto_refresh=live) as view:
+    from contextlib import nullcontext
+
+    # the recorders finish their files when the loop ends, and remove them if it raises
+    with (
+        Live(console=console, refresh_per_second=4, transient=True, auto_refresh=live) as view,
+        recorder or nullcontext(),
+        gif_rec or nullcontext(),
+    ):
         for k in range(steps):
             t0 = time.perf_counter()
             action = agent.act(obs)
@@ -220,12 +230,15 @@ def run_episode(
             ret += float(reward)
             d = agent.diagnostics
             top = _top(names, d.fused_weights)
-            if recorder is not None:
-                recorder.add(
-                    env.render(),
-                    [f"{k:4d} {for_overlay(d.subgoal, 28)}", "  ".join(f"{n} {w:.2f}" for n, w in top),
-                     f"r {reward:.2f}"],
-                )
+            if recorder is not None or (gif_rec is not None and gif_rec.wants_frame()):
+                frame = env.render()
+                lines = [f"{k:4d} {d.subgoal[:28]}", "  ".join(f"{n} {w:.2f}" for n, w in top),
+                         f"r {reward:.2f}"]
+                for rec in (recorder, gif_rec):
+                    if rec is not None:
+                        rec.add(frame, lines)
+            elif gif_rec is not None:
+                gif_rec.add(None)  # a frame the GIF skips is not rendered
             if live and (k % 10 == 0 or terminated or truncated):
                 view.update(_live_table(k, d, top, reward, ret))
             result.steps = k + 1
@@ -240,6 +253,8 @@ def run_episode(
     result.subgoals_reached = 1 + max((h.subgoal_index for h in agent.history), default=0)
     if recorder is not None:
         result.video = recorder.close()
+    if gif_rec is not None:
+        result.gif = gif_rec.close()
     if plot is not None:
         result.plot = plot_weights(agent, plot, title=f"{instruction} ({env_id})")
     agent.close()
@@ -252,8 +267,8 @@ def _live_table(k, d, top, reward, ret):
 
     t = Table(show_header=False, box=None)
     t.add_row("step", str(k))
-    t.add_row("sub-goal", f"{d.subgoal_index + 1}: {for_terminal(d.subgoal, 120)}")
-    t.add_row("weights", for_terminal("  ".join(f"{n} {w:.2f}" for n, w in top)))
+    t.add_row("sub-goal", f"{d.subgoal_index + 1}: {d.subgoal}")
+    t.add_row("weights", "  ".join(f"{n} {w:.2f}" for n, w in top))
     t.add_row("reward", f"{reward:.3f}  (return {ret:.1f})")
     return t
 
@@ -335,8 +350,10 @@ def print_summary(result: EpisodeResult, console: Any = None) -> None:
         rows.append(("video", str(result.video)))
     if result.plot:
         rows.append(("weights plot", str(result.plot)))
+    if result.gif:
+        rows.append(("gif", str(result.gif)))
     for r in rows:
-        t.add_row(*(for_terminal(cell, 300) for cell in r))
+        t.add_row(*r)
     console.print(t)
 
 
@@ -362,6 +379,7 @@ def run(
     seed: int = typer.Option(0, help="Seed of the env and the agent."),
     video: Path = typer.Option(None, help="mp4 path (default: <out>/<instruction>.mp4)."),
     plot: Path = typer.Option(None, help="Weights plot path (default: <out>/<instruction>-weights.png)."),
+    gif: Path = typer.Option(None, "--gif", help="Also write a small animated GIF (320 px wide) here."),
     out: Path = typer.Option(Path("mwx-runs"), "--out", help="Folder for the default video and plot."),
     save: bool = typer.Option(True, "--save/--no-save", help="Write the default video and plot into --out."),
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
@@ -369,10 +387,21 @@ def run(
     """Compose skills from a sentence and run one episode (writes a video and a weights plot)."""
     if video is not None and video.suffix.lower() != ".mp4":
         raise typer.BadParameter(f"--video must end in .mp4, got {video}")
+    if gif is not None and gif.suffix.lower() != ".gif":
+        raise typer.BadParameter(f"--gif must end in .gif, got {gif}")
     if save:
         slug = re.sub(r"[^a-z0-9]+", "-", instruction.lower()).strip("-")[:60] or "run"
         video = video or out / f"{slug}.mp4"
         plot = plot or out / f"{slug}-weights.png"
+    from mwx_sdk.fileio import check_writable
+
+    # checked before the episode runs, which can take minutes
+    for flag, target in (("--video", video), ("--plot", plot), ("--gif", gif)):
+        if target is not None:
+            try:
+                check_writable(target)
+            except OSError as exc:
+                fail(f"{flag}: {exc}")
     vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
     if vlm_options and vlm != "litellm":
         raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")
@@ -391,6 +420,7 @@ def run(
             video=video,
             plot=plot,
             live=live,
+            gif=gif,
         )
     except input_errors() as exc:  # an unknown expert or env id, a broken agent file, no GL
         fail(exc)
