@@ -167,6 +167,6 @@ def show(
     try:
         c = load_clip(clip)
         path = render_prior_video(c, output, seconds=seconds, width=width, height=height)
-    except (ClipFormatError, FileNotFoundError, ValueError, RenderError) as exc:
+    except (ClipFormatError, OSError, ValueError, RenderError) as exc:  # OSError: no clip, unwritable output
         _fail(str(exc))
     typer.echo(f"wrote {path}")

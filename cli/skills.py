@@ -81,7 +81,7 @@ def show(
             raise typer.Exit(1)
         try:
             path = render_prior_video(expert, video)
-        except (RenderError, ValueError) as exc:
+        except (RenderError, ValueError, OSError) as exc:  # OSError: an unwritable --video path
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from exc
         typer.echo(f"wrote {path}")

@@ -53,3 +53,11 @@ def test_unwritable_output_paths_fail_before_the_episode(tmp_path: Path, flag: s
 def test_gif_path_must_end_in_gif(tmp_path: Path):
     res = _invoke([*RUN, "--steps", "1", "--gif", str(tmp_path / "walk.mp4")])
     assert res.exit_code == 2 and ".gif" in res.output
+
+
+def test_skill_prior_video_to_an_unwritable_path_is_one_line(tmp_path: Path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("a file where a folder should be")
+    res = _invoke(["skills", "show", "stand", "--video", str(blocker / "stand.mp4")])
+    assert res.exit_code == 1, res.output + repr(res.exception)
+    assert f"error: cannot write {blocker / 'stand.mp4'}" in res.output and "Traceback" not in res.output
