@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -14,6 +15,8 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+# the toy task and tiny TD-MPC2 sizes of the learner tests (tests/learn is the package "learn")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from learn.test_tdmpc2 import tiny_cfg
 from learn.toy import PointMass, register

@@ -19,6 +19,8 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+# the toy task and tiny TD-MPC2 sizes of the learner tests (tests/learn is the package "learn")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from learn.toy import PointMass, register
 from mwx_cli.train import app
