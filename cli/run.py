@@ -15,6 +15,8 @@ from typing import Any
 
 import typer
 
+from mwx_sdk.textsafe import for_overlay, for_terminal
+
 from ._errors import fail, input_errors
 
 DEMO_INSTRUCTION = "stand still then walk forward"
@@ -196,9 +198,12 @@ def run_episode(
     obs, info = env.reset(seed=seed)
     plan = agent.reset(instruction, env, seed=seed)
     result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "") for s in plan.subgoals]
-    console.print(f"[bold]{instruction}[/] on {env_id} with {', '.join(names)}")
+    # instruction and sub-goals are user and model text: printed through textsafe, never as markup
+    console.print(
+        f"[bold]{for_terminal(instruction)}[/] on {for_terminal(env_id)} with {for_terminal(', '.join(names))}"
+    )
     for i, sg in enumerate(result.subgoals):
-        console.print(f"  sub-goal {i + 1}: {sg}")
+        console.print(f"  sub-goal {i + 1}: {for_terminal(sg, 300)}")
     recorder = None
     if video is not None:
         from mwx_sdk.envs.render import VideoRecorder
@@ -232,7 +237,7 @@ def run_episode(
             top = _top(names, d.fused_weights)
             if recorder is not None or (gif_rec is not None and gif_rec.wants_frame()):
                 frame = env.render()
-                lines = [f"{k:4d} {d.subgoal[:28]}", "  ".join(f"{n} {w:.2f}" for n, w in top),
+                lines = [f"{k:4d} {for_overlay(d.subgoal, 28)}", "  ".join(f"{n} {w:.2f}" for n, w in top),
                          f"r {reward:.2f}"]
                 for rec in (recorder, gif_rec):
                     if rec is not None:
@@ -267,8 +272,8 @@ def _live_table(k, d, top, reward, ret):
 
     t = Table(show_header=False, box=None)
     t.add_row("step", str(k))
-    t.add_row("sub-goal", f"{d.subgoal_index + 1}: {d.subgoal}")
-    t.add_row("weights", "  ".join(f"{n} {w:.2f}" for n, w in top))
+    t.add_row("sub-goal", f"{d.subgoal_index + 1}: {for_terminal(d.subgoal, 120)}")
+    t.add_row("weights", for_terminal("  ".join(f"{n} {w:.2f}" for n, w in top)))
     t.add_row("reward", f"{reward:.3f}  (return {ret:.1f})")
     return t
 
@@ -353,7 +358,7 @@ def print_summary(result: EpisodeResult, console: Any = None) -> None:
     if result.gif:
         rows.append(("gif", str(result.gif)))
     for r in rows:
-        t.add_row(*r)
+        t.add_row(*(for_terminal(cell, 300) for cell in r))
     console.print(t)
 
 
