@@ -14,8 +14,12 @@ import typer
 
 from mwx_sdk import __version__
 
+from ._errors import MwxGroup, error_line
+
+# MwxGroup gives every command, built-in or a plugin's, one-line input errors and plain help
 app = typer.Typer(
     name="mwx",
+    cls=MwxGroup,
     help="Compose humanoid skills from a sentence: experts, routers, planners and VLMs for the H1.",
     no_args_is_help=True,
     add_completion=False,
@@ -72,7 +76,13 @@ _install_commands(app)
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI (console script ``mwx``)."""
-    _install_plugin_commands(app)
+    from mwx_sdk.plugins import PluginError
+
+    try:
+        _install_plugin_commands(app)
+    except PluginError as exc:  # MWX_STRICT_PLUGINS=1 and a plugin is broken: no command can run
+        typer.echo(error_line(exc), err=True)
+        raise SystemExit(2) from None
     app(args=argv if argv is not None else sys.argv[1:], prog_name="mwx")
 
 

@@ -14,6 +14,15 @@ Each ``register`` callback takes the object, an optional ``name`` (defaults to t
 (defaults to an expert's ``spec.description``, else the docstring's first line) and, for
 components, ``defaults``: keyword arguments merged under the user's config.
 New arguments are only ever added in ways pluggy's opt-in rule keeps backward compatible.
+
+A component's options are its constructor's keyword arguments. They are checked before the
+constructor runs, so a misspelt or mistyped option in an agent file gets a one-line error
+naming the component; a constructor that takes ``**kwargs`` is followed to the config
+dataclass it builds (set the class attribute ``config_class`` to that dataclass when it
+cannot be found from the constructor's code).
+
+A plugin that raises, or calls ``sys.exit``, while importing or inside a hook is reported
+with a warning naming its distribution, and the other plugins still load.
 """
 
 from __future__ import annotations
@@ -71,6 +80,10 @@ def register_envs(register):
 @hookspec
 def register_commands(app):
     """Add commands or command groups to the ``mwx`` command line.
+
+    Only new names are added: a command or group whose name is taken (a built-in command such
+    as ``run``, or another plugin's) is refused with a warning, as is replacing the root
+    callback. The command's docstring becomes its help, shown without reStructuredText markup.
 
     :param app: the root ``typer.Typer`` application; use ``app.command()`` or ``app.add_typer``.
     """

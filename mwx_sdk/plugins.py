@@ -5,25 +5,37 @@ accessor (``list_experts``, ``get_planner``, ``make_env`` ...). It reads the ``m
 group, where the bundled plugins of ``mwx-sdk`` are declared exactly like third-party ones.
 
 Rules:
-- a plugin that fails to import, whose hook raises, or that registers something of the wrong
-  type gives one warning naming the distribution, the entry point and the cause; the other
-  plugins still load. ``MWX_STRICT_PLUGINS=1`` turns those warnings into errors.
+- a plugin that fails to import, whose hook raises (or calls ``sys.exit``), or that registers
+  something of the wrong type gives one warning naming the distribution, the entry point and
+  the cause; the other plugins still load. ``MWX_STRICT_PLUGINS=1`` turns those warnings into
+  errors, and loading is then all or nothing: a failed load leaves empty registries, and the
+  next attempt raises again.
 - ``MWX_PLUGINS=a,b`` loads only the named third-party plugins (by entry-point or distribution
   name); bundled plugins always load.
-- a duplicate component name is refused, naming both providers.
+- a duplicate component name is refused, naming both providers; so is a plugin command whose
+  name is already taken (built-in commands always win).
+- options given to a component built by name are checked against its constructor (and the
+  config dataclass behind ``**kwargs``) before it is called: an unknown or mistyped option
+  raises :class:`ComponentOptionError` naming the component and the option.
 - hook implementations that match no hook (a misspelling) are reported.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import difflib
 import importlib.metadata as md
 import inspect
+import numbers
 import os
 import threading
+import types
+import typing
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pluggy
 
@@ -55,6 +67,18 @@ class UnknownComponentError(KeyError):
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
         return str(self.args[0]) if self.args else ""
+
+
+class ComponentOptionError(TypeError, ValueError):
+    """A component built by name was given an unknown option or a value it refuses.
+
+    A ``TypeError`` (what a wrong keyword argument raises) and a ``ValueError`` (what a refused
+    value raises), so callers that caught either before still do.
+    """
+
+
+class EnvMismatchError(ValueError):
+    """An environment the composed experts cannot drive (e.g. a gymnasium task that is not an H1 task)."""
 
 
 @dataclass(frozen=True)
@@ -165,6 +189,11 @@ class PluginHost:
         self._entry_points = list(entry_points) if entry_points is not None else None
         self.strict = _strict() if strict is None else strict
         self.allow = _allowlist() if allow is None else allow
+        self._lock = threading.RLock()
+        self._clear()
+
+    def _clear(self) -> None:
+        """Forget every plugin and registration (a fresh manager, empty registries)."""
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
@@ -175,7 +204,6 @@ class PluginHost:
         self._modules: list[tuple[PluginInfo, Any]] = []
         self._seen: set[tuple[str, str]] = set()
         self._gym_synced = False
-        self._lock = threading.RLock()
 
     # -- reporting -------------------------------------------------------------------------
     def _problem(self, info: PluginInfo | None, message: str) -> None:
@@ -189,7 +217,7 @@ class PluginHost:
             text = f"mwx plugins: {message}"
         self.problems.append(text)
         if self.strict:
-            raise PluginError(text)
+            raise PluginError(f"{text} (MWX_STRICT_PLUGINS is set: fix or uninstall the plugin, or unset it)")
         warnings.warn(text, PluginWarning, stacklevel=3)
 
     # -- discovery -------------------------------------------------------------------------
@@ -198,20 +226,27 @@ class PluginHost:
             return self._entry_points
         return list(md.entry_points(group=ENTRY_POINT_GROUP))
 
-    def load(self) -> "PluginHost":
+    def load(self) -> PluginHost:
         """Discover, import and run every plugin once. Safe to call repeatedly."""
         with self._lock:
             if self._loaded:
                 return self
-            self.import_plugins()
-            self._loaded = True
-            for info, module in self._modules:
-                for kind, hook in _HOOK_BY_KIND.items():
-                    self._call(info, module, hook, self._component_register(info, kind))
-                self._call(info, module, "register_envs", self._env_register(info))
+            try:
+                self.import_plugins()
+                # set before the hooks run, so a hook that asks for a registry does not recurse
+                self._loaded = True
+                for info, module in self._modules:
+                    for kind, hook in _HOOK_BY_KIND.items():
+                        self._call(info, module, hook, self._component_register(info, kind))
+                    self._call(info, module, "register_envs", self._env_register(info))
+            except BaseException:
+                # all or nothing: a half-filled registry would let a retry run without the
+                # failed plugin and without the error that refused it
+                self._clear()
+                raise
         return self
 
-    def import_plugins(self, bundled: bool = True) -> "PluginHost":
+    def import_plugins(self, bundled: bool = True) -> PluginHost:
         """First half of :meth:`load`: import the plugin modules and validate their hooks.
 
         Args:
@@ -224,11 +259,15 @@ class PluginHost:
                 return self
             eps = sorted(self._iter_entry_points(), key=_bundled_first)
             reserved = {ep.name for ep in eps if _is_bundled(ep)}
-            for ep in eps:
-                if (ep.name, ep.value) in self._seen or (not bundled and _is_bundled(ep)):
-                    continue
-                self._seen.add((ep.name, ep.value))
-                self._load_one(ep, reserved)
+            try:
+                for ep in eps:
+                    if (ep.name, ep.value) in self._seen or (not bundled and _is_bundled(ep)):
+                        continue
+                    self._seen.add((ep.name, ep.value))
+                    self._load_one(ep, reserved)
+            except BaseException:
+                self._clear()  # all or nothing, as in load()
+                raise
             if bundled:
                 self._imported = True
                 # bundled plugins register first, whatever order the imports happened in
@@ -255,8 +294,8 @@ class PluginHost:
             return
         try:
             module = ep.load()
-        except Exception as exc:  # a broken plugin must not take the others down
-            self._problem(info, f"failed to import: {type(exc).__name__}: {exc}")
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - a broken plugin must not take mwx down
+            self._problem(info, f"failed to import: {'it called ' if isinstance(exc, SystemExit) else ''}{_cause(exc)}")
             return
         unknown = self._unknown_hookimpls(module)
         if unknown:
@@ -267,7 +306,7 @@ class PluginHost:
             )
         try:
             self.pm.register(module, name=ep.name)
-        except Exception as exc:  # pluggy validation errors (bad arguments in a hookimpl)
+        except Exception as exc:  # noqa: BLE001 - pluggy validation errors (bad arguments in a hookimpl)
             self._problem(info, f"invalid hook implementation: {type(exc).__name__}: {exc}")
             return
         info.loaded = True
@@ -290,8 +329,9 @@ class PluginHost:
                 impl.function(register)
             except PluginError:
                 raise
-            except Exception as exc:
-                self._problem(info, f"hook {hook} raised {type(exc).__name__}: {exc}")
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - plugin code: report it, load the rest
+                verb = "called" if isinstance(exc, SystemExit) else "raised"
+                self._problem(info, f"hook {hook} {verb} {_cause(exc)}")
 
     def _component_register(self, info: PluginInfo, kind: str) -> Callable:
         base = _interface_for(kind)
@@ -391,8 +431,59 @@ class PluginHost:
                 ``mwx_cli``, so the command line leaves them out to start fast).
         """
         self.import_plugins(bundled=bundled)
+        builtin = {name: None for name in _cli_names(app.registered_commands, app.registered_groups)}
+        owners: dict[str, str | None] = dict(builtin)  # command name -> plugin that added it
         for info, module in list(self._modules):
-            self._call(info, module, "register_commands", app)
+            commands, groups = list(app.registered_commands), list(app.registered_groups)
+            callback = app.registered_callback
+            try:
+                self._call(info, module, "register_commands", app)
+            finally:
+                refused = self._keep_commands(app, info, owners, commands, groups, callback)
+            if refused:
+                self._problem(info, "register_commands " + "; ".join(refused))
+
+    @staticmethod
+    def _keep_commands(
+        app: Any, info: PluginInfo, owners: dict[str, str | None], commands: list, groups: list, callback: Any
+    ) -> list[str]:
+        """Undo what one plugin's ``register_commands`` may not do; return what was refused.
+
+        A plugin adds commands; it may not replace or remove commands that exist already
+        (built-in ones or another plugin's) nor the root callback (``--version``).
+        """
+        refused: list[str] = []
+        replaced: list[str] = []
+
+        def kept(before: list, after: list, as_group: bool) -> list:
+            added = []
+            for item in after:
+                if any(item is b for b in before):
+                    continue
+                names = _cli_names([], [item]) if as_group else _cli_names([item], [])
+                taken = sorted(n for n in names if n in owners)
+                if taken:
+                    for n in taken:
+                        who = "built in" if owners[n] is None else f"from plugin {owners[n]!r}"
+                        replaced.append(f"{n!r} ({who})")
+                    continue
+                owners.update(dict.fromkeys(names, info.name))
+                added.append(item)
+            if any(not any(b is a for a in after) for b in before):
+                refused.append("removed existing commands; they were put back")
+            return added
+
+        new_commands = kept(commands, list(app.registered_commands), as_group=False)
+        new_groups = kept(groups, list(app.registered_groups), as_group=True)
+        if replaced:
+            refused.insert(0, f"tried to replace the command(s) {', '.join(replaced)}, which keep their meaning; "
+                              "give the plugin's commands other names")
+        app.registered_commands[:] = commands + new_commands
+        app.registered_groups[:] = groups + new_groups
+        if app.registered_callback is not callback:
+            app.registered_callback = callback
+            refused.append("tried to replace the root callback of `mwx`; it was refused")
+        return refused
 
     def check_pending(self) -> None:
         """Report hook implementations that match no hook specification."""
@@ -419,12 +510,25 @@ class PluginHost:
         return table[name]
 
     def build(self, kind: str, name: str, **cfg: Any) -> Any:
+        """Build the component ``name`` of ``kind`` with options ``cfg`` over its registered defaults.
+
+        Raises:
+            UnknownComponentError: no such component.
+            ComponentOptionError: an option the component does not take, a value of the wrong
+                type, or a value its constructor refuses (the message names component and option).
+        """
         entry = self.entry(kind, name)
+        what = f"{kind.replace('_', ' ')} {name!r}"
+        check_options(entry.obj, cfg, what)
         params = {**entry.defaults, **cfg}
         try:
             return entry.obj(**params)
-        except TypeError as exc:
-            raise TypeError(f"cannot build {kind.replace('_', ' ')} {name!r} with {params}: {exc}") from exc
+        except ComponentOptionError:
+            raise
+        except (TypeError, ValueError) as exc:
+            if not cfg and isinstance(exc, ValueError):
+                raise  # nothing of the user's to blame: keep the component's own error
+            raise ComponentOptionError(f"cannot build {what} with {params}: {exc}") from exc
 
 
 def _canon(name: str) -> str:
@@ -448,6 +552,181 @@ def _hook_names() -> set[str]:
 def _suggest(name: str, choices: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, list(choices), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _cli_names(commands: Iterable[Any], groups: Iterable[Any]) -> set[str]:
+    """The command names that typer ``CommandInfo`` and ``TyperInfo`` records put on the command line."""
+    from typer.main import get_command_name, solve_typer_info_defaults
+
+    names: set[str] = set()
+    for c in commands:
+        callback = getattr(c, "callback", None)
+        name = c.name or (get_command_name(callback.__name__) if callback is not None else None)
+        if name:
+            names.add(name)
+    for g in groups:
+        name = solve_typer_info_defaults(g).name
+        if isinstance(name, str) and name:
+            names.add(name)
+        elif getattr(g, "typer_instance", None) is not None:  # added without a name: its commands merge in
+            sub = g.typer_instance
+            names |= _cli_names(sub.registered_commands, sub.registered_groups)
+    return names
+
+
+# -- component options ---------------------------------------------------------------------
+
+def component_options(cls: Any) -> dict[str, Any] | None:
+    """The keyword options a component class takes, name -> annotation; ``None`` when open-ended.
+
+    Read from the constructor's signature; a ``**kwargs`` constructor is followed to what it
+    feeds: the config dataclass it builds (a class attribute ``config_class``, else a
+    dataclass whose name ends in ``Config`` that the constructor or its helper methods name),
+    or, through ``super().__init__``, the parent's constructor.
+    """
+    options: dict[str, Any] = {}
+    for klass in getattr(cls, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        if klass is object:
+            return options
+        try:
+            sig = inspect.signature(init)
+        except (TypeError, ValueError):  # a builtin or C constructor: nothing to read
+            return None
+        hints = _hints(init)
+        open_ended = False
+        for p in list(sig.parameters.values())[1:]:
+            if p.kind is p.VAR_KEYWORD:
+                open_ended = True
+            elif p.kind is not p.VAR_POSITIONAL:
+                options.setdefault(p.name, hints.get(p.name, Any))
+        if not open_ended:
+            return options
+        config = klass.__dict__.get("config_class") or _config_dataclass(klass, init)
+        if config is not None:
+            config_hints = _hints(config)
+            for f in dataclasses.fields(config):
+                if f.init:
+                    options.setdefault(f.name, config_hints.get(f.name, Any))
+            return options
+        if "super" not in _code_names(init):
+            return None
+    return options
+
+
+def _hints(obj: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(obj)
+    except (NameError, TypeError, AttributeError, SyntaxError):  # e.g. a TYPE_CHECKING-only import
+        return {}
+
+
+def _code_names(fn: Any) -> set[str]:
+    code = getattr(inspect.unwrap(getattr(fn, "__func__", fn)), "__code__", None)
+    names: set[str] = set()
+    stack = [code] if code is not None else []
+    while stack:
+        c = stack.pop()
+        names.update(c.co_names)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return names
+
+
+def _config_dataclass(klass: type, init: Any, depth: int = 3) -> type | None:
+    """The one ``*Config`` dataclass that ``init`` (or a helper method of ``klass`` it calls) builds."""
+    found: set[type] = set()
+    seen: set[str] = set()
+    todo = [(init, depth)]
+    while todo:
+        fn, left = todo.pop()
+        module_globals = getattr(inspect.unwrap(getattr(fn, "__func__", fn)), "__globals__", {})
+        for name in _code_names(fn):
+            obj = module_globals.get(name)
+            if inspect.isclass(obj) and dataclasses.is_dataclass(obj) and obj.__name__.endswith("Config"):
+                found.add(obj)
+            elif left > 1 and name not in seen:
+                seen.add(name)
+                method = inspect.getattr_static(klass, name, None)
+                if isinstance(method, (staticmethod, classmethod, types.FunctionType)):
+                    todo.append((method, left - 1))
+    return found.pop() if len(found) == 1 else None
+
+
+def check_options(cls: Any, options: dict[str, Any], what: str) -> None:
+    """Check ``options`` against what component ``cls`` takes, before building it.
+
+    Args:
+        cls: the registered component class.
+        options: the user's keyword options.
+        what: how messages name the component, e.g. ``"router 'fusion'"``.
+
+    Raises:
+        ComponentOptionError: an unknown option (with the closest valid one) or a value of the
+            wrong type.
+    """
+    accepted = component_options(cls)
+    if accepted is None:
+        return
+    unknown = [k for k in options if k not in accepted]
+    if unknown:
+        valid = sorted(accepted)
+        hints = {k: difflib.get_close_matches(k, valid, n=1) for k in unknown}
+        listing = f"valid options: {', '.join(valid)}" if valid else "it takes no options"
+        if len(unknown) == 1:
+            (k,) = unknown
+            fix = f"did you mean {hints[k][0]!r}?" if hints[k] else listing
+            raise ComponentOptionError(f"unknown option {k!r} for {what}; {fix}")
+        names = ", ".join(f"{k!r}" + (f" (did you mean {hints[k][0]!r}?)" if hints[k] else "") for k in unknown)
+        raise ComponentOptionError(f"unknown options {names} for {what}; {listing}")
+    for k, value in options.items():
+        expected = _type_problem(value, accepted[k])
+        if expected:
+            raise ComponentOptionError(f"{what} option {k!r} must be {expected}, got {value!r}")
+
+
+def _type_problem(value: Any, annotation: Any) -> str | None:
+    """What ``annotation`` asks for, in words, when ``value`` does not fit it; ``None`` when it fits
+    (or the annotation is not one a config file can get wrong: a class, a callable, ``Any``)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        wanted = []
+        for arg in typing.get_args(annotation):
+            if arg is type(None):
+                if value is None:
+                    return None
+                continue
+            problem = _type_problem(value, arg)
+            if problem is None:
+                return None
+            wanted.append(problem)
+        return " or ".join(dict.fromkeys(wanted)) or None
+    if origin is typing.Literal:
+        choices = typing.get_args(annotation)
+        return None if value in choices else "one of " + ", ".join(repr(c) for c in choices)
+    kind = origin or annotation
+    if kind in (list, tuple, set, frozenset, collections.abc.Sequence, collections.abc.Set):
+        return None if isinstance(value, (list, tuple, set, frozenset)) else "a list"
+    if kind in (dict, collections.abc.Mapping):
+        return None if isinstance(value, collections.abc.Mapping) else "a table"
+    if annotation is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if annotation is int:
+        return None if isinstance(value, numbers.Integral) and not isinstance(value, bool) else "an integer"
+    if annotation is float:
+        return None if isinstance(value, numbers.Real) and not isinstance(value, bool) else "a number"
+    if annotation is str:  # paths are given as str options too
+        return None if isinstance(value, (str, os.PathLike)) else "a string"
+    if kind is os.PathLike:
+        return None if isinstance(value, (str, os.PathLike)) else "a path"
+    return None
 
 
 def _spec_name(obj: Any) -> str | None:
@@ -564,3 +843,38 @@ def make_env(env_id: str, **kwargs: Any):
             "`mwx plugins` lists every provider."
         )
     return gymnasium.make(env_id, **kwargs)
+
+
+def check_env(env_id: str, env: Any = None) -> None:
+    """Refuse an environment that mwx experts cannot drive, with a message that says which ones they can.
+
+    An id registered through a plugin (``register_envs``) is trusted without making it; any
+    other gymnasium id (``env`` made from it, or made here) must act through a flat continuous
+    action vector (a 1-D ``Box``), as the robot's joint commands do.
+
+    Args:
+        env_id: the id the user gave.
+        env: that env, when the caller made it already.
+
+    Raises:
+        EnvMismatchError: the env is not an H1 task (e.g. ``CartPole-v1``, discrete actions).
+        gymnasium.error.NameNotFound: no env has that id.
+    """
+    import gymnasium
+
+    if env is None:
+        if env_id in host().registry["env"]:
+            return
+        env = make_env(env_id)
+        try:
+            check_env(env_id, env)
+        finally:
+            env.close()
+        return
+    space = getattr(env, "action_space", None)
+    if not (isinstance(space, gymnasium.spaces.Box) and len(space.shape) == 1):
+        raise EnvMismatchError(
+            f"environment {env_id!r} is not an H1 task: it acts through {space}, while mwx experts send "
+            "joint commands (a 1-D Box). Built-in tasks are mwx/h1-<task>-v0, e.g. mwx/h1-walk-v0; "
+            "`mwx plugins --json` lists every environment id"
+        )

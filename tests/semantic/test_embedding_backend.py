@@ -27,7 +27,7 @@ def test_registered_backends():
     plan = lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"])
     assert [s.lead for s in plan.subgoals] == ["walk", "sit"]
     assert lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"]) is plan
-    with pytest.raises(TypeError, match="unexpected keyword argument 'tua'"):
+    with pytest.raises(TypeError, match="unknown option 'tua' for vlm backend 'embedding'; did you mean 'tau'"):
         mwx_sdk.get_vlm_backend("embedding", tua=1)
     with pytest.raises(ValueError, match="tau must be positive"):
         mwx_sdk.get_vlm_backend("embedding", tau=-1.0)
