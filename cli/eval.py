@@ -14,7 +14,10 @@ from pathlib import Path
 import typer
 
 from ._errors import fail as _fail
-from ._errors import input_errors
+from ._errors import reported_input_errors
+
+# every eval option is checked by a spec that raises ValueError: one line each, like the input errors
+_reported = reported_input_errors(ValueError)
 
 NAME = "eval"
 app = typer.Typer(
@@ -67,7 +70,7 @@ def evaluate(
         _fail("--env is required, e.g. `mwx eval --env mwx/h1-walk-v0 --agent agent.toml`")
     from mwx_sdk.eval.spec import AgentSpec, EnvSpec, EpisodeSpec, parse_experts, parse_seeds
 
-    try:
+    with _reported:
         seed_list = parse_seeds(seeds)
         if episodes is not None:
             if episodes < 1:
@@ -83,6 +86,10 @@ def evaluate(
         if agent is not None:
             is_factory = not Path(agent).is_file() and re.fullmatch(r"[\w.]+:[\w.]+", agent) is not None
             agent_spec = AgentSpec(factory=agent) if is_factory else AgentSpec(file=agent)
+            if not is_factory:  # a missing or broken file is reported before any episode starts
+                from mwx_sdk.config import load_agent_config
+
+                load_agent_config(agent)
         elif experts:
             agent_spec = AgentSpec(experts=parse_experts(experts), router=router or "fusion",
                                    planner=planner or "direct", vlm=vlm)
@@ -90,13 +97,16 @@ def evaluate(
             raise ValueError("no agent: pass --agent agent.toml or --experts stand,walk [--router ...]")
         env_spec = EnvSpec(env_id=env)
         from mwx_sdk.eval.methods import TASK_INSTRUCTIONS
+        from mwx_sdk.plugins import check_env
 
+        check_env(env)  # before any worker starts: a gymnasium id that is not an H1 task, or none
         text = instruction if instruction is not None else TASK_INSTRUCTIONS.get(env_spec.task, "")
+        if not text.strip():
+            what = "is empty" if instruction is not None else f"has no default for {env}"
+            raise ValueError(f'the instruction {what}; pass one, e.g. --instruction "walk forward"')
         out_dir = out or Path("results") / "eval" / _slug(f"{env_spec.task}_{agent_spec.describe()}")
         base = EpisodeSpec(env=env_spec, agent=agent_spec, instruction=text, steps=steps,
                            tags={"task": env_spec.task, "method": agent_spec.describe()})
-    except ValueError as exc:
-        _fail(str(exc))
     from dataclasses import replace
 
     specs = [replace(base, seed=s, video=str(out_dir / "videos" / f"seed{s}.mp4") if video else None)
@@ -106,11 +116,9 @@ def evaluate(
 
     with _progress(len(specs), f"{env} x {len(specs)} episodes") as bar:
         task_id = bar.add_task("eval", total=len(specs))
-        try:
+        with _reported:  # bad options, unknown names, broken agent file, no GL
             results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
                                on_result=lambda i, r: bar.advance(task_id))
-        except (ValueError, *input_errors()) as exc:  # bad options, unknown names, broken agent file, no GL
-            _fail(str(exc))
     config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
               "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
               "workers": workers, "backend": backend, "command": _command_line()}
@@ -167,7 +175,7 @@ def suite(
     from mwx_sdk.eval.suite import FULL, QUICK, SuiteConfig, run_suite
 
     base = dict(QUICK if quick else FULL)
-    try:
+    with _reported:
         if tasks:
             base["tasks"] = tuple(t.strip() for t in tasks.split(",") if t.strip())
         base["methods"] = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else tuple(METHODS)
@@ -179,8 +187,6 @@ def suite(
             base["vlm"] = vlm
         base["checkpoints"] = str(checkpoints) if checkpoints else None
         cfg = SuiteConfig(**base)
-    except ValueError as exc:
-        _fail(str(exc))
     out_dir = out or Path("results") / ("suite_quick" if quick else "suite")
     with _progress(0, "suite") as bar:
         task_id = bar.add_task("suite", total=None)
@@ -194,11 +200,9 @@ def suite(
                                   f"return {res['return']:.1f}  success {res['success']}  "
                                   f"{res['ms_per_step']:.1f} ms/step")
 
-        try:
+        with _reported:
             summary = run_suite(cfg, out_dir, workers=workers, backend=backend, ray_address=ray_address,
                                 command=_command_line(), progress=progress)
-        except ValueError as exc:
-            _fail(str(exc))
     typer.echo(summary["markdown"])
     typer.echo(f"wrote {out_dir / 'table.md'}, {out_dir / 'table.csv'}, {out_dir / 'suite.json'}")
 
@@ -221,9 +225,7 @@ def convergence(
     for col in ("curve", "conv. step", "conv. (M)", "final return", "points"):
         table.add_column(col, justify="right" if col != "curve" else "left")
     for path in curves:
-        try:
+        with _reported:
             c = convergence_from_file(path, fraction=fraction, method=smoothing, beta=beta, window=window)
-        except ValueError as exc:
-            _fail(str(exc))
         table.add_row(str(path), str(c.step), f"{c.step / 1e6:.2f}", f"{c.final:.1f}", str(c.points))
     Console().print(table)

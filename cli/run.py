@@ -17,7 +17,7 @@ import typer
 
 from mwx_sdk.textsafe import for_overlay, for_terminal
 
-from ._errors import fail, input_errors
+from ._errors import fail, reported_input_errors
 
 DEMO_INSTRUCTION = "stand still then walk forward"
 DEMO_ENV = "mwx/h1-walk-v0"
@@ -169,7 +169,7 @@ def run_episode(
     from rich.live import Live
 
     from mwx_sdk.agent import compose
-    from mwx_sdk.plugins import make_env
+    from mwx_sdk.plugins import check_env, make_env
 
     console = console or Console()
     env_id = env_id or pick_env(instruction)
@@ -177,6 +177,7 @@ def run_episode(
     wants_frames = video is not None or gif is not None or vlm == "litellm"
     kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if wants_frames else {}
     env = make_env(env_id, **kwargs)
+    check_env(env_id, env)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
     from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
 
@@ -390,6 +391,8 @@ def run(
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
 ) -> None:
     """Compose skills from a sentence and run one episode (writes a video and a weights plot)."""
+    if not instruction.strip():
+        fail('the instruction is empty; say what to do, e.g. mwx run "walk forward"')
     if video is not None and video.suffix.lower() != ".mp4":
         raise typer.BadParameter(f"--video must end in .mp4, got {video}")
     if gif is not None and gif.suffix.lower() != ".gif":
@@ -410,7 +413,7 @@ def run(
     vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
     if vlm_options and vlm != "litellm":
         raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")
-    try:
+    with reported_input_errors():  # an unknown expert or env id, a broken agent file, no GL
         result = run_episode(
             instruction,
             env,
@@ -427,8 +430,6 @@ def run(
             live=live,
             gif=gif,
         )
-    except input_errors() as exc:  # an unknown expert or env id, a broken agent file, no GL
-        fail(exc)
     print_summary(result)
 
 

@@ -101,7 +101,10 @@ def check_composition(experts: Sequence[Expert]) -> tuple[str, int]:
     names = [e.spec.name for e in experts]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise CompositionError(f"expert names must be unique; repeated: {dupes}")
+        raise CompositionError(
+            f"expert names must be unique; {', '.join(repr(n) for n in dupes)} appears more than once: "
+            "list each expert once"
+        )
     robots = {e.spec.robot for e in experts}
     if len(robots) > 1:
         by = ", ".join(f"{e.spec.name}={e.spec.robot}" for e in experts)
@@ -461,6 +464,12 @@ def compose(
     else:
         if isinstance(experts, (str, Expert)):
             raise CompositionError("experts must be a list, e.g. experts=['stand', 'walk']")
+        named = [e for e in experts if isinstance(e, str)]
+        twice = sorted({n for n in named if named.count(n) > 1})
+        if twice:  # checked before building: each build may load a model
+            raise CompositionError(
+                f"expert {', '.join(repr(n) for n in twice)} is listed more than once; list each expert once"
+            )
         experts_list = [
             _build("expert", e, Expert, None if isinstance(e, Expert) else (expert_config or {}).get(e))
             for e in experts

@@ -25,7 +25,10 @@ Example ``agent.toml``::
     speed = 1.0
 
 Keys are checked: an unknown table or ``[agent]`` key is an error naming the allowed ones;
-component options are checked by the component's own config class when it is built.
+an expert listed twice, or options for an expert the list leaves out, are errors too.
+Component options are checked against the component's constructor (and its config class)
+when it is built: an unknown option gets the closest valid name, a value of the wrong type
+the type wanted, each error naming the file.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .agent import Agent, AgentConfig, compose
+from .agent import Agent, AgentConfig, CompositionError, compose
+from .plugins import ComponentOptionError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -65,6 +69,7 @@ class AgentFileConfig:
         planner: planner name and options.
         vlm: backend name and options.
         expert_options: per-expert options.
+        source: the file it was read from (named in errors), if any.
     """
 
     experts: list[str] | None = None
@@ -74,12 +79,19 @@ class AgentFileConfig:
     planner: tuple[str, dict[str, Any]] = ("direct", {})
     vlm: tuple[str, dict[str, Any]] = ("embedding", {})
     expert_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    source: str | None = None
 
     def __post_init__(self) -> None:
         if self.experts is not None and (
             not isinstance(self.experts, list) or not all(isinstance(e, str) and e for e in self.experts)
         ):
             raise ConfigError(f"[agent] experts must be a list of expert names, got {self.experts!r}")
+        if self.experts is not None:
+            twice = sorted({e for e in self.experts if self.experts.count(e) > 1})
+            if twice:
+                raise ConfigError(
+                    f"[agent] experts lists {', '.join(repr(e) for e in twice)} more than once; list each expert once"
+                )
         try:
             AgentConfig(**self.agent)
         except (TypeError, ValueError) as exc:
@@ -132,6 +144,16 @@ def parse_agent_config(data: dict[str, Any], source: str = "<config>") -> AgentF
     expert_opts = data.get("experts", {})
     if not isinstance(expert_opts, dict) or not all(isinstance(v, dict) for v in expert_opts.values()):
         raise ConfigError(f"{source}: [experts.<name>] tables hold options per expert")
+    if isinstance(experts, list):
+        # options for an expert the agent leaves out would be ignored without a word (a typo)
+        listed = [e for e in experts if isinstance(e, str)]
+        stray = [k for k in expert_opts if k not in listed]
+        if stray:
+            k = stray[0]
+            close = difflib.get_close_matches(k, listed, n=1)
+            fix = f"did you mean [experts.{close[0]}]?" if close else f"add {k!r} to [agent] experts or remove the table"
+            raise ConfigError(f"{source}: [experts.{k}] gives options for an expert that [agent] experts "
+                              f"does not list ({', '.join(listed)}); {fix}")
     try:
         return AgentFileConfig(
             experts=experts,
@@ -141,6 +163,7 @@ def parse_agent_config(data: dict[str, Any], source: str = "<config>") -> AgentF
             planner=_component(data.get("planner", {}), "planner", "direct"),
             vlm=_component(data.get("vlm", {}), "vlm", "embedding"),
             expert_options={k: dict(v) for k, v in expert_opts.items()},
+            source=source,
         )
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
@@ -159,26 +182,43 @@ def load_agent_config(path: str | os.PathLike) -> AgentFileConfig:
     if not p.is_file():
         raise FileNotFoundError(f"agent config {p} does not exist")
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:  # TOML files are UTF-8 by definition
+        raise ConfigError(
+            f"{p} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p} is not valid TOML: {exc}") from None
     return parse_agent_config(data, str(p))
 
 
 def compose_from_config(cfg: AgentFileConfig) -> Agent:
-    """Build the agent a configuration describes."""
-    return compose(
-        experts=cfg.experts,
-        router=cfg.router[0],
-        planner=cfg.planner[0],
-        vlm=cfg.vlm[0],
-        robot=cfg.robot,
-        router_config=cfg.router[1],
-        planner_config=cfg.planner[1],
-        vlm_config=cfg.vlm[1],
-        expert_config=cfg.expert_options,
-        config=AgentConfig(**cfg.agent),
-    )
+    """Build the agent a configuration describes.
+
+    Raises:
+        ConfigError: an option a component does not take, or experts that cannot be composed
+            (naming the file when the configuration came from one).
+    """
+    try:
+        return compose(
+            experts=cfg.experts,
+            router=cfg.router[0],
+            planner=cfg.planner[0],
+            vlm=cfg.vlm[0],
+            robot=cfg.robot,
+            router_config=cfg.router[1],
+            planner_config=cfg.planner[1],
+            vlm_config=cfg.vlm[1],
+            expert_config=cfg.expert_options,
+            config=AgentConfig(**cfg.agent),
+        )
+    except (ComponentOptionError, CompositionError) as exc:
+        if cfg.source is None:
+            raise
+        raise ConfigError(f"{cfg.source}: {exc}") from exc
 
 
 def compose_from_file(path: str | os.PathLike) -> Agent:
