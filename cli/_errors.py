@@ -21,7 +21,8 @@ def input_errors() -> tuple[type[BaseException], ...]:
 
     Unknown component names, component options the component does not take, experts that
     cannot be composed, environments that are not H1 tasks (or do not exist), invalid agent
-    files, missing files, unusable OpenGL backends and plugin problems under
+    files, damaged checkpoints, training-run folders that would be overwritten, missing files,
+    unusable OpenGL backends and plugin problems under
     ``MWX_STRICT_PLUGINS=1`` all carry messages that say what to do; anything else is a bug and
     keeps its traceback. These modules are imported here, not at module level, so
     ``mwx --help`` stays light.
@@ -29,11 +30,14 @@ def input_errors() -> tuple[type[BaseException], ...]:
     from mwx_sdk.agent import CompositionError
     from mwx_sdk.config import ConfigError
     from mwx_sdk.envs.render import RenderError
+    from mwx_sdk.learn.checkpoint import CheckpointError
+    from mwx_sdk.learn.irm import DemosError
+    from mwx_sdk.learn.runs import RunFolderError
     from mwx_sdk.plugins import ComponentOptionError, EnvMismatchError, PluginError, UnknownComponentError
 
     errors: list[type[BaseException]] = [
         UnknownComponentError, ComponentOptionError, CompositionError, EnvMismatchError, ConfigError,
-        PluginError, FileNotFoundError, RenderError,
+        PluginError, FileNotFoundError, RenderError, CheckpointError, RunFolderError, DemosError,
     ]
     try:
         from gymnasium.error import Error as GymnasiumError
