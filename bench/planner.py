@@ -4,15 +4,14 @@
                             [--planner mppi] [--prior auto] [--set num_samples=32 ...]
                             [--out bench_planner.json] [--window 100]
 
-The prior a_ref comes from the registered expert of the task (``get_expert("stand")``,
-``get_expert("walk")``, ``get_expert("sit")`` for sit_simple) when there is one, else from the keyframe pose (stand) or the
-hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); the walk expert plays at 1.15 m/s
-unless ``--prior-set speed=...`` says otherwise, the run expert at 5 m/s (the evaluation
-suite's setting, :data:`mwx_sdk.eval.methods.TASK_EXPERT_OPTIONS`; ``--prior-expert`` picks
-another expert). The expert's actions over the
+The prior a_ref comes from the task's lead skill (``Task.composition.lead_skill``: ``stand``,
+``walk``, ``sit`` for sit_simple ...) built with the task's options for it (the walk expert at
+1.15 m/s, the run expert at 5 m/s) unless ``--prior-set`` says otherwise, else from the keyframe
+pose (stand) or the hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); ``--prior-expert``
+picks another expert. The expert's actions over the
 planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
-``ctx.extras["reference_qpos"]``. Targets: stand return >= 850 at <= 50 ms per step; walk
-return >= 700 and sit_simple >= 750 on every seed. Timings depend on how busy the machine is.
+``ctx.extras["reference_qpos"]``. The summary prints each task's success bar. Timings depend
+on how busy the machine is.
 With ``--window N`` each episode also prints, per N control steps, the mean reward, the forward
 speed and the pelvis yaw (degrees, mean over the window); the JSON output always holds them
 (100-step windows unless ``--window`` says otherwise).
@@ -30,15 +29,6 @@ from typing import Any
 
 import numpy as np
 
-TARGETS = {"stand": 850.0, "walk": 700.0, "sit_simple": 750.0, "run": 700.0}
-#: Task -> registered expert giving its prior (default: the expert named like the task).
-PRIOR_EXPERT = {"sit_simple": "sit", "sit_hard": "sit"}
-# The walk expert's captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
-# faster-than-target playback keeps vx near the 1 m/s the reward asks for.
-# Other tasks' expert settings (the run stride at 5 m/s) come from the evaluation suite's
-# TASK_EXPERT_OPTIONS.
-PRIOR_DEFAULTS = {"walk": {"speed": 1.15}}
-
 
 def _parse_value(text: str) -> Any:
     if text and text[0] in "{[":  # a mapping or list, e.g. noise_weights={"torso": 0.25}
@@ -54,12 +44,21 @@ def _parse_value(text: str) -> Any:
     return {"none": None, "true": True, "false": False}.get(text.lower(), text)
 
 
+def _bar(task: str) -> float:
+    """The task's success bar (HumanoidBench)."""
+    from mwx_sdk.task import get_task
+
+    return get_task(task).success_bar
+
+
 def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name: str | None = None):
     """The expert giving a_ref (built with ``cfg``), or ``None`` for the keyframe pose."""
     cfg = cfg or {}
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import GaitPrior
     from mwx_sdk.plugins import UnknownComponentError, get_expert
+    from mwx_sdk.task import get_task
+
+    composition = get_task(task).composition
 
     if kind == "keyframe":
         return None
@@ -67,9 +66,9 @@ def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name:
         return GaitPrior(**cfg)
     if kind in ("auto", "expert"):
         try:
-            name = expert_name or PRIOR_EXPERT.get(task, task)
-            task_opts = TASK_EXPERT_OPTIONS.get(task, {}).get(name, {})
-            return get_expert(name, **{**task_opts, **PRIOR_DEFAULTS.get(name if expert_name else task, {}), **cfg})
+            name = expert_name or (composition.lead_skill if composition else task)
+            task_opts = composition.options_for(name) if composition else {}
+            return get_expert(name, **{**task_opts, **cfg})
         except UnknownComponentError:
             if kind == "expert":
                 raise
@@ -108,7 +107,8 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
     expert = _prior(task, prior, base, prior_cfg, prior_expert)
     if expert is not None:
         expert.reset(ctx)
-    keyframe = ctrl_to_action(base.model.key_qpos[0, 7:], base.model.actuator_ctrlrange)
+    nu = base.model.nu  # the robot's joints follow the root; task objects come after them
+    keyframe = ctrl_to_action(base.model.key_qpos[0, 7 : 7 + nu], base.model.actuator_ctrlrange)
     horizon = getattr(getattr(planner, "config", None), "horizon", 1)
     x0 = float(base.data.qpos[0])
     total, fell, n, plan_ms, env_ms = 0.0, False, 0, [], []
@@ -221,14 +221,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
                 print("        " + " ".join(f"[{w['step']}: r {w['reward']:.2f} vx {w['vx']:.2f} yaw {w['yaw_deg']:+.1f}]"
                                             for w in row["windows"]), flush=True)
             _write_json(args.out, {"args": vars(args) | {"out": str(args.out)}, "results": rows,
-                                   "targets": TARGETS, "load_avg": os.getloadavg()})
+                                   "targets": {t: _bar(t) for t in args.envs}, "load_avg": os.getloadavg()})
     print("\ntask       seeds  mean return  min return  falls  mean vx  plan ms/step  target")
     for task in args.envs:
         rs = [r for r in rows if r["task"] == task]
         ret = [r["return"] for r in rs]
         print(f"{task:10s} {len(rs):5d}  {np.mean(ret):11.1f}  {np.min(ret):10.1f}  {sum(r['fell'] for r in rs):5d}  "
               f"{np.mean([r['mean_forward_speed'] for r in rs]):+7.2f}  "
-              f"{np.mean([r['plan_ms_per_step'] for r in rs]):12.1f}  {TARGETS.get(task, float('nan')):6.0f}")
+              f"{np.mean([r['plan_ms_per_step'] for r in rs]):12.1f}  {_bar(task):6.0f}")
     print(f"load average during the run: {os.getloadavg()[0]:.2f} (2 cores, shared)")
     return rows
 

@@ -96,11 +96,16 @@ def evaluate(
         else:
             raise ValueError("no agent: pass --agent agent.toml or --experts stand,walk [--router ...]")
         env_spec = EnvSpec(env_id=env)
-        from mwx_sdk.eval.methods import TASK_INSTRUCTIONS
         from mwx_sdk.plugins import check_env
+        from mwx_sdk.task import UnknownTaskError, get_task
 
         check_env(env)  # before any worker starts: a gymnasium id that is not an H1 task, or none
-        text = instruction if instruction is not None else TASK_INSTRUCTIONS.get(env_spec.task, "")
+        try:
+            composition = get_task(env).composition
+        except UnknownTaskError:
+            composition = None
+        default_text = composition.instruction if composition is not None else ""
+        text = instruction if instruction is not None else default_text
         if not text.strip():
             what = "is empty" if instruction is not None else f"has no default for {env}"
             raise ValueError(f'the instruction {what}; pass one, e.g. --instruction "walk forward"')

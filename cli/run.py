@@ -50,33 +50,22 @@ def pick_env(instruction: str) -> str:
     ties are broken by the whole instruction, then by registration order.
     """
     from mwx_sdk.interfaces import ExpertSpec
-    from mwx_sdk.plugins import list_envs
     from mwx_sdk.semantic import LexicalScorer, split_clauses
+    from mwx_sdk.task import list_tasks
 
-    envs = [e for e in list_envs() if e.name.startswith("mwx/")]
-    try:  # ties go to the simpler task: the built-in task list is ordered that way
-        from mwx_sdk.envs.registration import TASK_NAMES
-
-        rank = {t: i for i, t in enumerate(TASK_NAMES)}
-        envs.sort(key=lambda e: rank.get(_task_of(e.name), len(rank)))
-    except ImportError:
-        pass
-    if not envs:
+    tasks = [t for t in list_tasks() if t.env_id.startswith("mwx/")]
+    if not tasks:
         raise typer.BadParameter("no mwx environments are registered; reinstall mwx-sdk")
-    # the env id's task word (walk, sit_simple) counts like an expert name
-    docs = [ExpertSpec(_task_of(e.name).replace("_", " "), e.description or e.name, "env", 1) for e in envs]
+    # ties go to the simpler task: tasks come in registration order, the bundled papers' tasks first;
+    # the task's name (walk, sit_simple) counts like an expert name
+    docs = [ExpertSpec(t.name.replace("_", " "), t.description or t.name, "env", 1) for t in tasks]
     scorer = LexicalScorer()
     last = scorer.scores(split_clauses(instruction)[-1], docs)
     whole = scorer.scores(instruction, docs)
-    best = max(range(len(envs)), key=lambda i: (last[i], whole[i], -i))
+    best = max(range(len(tasks)), key=lambda i: (last[i], whole[i], -i))
     if last[best] == 0 and whole[best] == 0:
         return "mwx/h1-stand-v0"
-    return envs[best].name
-
-
-def _task_of(env_id: str) -> str:
-    m = re.match(r"^mwx/h1-(.+)-v\d+$", env_id)
-    return m.group(1) if m else env_id
+    return tasks[best].env_id
 
 
 def _experts_for(env: Any, names: list[str] | None, robot: str | None,
@@ -179,10 +168,12 @@ def run_episode(
     env = make_env(env_id, **kwargs)
     check_env(env_id, env)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
+    from mwx_sdk.task import task_for_env
 
-    # the bundled experts' settings for this task, as `mwx eval` builds them
-    options = TASK_EXPERT_OPTIONS.get(_task_of(env_id), {})
+    # the task's own expert settings, as `mwx eval` builds them
+    task = task_for_env(env)
+    composition = task.composition if task is not None else None
+    options = {k: dict(v) for k, v in composition.expert_options.items()} if composition else {}
     if config is not None:
         agent = agent_from_file(config, options, seed)
     else:

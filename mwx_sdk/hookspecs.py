@@ -78,6 +78,16 @@ def register_envs(register):
 
 
 @hookspec
+def register_tasks(register):
+    """Register tasks (:class:`mwx_sdk.task.Task`): each gets its gymnasium id, its default
+    composition in ``mwx run``/``mwx eval``, and its objective in the ``mppi`` planner, like a
+    bundled task.
+
+    :param register: ``register(task)``
+    """
+
+
+@hookspec
 def register_commands(app):
     """Add commands or command groups to the ``mwx`` command line.
 

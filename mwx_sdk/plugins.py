@@ -87,12 +87,13 @@ class Entry:
 
     Args:
         name: registry name.
-        kind: ``"expert"``, ``"router"``, ``"planner"``, ``"vlm_backend"`` or ``"env"``.
+        kind: ``"expert"``, ``"router"``, ``"planner"``, ``"vlm_backend"``, ``"env"`` or ``"task"``.
         plugin: entry-point name of the providing plugin.
         distribution: distribution that ships the plugin.
         version: that distribution's version.
         description: one line.
-        obj: the registered class (or, for envs, the gymnasium entry point).
+        obj: the registered class (for envs, the gymnasium entry point; for tasks, the
+            :class:`~mwx_sdk.task.Task`).
         defaults: keyword arguments merged under the user's config when building.
         bundled: whether the plugin ships with mwx-sdk.
     """
@@ -197,7 +198,7 @@ class PluginHost:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.registry: dict[str, dict[str, Entry]] = {k: {} for k in (*KINDS, "env")}
+        self.registry: dict[str, dict[str, Entry]] = {k: {} for k in (*KINDS, "env", "task")}
         self.problems: list[str] = []
         self._imported = False
         self._loaded = False
@@ -239,6 +240,7 @@ class PluginHost:
                     for kind, hook in _HOOK_BY_KIND.items():
                         self._call(info, module, hook, self._component_register(info, kind))
                     self._call(info, module, "register_envs", self._env_register(info))
+                    self._call(info, module, "register_tasks", self._task_register(info))
             except BaseException:
                 # all or nothing: a half-filled registry would let a retry run without the
                 # failed plugin and without the error that refused it
@@ -399,6 +401,30 @@ class PluginHost:
 
         return register
 
+    def _task_register(self, info: PluginInfo) -> Callable:
+        def register(task: Any) -> None:
+            from mwx_sdk.task import Task
+
+            if not isinstance(task, Task):
+                self._problem(
+                    info, f"register_tasks got {task!r}; expected a mwx_sdk.task.Task (see examples/mwx-task-example)"
+                )
+                return
+            entry = Entry(name=task.name, kind="task", plugin=info.name, distribution=info.distribution,
+                          version=info.version, description=task.description, obj=task, bundled=info.bundled)
+            env_entry = Entry(name=task.env_id, kind="env", plugin=info.name, distribution=info.distribution,
+                              version=info.version, description=task.description, obj=task.env,
+                              defaults={"max_episode_steps": task.max_episode_steps}, bundled=info.bundled)
+            if task.env_id in self.registry["env"]:
+                first = self.registry["env"][task.env_id]
+                self._problem(info, f"task {task.name!r}: env id {task.env_id!r} is already registered by "
+                                    f"{first.provider}; the task was refused")
+                return
+            if self._add(info, entry):
+                self._add(info, env_entry)
+
+        return register
+
     def _add(self, info: PluginInfo, entry: Entry) -> bool:
         table = self.registry[entry.kind]
         if entry.name in table:
@@ -495,6 +521,8 @@ class PluginHost:
     # -- registries ------------------------------------------------------------------------
     def entries(self, kind: str) -> list[Entry]:
         self.load()
+        if kind == "task":  # registration order: the bundled tasks first, the papers' tasks leading
+            return list(self.registry[kind].values())
         return sorted(self.registry[kind].values(), key=lambda e: e.name)
 
     def entry(self, kind: str, name: str) -> Entry:

@@ -47,11 +47,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import gymnasium as gym
-import mujoco
 import numpy as np
 from gymnasium import spaces
 
+from .._lazy import LazyModule
 from .quantities import H1Quantities
+
+# imported when the first env is built: the task registry imports the task modules cheaply
+mujoco = LazyModule("mujoco")
 
 FRAME_SKIP = 10
 # sum of squared action values above which step() looks at each element (NaN, inf or huge)
@@ -172,6 +175,9 @@ class H1Env(gym.Env):
 
     metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 50}
 
+    #: The task this class runs (:class:`mwx_sdk.task.Task`); a subclass sets it, and the
+    #: attributes below are read from it.
+    task_def: ClassVar[Any] = None
     task: str = ""
     max_episode_steps: int = 1000
     success_bar: float = float("inf")
@@ -181,6 +187,16 @@ class H1Env(gym.Env):
     scene_objects: ClassVar[dict[str, tuple[str, str]]] = {}
     # True when the reward terms carry the task's own ``success`` flag
     own_success: bool = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        d = cls.__dict__.get("task_def")
+        if d is not None:  # one source for what the task states: its Task
+            cls.task = d.name
+            cls.max_episode_steps = int(d.max_episode_steps)
+            cls.success_bar = float(d.success_bar)
+            cls.description = d.description
+            cls.scene_objects = {k: tuple(v) for k, v in d.objects.items()}
 
     def __init__(
         self,

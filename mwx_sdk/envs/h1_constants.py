@@ -180,52 +180,11 @@ QPOS0: tuple[float, ...] = ROOT_POSE0 + STAND_JOINTS
 STAND_QPOS: tuple[float, ...] = QPOS0
 STAND_CTRL: tuple[float, ...] = STAND_JOINTS
 
-#: Task keyframe ``qpos0`` for the object part of the state (after the 26 robot values).
-TASK_OBJECT_QPOS0: dict[str, tuple[float, ...]] = {
-    "stand": (),
-    "walk": (),
-    "run": (),
-    "crawl": (),
-    "sit_simple": (),
-    "sit_hard": (-0.25, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0),
-    "reach": (),
-    "door": (0.0, 0.0),
-    "push": (0.7, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),
-    "package": (0.75, 0.0, 0.35, 1.0, 0.0, 0.0, 0.0),
-    "truck": (
-        5.0, 0.0, 1.1, 0.707105, -0.707108, 0.0, 0.0,
-        5.1, 0.0, 1.3, 0.706752, 0.0, 0.0, 0.707462,
-        5.0, 0.35, 1.3, 0.707105, 0.707108, 0.0, 0.0,
-        5.0, -0.5, 1.1, 1.0, 0.0, 0.0, 0.0,
-        5.1, -0.6, 1.4, 1.0, 0.0, 0.0, 0.0,
-    ),
-    "basketball": (0.35, 0.9, 2.0, 1.0, 0.0, 0.0, 0.0),
-}
-#: Root position override per task (the truck task starts the robot next to the table).
-TASK_ROOT_POS0: dict[str, tuple[float, float, float]] = {"truck": (2.0, 0.0, 0.98)}
-
-#: (nq, nv) of each task scene (HumanoidBench TASKS.md, section 4).
-TASK_DIMS: dict[str, tuple[int, int]] = {
-    "stand": (26, 25),
-    "walk": (26, 25),
-    "run": (26, 25),
-    "crawl": (26, 25),
-    "sit_simple": (26, 25),
-    "sit_hard": (33, 31),
-    "reach": (26, 25),
-    "door": (28, 27),
-    "push": (33, 31),
-    "package": (33, 31),
-    "truck": (61, 55),
-    "basketball": (33, 31),
-}
-
-
 def task_qpos0(task: str) -> tuple[float, ...]:
-    """Return the full keyframe ``qpos0`` of a task scene.
+    """Return the full keyframe ``qpos0`` of a task scene (:meth:`mwx_sdk.task.Task.qpos0`).
 
     Args:
-        task: Task name (a key of ``TASK_OBJECT_QPOS0``).
+        task: Task name or id.
 
     Returns:
         Robot values followed by the task objects' values.
@@ -233,7 +192,6 @@ def task_qpos0(task: str) -> tuple[float, ...]:
     Raises:
         ValueError: If the task is unknown; the message lists the valid tasks.
     """
-    if task not in TASK_OBJECT_QPOS0:
-        raise ValueError(f"unknown task {task!r}: valid tasks are {', '.join(TASK_OBJECT_QPOS0)}")
-    root = TASK_ROOT_POS0.get(task, ROOT_POSE0[:3]) + ROOT_POSE0[3:]
-    return root + STAND_JOINTS + TASK_OBJECT_QPOS0[task]
+    from mwx_sdk.task import get_task
+
+    return get_task(task).qpos0()

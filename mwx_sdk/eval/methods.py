@@ -32,69 +32,22 @@ from .spec import AgentSpec
 __all__ = [
     "METHODS",
     "SUITE_TASKS",
-    "TASK_EXPERTS",
-    "TASK_EXPERT_OPTIONS",
-    "TASK_INSTRUCTIONS",
-    "TASK_LEAD_SKILL",
     "Method",
     "ZeroActionExpert",
     "checkpoint_for",
     "zero_prior_agent",
 ]
 
-#: The embedded suite (MetaWorld Table 1-3 and MetaWorld-X's manipulation tasks).
-SUITE_TASKS = ("stand", "walk", "run", "sit_simple", "door", "push", "package", "truck", "basketball")
+def _suite_tasks() -> tuple[str, ...]:
+    from mwx_sdk.task import builtin_tasks
 
-#: Instruction given to the agent for each task.
-TASK_INSTRUCTIONS = {
-    "stand": "stand still and keep your balance",
-    "walk": "walk forward",
-    "run": "run forward as fast as you can",
-    "sit_simple": "sit down on the chair behind you",
-    "door": "walk to the door, open it and walk through",
-    "push": "push the box to the goal on the table",
-    "package": "pick up the package and carry it to the destination",
-    "truck": "unload the packages from the truck onto the table",
-    "basketball": "catch the ball and throw it into the hoop",
-    "crawl": "crawl forward through the tunnel",
-    "sit_hard": "sit down on the chair",
-    "reach": "reach the target with your left hand",
-}
-
-#: The expert library offered to the VLM and the router for each task (bundled skill names).
-TASK_EXPERTS = {
-    "stand": ("stand", "walk"),
-    "walk": ("stand", "walk", "run"),
-    "run": ("stand", "walk", "run"),
-    "sit_simple": ("stand", "walk", "sit"),
-    "door": ("stand", "walk", "reach"),
-    "push": ("stand", "walk", "reach"),
-    "package": ("stand", "walk", "carry", "reach"),
-    "truck": ("stand", "walk", "carry", "reach"),
-    "basketball": ("stand", "reach", "carry"),
-    "crawl": ("stand", "walk"),
-    "sit_hard": ("stand", "walk", "sit"),
-    "reach": ("stand", "reach"),
-}
+    return tuple(t.name for t in builtin_tasks() if t.in_suite)
 
 
-#: Per-task options of the bundled experts, for every method alike (``compose(expert_config=)``
-#: and the naturalness judge). The run stride is played at the 5 m/s the run reward asks for
-#: (``mppi``'s run defaults aim a little lower, at 4.6 m/s, which it holds without stumbling);
-#: the skill's own default stays the captured 3.5 m/s, the pace it contributes when another
-#: task blends it in.
-TASK_EXPERT_OPTIONS: dict[str, dict[str, dict[str, Any]]] = {
-    "run": {"run": {"speed": 5.0}},
-}
-
-
-#: The skill whose human prior judges naturalness on each task, for every method alike (the
-#: no-prior baseline included, so its motion is measured against the same human reference).
-TASK_LEAD_SKILL = {
-    "stand": "stand", "walk": "walk", "run": "run", "sit_simple": "sit", "sit_hard": "sit",
-    "door": "walk", "push": "reach", "package": "carry", "truck": "carry", "basketball": "reach",
-    "crawl": "walk", "reach": "reach",
-}
+#: The embedded suite (MetaWorld Table 1-3 and MetaWorld-X's manipulation tasks): the bundled
+#: tasks marked ``in_suite``. Each task's instruction, experts, their options and the skill
+#: whose prior judges naturalness come from its :class:`~mwx_sdk.task.Composition`.
+SUITE_TASKS = _suite_tasks()
 
 
 class ZeroActionExpert(Expert):
@@ -233,9 +186,12 @@ class Method:
                     ropts["checkpoint"] = str(ckpt)
             else:
                 popts["checkpoint"] = str(ckpt)
-        expert_opts = TASK_EXPERT_OPTIONS.get(task, {})
+        from mwx_sdk.task import get_task
+
+        composition = get_task(task).composition
+        expert_opts = dict(composition.expert_options) if composition else {}
         if self.factory:
-            judge = TASK_LEAD_SKILL.get(task)
+            judge = composition.lead_skill if composition else None
             return AgentSpec(factory=self.factory, label=self.name,
                              compose_options={"planner": self.planner, "planner_options": popts, "judge": judge,
                                               "judge_options": dict(expert_opts.get(judge or "", {}))}), ""

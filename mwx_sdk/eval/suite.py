@@ -28,7 +28,7 @@ from .backends import run_many
 from .convergence import convergence_from_file, find_curves
 from .episode import METRICS_VERSION
 from .io import atomic_write_text, read_json, write_csv, write_json
-from .methods import METHODS, SUITE_TASKS, TASK_EXPERTS, TASK_INSTRUCTIONS
+from .methods import METHODS, SUITE_TASKS
 from .metrics import summarize
 from .report import fmt, pm
 from .spec import EnvSpec, EpisodeSpec
@@ -52,7 +52,7 @@ class SuiteConfig:
         vlm: VLM backend of the methods that use one.
         planner_options: options for sampling planners (applied under each method's own).
         checkpoints: root folder of trained checkpoints and training curves.
-        experts: expert names to use for every task instead of :data:`TASK_EXPERTS`.
+        experts: expert names to use for every task instead of each task's own (its composition).
         quick: the settings are the reduced ``--quick`` version.
     """
 
@@ -67,9 +67,12 @@ class SuiteConfig:
     quick: bool = False
 
     def __post_init__(self) -> None:
-        bad = [t for t in self.tasks if t not in TASK_INSTRUCTIONS]
+        from mwx_sdk.task import builtin_tasks
+
+        known = {t.name for t in builtin_tasks() if t.composition is not None}
+        bad = [t for t in self.tasks if t not in known]
         if bad:
-            raise ValueError(f"unknown suite task(s) {bad}; choose from {', '.join(TASK_INSTRUCTIONS)}")
+            raise ValueError(f"unknown suite task(s) {bad}; choose from {', '.join(sorted(known))}")
         bad = [m for m in self.methods if m not in METHODS]
         if bad:
             raise ValueError(f"unknown method(s) {bad}; choose from {', '.join(METHODS)}")
@@ -180,13 +183,14 @@ def plan_suite(cfg: SuiteConfig) -> tuple[list[EpisodeSpec], list[dict]]:
     Returns:
         ``(specs, skipped)`` where each skipped item has ``task``, ``method`` and ``reason``.
     """
-    from mwx_sdk.envs.registration import env_id
+    from mwx_sdk.task import get_task
 
     known = _registered_experts()
     specs: list[EpisodeSpec] = []
     skipped: list[dict] = []
     for task in cfg.tasks:
-        experts = tuple(cfg.experts or TASK_EXPERTS.get(task, ("stand", "walk")))
+        task_def = get_task(task)
+        experts = tuple(cfg.experts or task_def.composition.experts)
         if known is not None:
             missing = [e for e in experts if e not in known]
             experts = tuple(e for e in experts if e in known)
@@ -203,9 +207,9 @@ def plan_suite(cfg: SuiteConfig) -> tuple[list[EpisodeSpec], list[dict]]:
             if agent is None:
                 skipped.append({"task": task, "method": name, "reason": reason})
                 continue
-            env = EnvSpec(env_id=env_id(task))
+            env = EnvSpec(env_id=task_def.env_id)
             for seed in cfg.seeds:
-                specs.append(EpisodeSpec(env=env, agent=agent, seed=seed, instruction=TASK_INSTRUCTIONS[task],
+                specs.append(EpisodeSpec(env=env, agent=agent, seed=seed, instruction=task_def.composition.instruction,
                                          steps=cfg.steps, tags={"task": task, "method": name}))
     return specs, skipped
 
@@ -286,9 +290,9 @@ def run_suite(cfg: SuiteConfig, out: str | os.PathLike, *, workers: int = 1, bac
 
 def _estimate_full_seconds(results: Sequence[dict], workers: int) -> float | None:
     """Seconds the full suite (every method here, 10 seeds, full episodes) would take."""
-    from mwx_sdk.envs.registration import TASK_SPECS
+    from mwx_sdk.task import builtin_tasks
 
-    lengths = {s.task: s.max_episode_steps for s in TASK_SPECS}
+    lengths = {t.name: t.max_episode_steps for t in builtin_tasks()}
     per: dict[tuple[str, str], list[float]] = {}
     for r in results:
         ms = r.get("ms_per_step")

@@ -14,7 +14,7 @@
 Importing this package does not import mujoco; that happens when a planner is reset.
 """
 
-from .config import TASK_DEFAULTS, TASK_FAMILY, MPPIConfig
+from .config import MPPIConfig
 from .gait import GaitPrior, GaitPriorConfig
 from .mppi import DirectPlanner, MPPIPlanner, knot_basis
 from .objective import A_REF_HORIZON_KEY, REFERENCE_QPOS_KEY
@@ -23,8 +23,6 @@ from .prior import prior_horizon
 __all__ = [
     "A_REF_HORIZON_KEY",
     "REFERENCE_QPOS_KEY",
-    "TASK_DEFAULTS",
-    "TASK_FAMILY",
     "DirectPlanner",
     "GaitPrior",
     "GaitPriorConfig",

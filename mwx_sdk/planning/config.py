@@ -1,4 +1,4 @@
-"""Configuration of the sampling-MPC planner, with defaults per task family."""
+"""Configuration of the sampling-MPC planner; each task states its own defaults (``Task.planning``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ class MPPIConfig:
     """Hyper-parameters of :class:`mwx_sdk.planning.MPPIPlanner`.
 
     Args:
-        task: task family whose reward is maximised (``"stand"``, ``"walk"``, ``"run"``); ``None``
-            reads it from the environment.
+        task: the task whose reward is maximised (``"stand"``, ``"walk"``, a plugin's task);
+            ``None`` reads it from the environment.
         num_samples: sampled action sequences per control step (N).
         horizon: planning horizon in control steps (H).
         num_knots: knots of the piecewise-linear action sequence (K); 2 <= K <= H.
@@ -140,70 +140,30 @@ class MPPIConfig:
         self.threads, self.seed = int(self.threads), int(self.seed)
 
     @classmethod
-    def for_task(cls, task: str | None, **overrides: Any) -> MPPIConfig:
-        """Defaults for a task family, with ``overrides`` applied on top.
+    def for_task(cls, task: Any, **overrides: Any) -> MPPIConfig:
+        """The task's defaults (:attr:`mwx_sdk.task.Task.planning`), with ``overrides`` applied on top.
 
         Args:
-            task: a task name; its family (:data:`TASK_FAMILY`) picks the defaults, unknown
-                tasks plan with the stand defaults.
+            task: a :class:`~mwx_sdk.task.Task`, a task name or id, or ``None``; an unknown or
+                missing task plans with this class's own defaults (those of standing).
             **overrides: field values that replace the defaults.
 
         Returns:
             A validated config.
         """
+        from mwx_sdk.task import Task, UnknownTaskError, get_task
+
         known = {f.name for f in dataclasses.fields(cls)}
         bad = sorted(set(overrides) - known)
         if bad:
             raise TypeError(f"unknown MPPI option(s) {bad}; valid options: {sorted(known)}")
-        family = task if task in TASK_DEFAULTS else TASK_FAMILY.get(task or "", "")
-        base: dict[str, Any] = dict(TASK_DEFAULTS.get(family, {}))
+        task_obj = task if isinstance(task, Task) else None
+        if task_obj is None and task:
+            try:
+                task_obj = get_task(task)
+            except UnknownTaskError:
+                task_obj = None
+        base: dict[str, Any] = task_obj.mppi_defaults() if task_obj is not None else {}
         base.update(overrides)
-        base.setdefault("task", task)
+        base.setdefault("task", task_obj.name if task_obj is not None else task)
         return cls(**base)
-
-
-#: Per-family defaults (anything else plans with the stand defaults).
-TASK_DEFAULTS: dict[str, dict[str, Any]] = {
-    "stand": {"num_samples": 16, "horizon": 15, "num_knots": 3},
-    # The walk reward saturates at 1 m/s; aiming the shaping above it keeps vx there. Gait priors
-    # walk with bent knees, which costs the head-height factor of the reward: a stiffer head
-    # term straightens them. A capture point taken relative to the commanded speed balances
-    # the walk without braking it (vx 0.82-0.91 -> 1.10-1.16 m/s on seeds 0-2).
-    "walk": {"num_samples": 32, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
-             "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0, "capture_relative": True},
-    # The run reward asks for 5 m/s. Seeded by the run stride prior played at 5 m/s, with 128
-    # samples over a horizon longer than one stride (40 steps = 0.8 s) and one knot per step,
-    # the sampled plans keep the H1 up at 4.08-4.17 m/s over 1000 steps on seeds 0-2 with the
-    # head high (standing factor 0.982-0.992): 715.5 / 718.0 / 724.1 (`python bench/planner.py
-    # --envs run`, README); seeds 3/4: 691.2 / 717.4. A firm heading term (10, before 2) holds
-    # the pelvis straighter: on seed 2 its yaw averaged over 2 s windows stays within 19 degrees
-    # (before up to 34) and the return rose from 680.1 to 724.1 (seeds 0/1: 709.8 -> 715.5,
-    # 712.7 -> 718.0). With heading weight 2, coarser plans ran slower: on seed 0, aimed at
-    # 5 m/s, 6 knots 593.7, 10 knots 643.0, 14 knots 663.6, 20 knots 677.7; aimed at 5 m/s with
-    # one knot per step it reached 4.6-4.9 m/s and then stumbled (660.7); aimed at 4.6 m/s it
-    # does not.
-    # A large reward weight makes the task reward, whose small-control and standing factors
-    # the speed term ignores, lead the shaping. No capture-point term: taken relative to the
-    # commanded speed, which the H1 does not reach, it asks for the feet behind the centre of
-    # mass, a forward lean that stumbled. 257-298 ms per control step on 2 cores at load 2.
-    "run": {"num_samples": 128, "horizon": 40, "num_knots": 40, "speed_weight": 5.0, "lateral_weight": 1.0,
-            "heading_weight": 10.0, "target_speed": 4.6, "speed_ramp": 1.0, "noise_std": 0.1,
-            "head_weight": 40.0, "capture_weight": 0.0, "reward_weight": 10.0},
-    # Sitting lowers the head and moves the centre of mass behind the feet onto the seat, so the
-    # standing terms (head height, capture point) would fight it; a pelvis-height target leads
-    # the samples down to the seat height the reward asks for (0.68-0.72 m).
-    "sit": {"num_samples": 24, "horizon": 20, "num_knots": 3, "head_weight": 0.0, "capture_weight": 0.0,
-            "pelvis_height_target": 0.70, "pelvis_height_weight": 20.0, "upright_weight": 5.0},
-    # Crawling is low and pitched forward: no standing terms, a modest speed term.
-    "crawl": {"num_samples": 24, "horizon": 20, "num_knots": 3, "head_weight": 0.0, "capture_weight": 0.0,
-              "upright_weight": 0.0, "speed_weight": 1.0, "target_speed": 1.0},
-    # Whole-body manipulation stands while the arms work: arms get the full sampling noise.
-    "manipulation": {"num_samples": 24, "horizon": 15, "num_knots": 3, "noise_weights": {"torso": 0.25}},
-}
-
-#: Task name -> family of :data:`TASK_DEFAULTS`, for tasks not named like their family.
-TASK_FAMILY: dict[str, str] = {
-    "sit_simple": "sit", "sit_hard": "sit",
-    "reach": "manipulation", "door": "manipulation", "push": "manipulation", "package": "manipulation",
-    "basketball": "manipulation", "truck": "manipulation",
-}

@@ -1,4 +1,7 @@
-"""Binds each task's own reward function (``mwx_sdk.envs.rewards``) to the planner's quantities.
+"""How a task's own reward function (``mwx_sdk.envs.rewards``) is bound to the planner's quantities.
+
+Each task declares its binding (:attr:`mwx_sdk.task.Task.planner_reward`, in the task's module);
+this module holds the :class:`TaskAdapter` they build and the helpers they share.
 
 A :class:`TaskAdapter` says which extra sensors the planner model needs for a task (object
 positions, door hinge angles, hand sites ...), which values it reads from the live environment
@@ -19,10 +22,10 @@ from .sim import SensorSpec
 
 Quantities = Mapping[str, np.ndarray]
 
-_IMU: SensorSpec = ("imu", "framepos", "site", "imu")
-_LHAND: SensorSpec = ("left_hand", "framepos", "site", "left_hand")
-_RHAND: SensorSpec = ("right_hand", "framepos", "site", "right_hand")
-_TRUCK_PACKAGES = ("package_a", "package_b", "package_c", "package_d", "package_e")
+#: Sensors a task's binding may add to the planner model (their names become quantity keys).
+IMU: SensorSpec = ("imu", "framepos", "site", "imu")
+LEFT_HAND: SensorSpec = ("left_hand", "framepos", "site", "left_hand")
+RIGHT_HAND: SensorSpec = ("right_hand", "framepos", "site", "right_hand")
 
 
 @dataclass
@@ -82,7 +85,8 @@ class TaskAdapter:
         return np.asarray(out[0] if isinstance(out, tuple) else out, dtype=np.float64)
 
 
-def _site(env: Any, name: str) -> np.ndarray:
+def site_position(env: Any, name: str) -> np.ndarray:
+    """World position of the site ``name`` in the live env (a copy)."""
     import mujoco
 
     i = mujoco.mj_name2id(env.model, mujoco.mjtObj.mjOBJ_SITE, name)
@@ -91,7 +95,8 @@ def _site(env: Any, name: str) -> np.ndarray:
     return env.data.site_xpos[i].copy()
 
 
-def _body(env: Any, name: str) -> np.ndarray:
+def body_position(env: Any, name: str) -> np.ndarray:
+    """World position of the body ``name`` in the live env (a copy)."""
     import mujoco
 
     i = mujoco.mj_name2id(env.model, mujoco.mjtObj.mjOBJ_BODY, name)
@@ -100,141 +105,66 @@ def _body(env: Any, name: str) -> np.ndarray:
     return env.data.xpos[i].copy()
 
 
-def _robot_nv(env: Any) -> int:
+def robot_nv(env: Any) -> int:
+    """Velocity dimensions of the robot alone (the scene's objects excluded)."""
     from mwx_sdk.envs.quantities import H1Quantities
 
     return H1Quantities.of(env.model).robot_nv
 
 
-def _stand_kw(q: Quantities) -> dict[str, Any]:
+def stand_kwargs(q: Quantities) -> dict[str, Any]:
+    """The standing reward's arguments, shared by most tasks."""
     return {"head_height": q["head_height"], "torso_upright": q["torso_upright"],
             "actuator_force": q["actuator_force"]}
 
 
-def _truck_reward(q: Quantities, c: Mapping[str, Any]) -> dict[str, Any]:
-    """``rewards.truck_shaped_reward`` on batches, plus the pick/place bonuses of the stage now.
-
-    The env's lists (packages on the truck, picked) are held fixed over the horizon; a package
-    of the truck list lifted 0.1 m above its start height earns the +100 pick bonus and a picked
-    package over the table the +100 place bonus, at every step where the condition holds.
-    """
+def locomotion_adapter(task: str) -> TaskAdapter:
+    """stand, walk and run: ``rewards.<task>_reward`` on the standing quantities and the CoM velocity."""
     from mwx_sdk.envs import rewards as R
 
-    on_truck, picked, z0 = c["on_truck"], c["picked"], c["z0"]
-    shaped, _ = R.truck_shaped_reward(q["torso_upright"], q["qpos"][..., 0:3], c["table"],
-                                      [q[p] for p in on_truck], [q[p] for p in picked])
-    bonus = np.zeros(np.shape(q["torso_upright"]))
-    if z0 is not None:
-        for p in on_truck:
-            bonus = bonus + 100.0 * (q[p][..., 2] > z0[p] + 0.1)
-    for p in picked:
-        bonus = bonus + 100.0 * R.truck_on_table(q[p])
-    return {"reward": shaped + bonus}
+    return TaskAdapter(task, lambda q, c: {**stand_kwargs(q), "com_vel": q["com_vel"]}, getattr(R, f"{task}_reward"))
 
 
-def _adapters() -> dict[str, TaskAdapter]:
-    from mwx_sdk.envs import rewards as R
-
-    loco = {
-        t: TaskAdapter(t, lambda q, c: {**_stand_kw(q), "com_vel": q["com_vel"]}, getattr(R, f"{t}_reward"))
-        for t in ("stand", "walk", "run")
-    }
-    sit = lambda t: TaskAdapter(
-        t,
-        lambda q, c: {**_stand_kw(q), "pelvis_pos": q["qpos"][..., 0:3], "chair_pos": q["chair"],
-                      "imu_height": q["imu"][..., 2], "com_vel": q["com_vel"]},
-        R.sit_reward,
-        sensors=(_IMU, ("chair", "framepos", "xbody", "chair")),
-    )
-    return {
-        **loco,
-        "sit_simple": sit("sit_simple"),
-        "sit_hard": sit("sit_hard"),
-        "crawl": TaskAdapter(
-            "crawl",
-            lambda q, c: {"head_height": q["head_height"], "imu_pos": q["imu"], "pelvis_quat": q["pelvis_quat"],
-                          "com_vel": q["com_vel"], "actuator_force": q["actuator_force"]},
-            R.crawl_reward,
-            sensors=(_IMU, ("pelvis_quat", "framequat", "xbody", "pelvis")),
-        ),
-        "reach": TaskAdapter(
-            "reach",
-            lambda q, c: {"left_hand": q["left_hand"], "goal": c["goal"], "pelvis_upright": q["pelvis_zaxis"][..., 2],
-                          "robot_qvel": q["qvel"][..., : c["robot_nv"]]},
-            R.reach_reward,
-            sensors=(_LHAND, ("pelvis_zaxis", "framezaxis", "xbody", "pelvis")),
-            constants=lambda env: {"goal": np.asarray(env.goal, dtype=np.float64).copy(), "robot_nv": _robot_nv(env)},
-        ),
-        "door": TaskAdapter(
-            "door",
-            lambda q, c: {**_stand_kw(q), "door_angle": q["door_angle"], "hatch_angle": q["hatch_angle"],
-                          "hatch_pos": q["hatch"], "left_hand": q["left_hand"], "right_hand": q["right_hand"],
-                          "imu_x": q["imu"][..., 0]},
-            R.door_reward,
-            sensors=(_IMU, _LHAND, _RHAND, ("hatch", "framepos", "xbody", "door_hatch")),
-            joints={"door_angle": "door_hinge", "hatch_angle": "door_hatch_hinge"},
-        ),
-        "push": TaskAdapter(
-            "push",
-            lambda q, c: {"box_pos": q["box"], "goal": c["goal"], "left_hand": q["left_hand"]},
-            R.push_reward,
-            sensors=(_LHAND,),
-            joints={"box": "free_object"},
-            constants=lambda env: {"goal": np.asarray(env.goal, dtype=np.float64).copy()},
-        ),
-        # the destination is moved in the env's own model at reset, so it is read from the env
-        "package": TaskAdapter(
-            "package",
-            lambda q, c: {**_stand_kw(q), "package_pos": q["package"], "destination": c["destination"],
-                          "left_hand": q["left_hand"], "right_hand": q["right_hand"]},
-            R.package_reward,
-            sensors=(_LHAND, _RHAND),
-            joints={"package": "free_package"},
-            constants=lambda env: {"destination": _site(env, "destination_loc")},
-        ),
-        "basketball": TaskAdapter(
-            "basketball",
-            lambda q, c: {**_stand_kw(q), "ball_pos": q["ball"], "hoop_pos": c["hoop"], "left_hand": q["left_hand"],
-                          "right_hand": q["right_hand"], "throw_stage": c["throw_stage"]},
-            R.basketball_reward,
-            sensors=(_LHAND, _RHAND),
-            joints={"ball": "free_basketball"},
-            constants=lambda env: {"hoop": _site(env, "hoop_center"), "throw_stage": bool(env.throw_stage)},
-        ),
-        "truck": TaskAdapter(
-            "truck",
-            _truck_reward,
-            None,
-            sensors=tuple((p, "framepos", "xbody", p) for p in _TRUCK_PACKAGES),
-            constants=lambda env: {"table": _body(env, "table"), "on_truck": list(env.on_truck),
-                                   "picked": list(env.picked), "z0": None if env.z0 is None else dict(env.z0)},
-        ),
-    }
-
-
-def task_adapter(task: str | None) -> TaskAdapter:
-    """The reward binding of ``task``.
+def task_adapter(task: Any) -> TaskAdapter:
+    """The reward binding of a task, as the task declares it (:attr:`mwx_sdk.task.Task.planner_reward`).
 
     Args:
-        task: task name, e.g. ``"stand"``, ``"sit_simple"`` or ``"door"``.
+        task: a :class:`~mwx_sdk.task.Task`, or a task name or id (``"stand"``, ``"sit_simple"``,
+            ``"mwx/h1-door-v0"``, a plugin's task).
 
     Returns:
         The task's :class:`TaskAdapter`.
 
     Raises:
-        ValueError: the task has no binding (pass ``reward_fn=`` to the planner for such tasks).
+        ValueError: the task is unknown or declares no binding (pass ``reward_fn=`` to the
+            planner for such tasks).
     """
+    from mwx_sdk.task import Task, UnknownTaskError, get_task
+
     if not task:
         raise ValueError("the mppi planner needs a task name to pick a reward; pass task='stand' (or 'walk', ...)")
-    table = _adapters()
-    if task not in table:
+    if not isinstance(task, Task):
+        try:
+            task = get_task(task)
+        except UnknownTaskError as exc:
+            raise ValueError(
+                f"the mppi planner has no reward binding for task {task!r} (known: {known_tasks()}); "
+                "pass reward_fn=<callable on the planner quantities> to plan it"
+            ) from exc
+    if task.planner_reward is None:
         raise ValueError(
-            f"the mppi planner has no reward binding for task {task!r} (known: {sorted(table)}); "
+            f"task {task.name!r} declares no planner reward (Task.planner_reward); "
             "pass reward_fn=<callable on the planner quantities> to plan it"
         )
-    return table[task]
+    return task.planner_reward()
 
 
 def known_tasks() -> list[str]:
     """Task names the planner can score with their own reward."""
-    return sorted(_adapters())
+    from mwx_sdk.task import builtin_tasks, list_tasks
+
+    try:
+        tasks = list_tasks()
+    except Exception:  # noqa: BLE001 - a broken plugin must not hide the bundled tasks here
+        tasks = list(builtin_tasks())
+    return sorted(t.name for t in tasks if t.planner_reward is not None)

@@ -320,7 +320,17 @@ _NAME_RE = re.compile(r"(h1[a-z]*-)?(?P<task>[a-z_]+)(-v\d+)?$")
 
 
 def task_of(env: Any) -> str | None:
-    """Best guess of the task name (``"stand"``, ``"walk"`` ...) of an environment."""
+    """The task name (``"stand"``, ``"walk"``, a plugin's task) of an environment.
+
+    The env's own task (:func:`mwx_sdk.task.task_for_env`: its ``task_def``, or a task's id or
+    HumanoidBench id) comes first; otherwise a ``task_name``/``task`` attribute or the
+    ``<robot>-<task>-v<N>`` pattern of its id is taken as the name.
+    """
+    from mwx_sdk.task import task_for_env
+
+    known = task_for_env(env)
+    if known is not None:
+        return known.name
     base = getattr(env, "unwrapped", env)
     for attr in ("task_name", "task"):
         val = getattr(base, attr, None)

@@ -79,12 +79,12 @@ def _run_agent_from_file(path, options, seed):
 
 
 def test_shipped_run_agent_file_composes_the_smoothed_router():
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
+    from mwx_sdk.task import get_task
 
     p = ROOT / "examples" / "agent_run.toml"
     cfg = load_agent_config(p)
     assert cfg.router == ("fusion", {"smoothing": 1.0}) and cfg.planner[0] == "mppi"
-    agent = _run_agent_from_file(p, TASK_EXPERT_OPTIONS["run"], seed=2)
+    agent = _run_agent_from_file(p, {k: dict(v) for k, v in get_task("run").composition.expert_options.items()}, seed=2)
     assert agent.router.config.smoothing == 1.0 and agent.config.seed == 2
     # the run task's 5 m/s reaches the file's agent, as `mwx run --env mwx/h1-run-v0` passes it
     assert agent.experts[agent.expert_names.index("run")].target_speed == 5.0

@@ -47,7 +47,7 @@ def test_gymnasium_entry_point_registers_like_gymnasium_0_29():
         assert set(gym.registry) - before == set(saved)
         for s in TASK_SPECS:
             spec = gym.spec(s.env_id)  # the namespace context leaves the mwx/ ids as they are
-            assert (spec.entry_point, spec.max_episode_steps) == (s.entry_point, s.max_episode_steps)
+            assert (spec.entry_point, spec.max_episode_steps) == (s.env, s.max_episode_steps)
             assert isinstance(spec.entry_point, str)  # a string: registering imports no mujoco
     finally:
         gym.registry.update(saved)

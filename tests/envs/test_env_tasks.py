@@ -55,12 +55,14 @@ def _make(task, which, **kw):
 
 
 def test_specs_match_classes():
-    assert [s.task for s in TASK_SPECS] == list(TASKS)
+    assert [s.name for s in TASK_SPECS] == list(TASKS)
     for s in TASK_SPECS:
-        cls = TASKS[s.task]
-        assert cls.__name__ == s.cls_name
+        cls = TASKS[s.name]
+        assert f"{cls.__module__}:{cls.__name__}" == s.env and cls.task_def is s
+        assert cls.task == s.name
         assert cls.max_episode_steps == s.max_episode_steps
         assert cls.success_bar == s.success_bar
+        assert cls.scene_objects == dict(s.objects)
 
 
 @pytest.mark.parametrize("which", _models())

@@ -70,7 +70,9 @@ def _at_keyframe(model, key: int = 0):
 
 def test_task_list_matches_the_table():
     assert set(TASKS) == set(EXPECTED_DIMS)
-    assert h1.TASK_DIMS == EXPECTED_DIMS
+    from mwx_sdk.task import get_task
+
+    assert {t: get_task(t).scene_dims for t in TASKS} == EXPECTED_DIMS
 
 
 @pytest.mark.parametrize("task", TASKS)

@@ -66,10 +66,11 @@ def test_suite_config_errors_name_the_choices():
 
 
 def test_task_expert_options_reach_every_method_and_the_judge():
-    from mwx_sdk.eval.methods import METHODS, TASK_EXPERT_OPTIONS
+    from mwx_sdk.eval.methods import METHODS
     from mwx_sdk.eval.spec import build_agent
+    from mwx_sdk.task import get_task
 
-    speed = TASK_EXPERT_OPTIONS["run"]["run"]["speed"]
+    speed = get_task("run").composition.options_for("run")["speed"]
     kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
     full, _ = METHODS["full"].agent_spec("run", **kw)
     agent = build_agent(full, seed=0)
@@ -88,7 +89,9 @@ def test_fingerprint_follows_the_planners_task_defaults(monkeypatch):
     from mwx_sdk.eval.methods import METHODS
     from mwx_sdk.eval.spec import EnvSpec, EpisodeSpec
     from mwx_sdk.eval.suite import fingerprint
-    from mwx_sdk.planning.config import TASK_DEFAULTS
+    import dataclasses
+
+    import mwx_sdk.task as task_mod
 
     kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
     run_agent, _ = METHODS["full"].agent_spec("run", **kw)
@@ -96,7 +99,9 @@ def test_fingerprint_follows_the_planners_task_defaults(monkeypatch):
     run_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=run_agent, seed=0, steps=10)
     stand_spec = EpisodeSpec(env=EnvSpec("mwx/h1-stand-v0"), agent=stand_agent, seed=0, steps=10)
     before = fingerprint(run_spec), fingerprint(stand_spec)
-    monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "capture_weight": 7.0})
+    changed = tuple(dataclasses.replace(t, planning={**t.planning, "capture_weight": 7.0}) if t.name == "run" else t
+                    for t in task_mod.builtin_tasks())
+    monkeypatch.setattr(task_mod, "_BUILTIN", changed)
     assert fingerprint(run_spec) != before[0]
     assert fingerprint(stand_spec) == before[1]
 
@@ -107,7 +112,9 @@ def test_fingerprint_follows_the_planner_of_factory_and_file_agents(monkeypatch,
     from mwx_sdk.eval.methods import METHODS
     from mwx_sdk.eval.spec import AgentSpec, EnvSpec, EpisodeSpec
     from mwx_sdk.eval.suite import fingerprint
-    from mwx_sdk.planning.config import TASK_DEFAULTS
+    import dataclasses
+
+    import mwx_sdk.task as task_mod
 
     kw = {"experts": ("stand", "walk", "run"), "vlm": "lexical", "planner_options": {}, "checkpoints": None}
     baseline, _ = METHODS["mppi"].agent_spec("run", **kw)
@@ -117,7 +124,9 @@ def test_fingerprint_follows_the_planner_of_factory_and_file_agents(monkeypatch,
     base_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=baseline, seed=0, steps=10)
     file_spec = EpisodeSpec(env=EnvSpec("mwx/h1-run-v0"), agent=AgentSpec(file=str(toml)), seed=0, steps=10)
     before = fingerprint(base_spec), fingerprint(file_spec)
-    monkeypatch.setitem(TASK_DEFAULTS, "run", {**TASK_DEFAULTS["run"], "heading_weight": 3.0})
+    changed = tuple(dataclasses.replace(t, planning={**t.planning, "heading_weight": 3.0}) if t.name == "run" else t
+                    for t in task_mod.builtin_tasks())
+    monkeypatch.setattr(task_mod, "_BUILTIN", changed)
     after = fingerprint(base_spec), fingerprint(file_spec)
     assert after[0] != before[0] and after[1] != before[1]
     toml.write_text('[planner]\nname = "mppi"\n\n[router]\nname = "fusion"\nsmoothing = 0.5\n')

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mwx_sdk.interfaces import StepContext
-from mwx_sdk.planning import TASK_DEFAULTS, GaitPrior, MPPIConfig, knot_basis
+from mwx_sdk.planning import GaitPrior, MPPIConfig, knot_basis
+from mwx_sdk.task import get_task
 
 
 @pytest.mark.parametrize("bad", [
@@ -22,8 +23,8 @@ def test_config_rejects_bad_values(bad):
 
 def test_task_defaults_and_overrides():
     walk = MPPIConfig.for_task("walk", num_samples=12)
-    assert walk.num_samples == 12 and walk.horizon == TASK_DEFAULTS["walk"]["horizon"]
-    assert walk.target_speed == TASK_DEFAULTS["walk"]["target_speed"] and walk.task == "walk"
+    assert walk.num_samples == 12 and walk.horizon == get_task("walk").planning["horizon"]
+    assert walk.target_speed == get_task("walk").planning["target_speed"] and walk.task == "walk"
     stand = MPPIConfig.for_task("stand")
     assert (stand.num_samples, stand.horizon, stand.num_knots) == (16, 15, 3)
     assert MPPIConfig.for_task("balance_simple").horizon == stand.horizon
@@ -34,9 +35,9 @@ def test_task_defaults_and_overrides():
 def test_task_families_pick_their_defaults():
     sit = MPPIConfig.for_task("sit_simple")
     assert sit.task == "sit_simple" and sit.capture_weight == 0 and sit.head_weight == 0
-    assert sit.pelvis_height_target == TASK_DEFAULTS["sit"]["pelvis_height_target"]
+    assert sit.pelvis_height_target == get_task("sit_simple").planning["pelvis_height_target"]
     assert MPPIConfig.for_task("sit_hard").pelvis_height_target == sit.pelvis_height_target
-    assert MPPIConfig.for_task("door").num_samples == TASK_DEFAULTS["manipulation"]["num_samples"]
+    assert MPPIConfig.for_task("door").num_samples == get_task("door").planning["num_samples"]
     assert MPPIConfig.for_task("crawl").upright_weight == 0
 
 

@@ -14,9 +14,8 @@ pytest.importorskip("mujoco")
 
 @pytest.mark.slow
 def test_mppi_with_the_run_prior_runs_past_walking_pace():
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import MPPIPlanner, prior_horizon
-    from mwx_sdk.planning.config import TASK_DEFAULTS
+    from mwx_sdk.task import get_task
 
     env = mwx_sdk.make_env("mwx/h1-run-v0")
     u = env.unwrapped
@@ -24,11 +23,11 @@ def test_mppi_with_the_run_prior_runs_past_walking_pace():
     ctx = StepContext(env=u, dt=u.dt, rng=np.random.default_rng(0))
     planner = MPPIPlanner(task="run", seed=0)
     planner.reset(u, ctx)
-    run_defaults = TASK_DEFAULTS["run"]
+    run_defaults = get_task("run").mppi_defaults()
     assert planner.config.target_speed == pytest.approx(run_defaults["target_speed"])
     assert (planner.config.num_samples, planner.config.num_knots) == (run_defaults["num_samples"],
                                                                       run_defaults["num_knots"])
-    expert = mwx_sdk.get_expert("run", **TASK_EXPERT_OPTIONS["run"]["run"])
+    expert = mwx_sdk.get_expert("run", **get_task("run").composition.options_for("run"))
     expert.reset(ctx)
     steps, x_at = 150, {}
     try:

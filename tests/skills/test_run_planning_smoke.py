@@ -13,9 +13,8 @@ pytest.importorskip("mujoco")
 
 
 def test_mppi_with_the_run_prior_plans_bounded_actions():
-    from mwx_sdk.eval.methods import TASK_EXPERT_OPTIONS
     from mwx_sdk.planning import MPPIPlanner, prior_horizon
-    from mwx_sdk.planning.config import TASK_DEFAULTS
+    from mwx_sdk.task import get_task
 
     env = mwx_sdk.make_env("mwx/h1-run-v0")
     u = env.unwrapped
@@ -23,8 +22,8 @@ def test_mppi_with_the_run_prior_plans_bounded_actions():
     ctx = StepContext(env=u, dt=u.dt, rng=np.random.default_rng(0))
     planner = MPPIPlanner(task="run", seed=0)
     planner.reset(u, ctx)
-    assert planner.config.target_speed == pytest.approx(TASK_DEFAULTS["run"]["target_speed"])
-    expert = mwx_sdk.get_expert("run", **TASK_EXPERT_OPTIONS["run"]["run"])
+    assert planner.config.target_speed == pytest.approx(get_task("run").planning["target_speed"])
+    expert = mwx_sdk.get_expert("run", **get_task("run").composition.options_for("run"))
     expert.reset(ctx)
     try:
         for t in range(4):

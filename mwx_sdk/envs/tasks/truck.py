@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import ClassVar
 
 import numpy as np
+
+from mwx_sdk.task import Composition, Task
 
 from .. import rewards as R
 from .. import scalar as S
 from ..base import H1Env
-from .manipulation import HOLD_DISTANCE
+from .manipulation import HOLD_DISTANCE, MANIPULATION_PLANNING
 
 PACKAGES = ("package_a", "package_b", "package_c", "package_d", "package_e")
 
@@ -25,6 +26,63 @@ def _min_tol(dists: list) -> float:
     return S.linear_tol(min(dists), 0.0, 0.2, 4.0, S.LINEAR_0) if dists else 0.0
 
 
+def _planner_reward():
+    """``rewards.truck_shaped_reward`` on the planner's batches, plus the pick/place bonuses.
+
+    The env's lists (packages on the truck, picked) are held fixed over the horizon; a package
+    of the truck list lifted 0.1 m above its start height earns the +100 pick bonus and a picked
+    package over the table the +100 place bonus, at every step where the condition holds.
+    """
+    from ...planning.rewards_adapter import TaskAdapter, body_position
+
+    def reward(q, c):
+        on_truck, picked, z0 = c["on_truck"], c["picked"], c["z0"]
+        shaped, _ = R.truck_shaped_reward(q["torso_upright"], q["qpos"][..., 0:3], c["table"],
+                                          [q[p] for p in on_truck], [q[p] for p in picked])
+        bonus = np.zeros(np.shape(q["torso_upright"]))
+        if z0 is not None:
+            for p in on_truck:
+                bonus = bonus + 100.0 * (q[p][..., 2] > z0[p] + 0.1)
+        for p in picked:
+            bonus = bonus + 100.0 * R.truck_on_table(q[p])
+        return {"reward": shaped + bonus}
+
+    return TaskAdapter(
+        "truck",
+        reward,
+        None,
+        sensors=tuple((p, "framepos", "xbody", p) for p in PACKAGES),
+        constants=lambda env: {"table": body_position(env, "table"), "on_truck": list(env.on_truck),
+                               "picked": list(env.picked), "z0": None if env.z0 is None else dict(env.z0)},
+    )
+
+
+TASK = Task(
+    name="truck",
+    env=f"{__name__}:TruckEnv",
+    description="unload the packages from the truck onto the table",
+    max_episode_steps=1000,
+    success_bar=3000.0,
+    humanoid_bench="truck",
+    in_suite=True,
+    objects={"truck": ("body", "truck"), "table": ("body", "table"), **{p: ("body", p) for p in PACKAGES}},
+    scene_dims=(61, 55),
+    object_qpos0=(
+        5.0, 0.0, 1.1, 0.707105, -0.707108, 0.0, 0.0,
+        5.1, 0.0, 1.3, 0.706752, 0.0, 0.0, 0.707462,
+        5.0, 0.35, 1.3, 0.707105, 0.707108, 0.0, 0.0,
+        5.0, -0.5, 1.1, 1.0, 0.0, 0.0, 0.0,
+        5.1, -0.6, 1.4, 1.0, 0.0, 0.0, 0.0,
+    ),
+    # the truck task starts the robot next to the table
+    root_pos0=(2.0, 0.0, 0.98),
+    composition=Composition(instruction="unload the packages from the truck onto the table",
+                            experts=("stand", "walk", "carry", "reach"), lead_skill="carry"),
+    planning=MANIPULATION_PLANNING,
+    planner_reward=_planner_reward,
+)
+
+
 class TruckEnv(H1Env):
     """Pick each package out of the truck (+100), put it on the table (+100); all five: +1000.
 
@@ -32,12 +90,10 @@ class TruckEnv(H1Env):
     across episodes).
     """
 
-    task = "truck"
-    success_bar = 3000.0
+    task_def = TASK
+
     terminate_height = None
     own_success = True
-    description = "unload the packages from the truck onto the table"
-    scene_objects: ClassVar[dict[str, tuple[str, str]]] = {"truck": ("body", "truck"), "table": ("body", "table"), **{p: ("body", p) for p in PACKAGES}}
 
     def _setup(self):
         self._pkg = {p: self._body(p) for p in PACKAGES}

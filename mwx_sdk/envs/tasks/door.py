@@ -1,0 +1,88 @@
+"""door: the H1 opens a door (turns the hatch handle, swings the door) and walks through it.
+
+Predicates: ``door_open`` (hinge >= 0.8 rad), ``hatch_open`` (>= 0.75 rad), ``through_door``
+(imu x >= 1.2 m). Success bar 600 over 1000 steps.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mwx_sdk.task import Composition, Task
+
+from .. import rewards as R
+from .. import scalar as S
+from ..base import H1Env
+from .manipulation import DOOR_OPEN_ANGLE, HATCH_OPEN_ANGLE, MANIPULATION_PLANNING
+
+
+def _planner_reward():
+    """The door reward on the planner's rollout quantities (hinge angles read from the rollout)."""
+    from ...planning.rewards_adapter import IMU, LEFT_HAND, RIGHT_HAND, TaskAdapter, stand_kwargs
+
+    return TaskAdapter(
+        "door",
+        lambda q, c: {**stand_kwargs(q), "door_angle": q["door_angle"], "hatch_angle": q["hatch_angle"],
+                      "hatch_pos": q["hatch"], "left_hand": q["left_hand"], "right_hand": q["right_hand"],
+                      "imu_x": q["imu"][..., 0]},
+        R.door_reward,
+        sensors=(IMU, LEFT_HAND, RIGHT_HAND, ("hatch", "framepos", "xbody", "door_hatch")),
+        joints={"door_angle": "door_hinge", "hatch_angle": "door_hatch_hinge"},
+    )
+
+
+TASK = Task(
+    name="door",
+    env=f"{__name__}:DoorEnv",
+    description="open the door and walk through",
+    max_episode_steps=1000,
+    success_bar=600.0,
+    humanoid_bench="door",
+    in_suite=True,
+    objects={"door": ("body", "door")},
+    scene_dims=(28, 27),
+    object_qpos0=(0.0, 0.0),
+    composition=Composition(instruction="walk to the door, open it and walk through",
+                            experts=("stand", "walk", "reach"), lead_skill="walk"),
+    planning=MANIPULATION_PLANNING,
+    planner_reward=_planner_reward,
+)
+
+
+class DoorEnv(H1Env):
+    """Open the door (turn the hatch handle, swing the door) and walk through it."""
+
+    task_def = TASK
+
+    terminate_height = 0.58
+
+    def _setup(self):
+        self._door = self._joint("door_hinge")[0]
+        self._hatch = self._joint("door_hatch_hinge")[0]
+        self._hatch_body = self._body("door_hatch")
+        self._rin = self._gather_index("head_z", "torso_zz", ("qpos", (self._door, self._hatch)),
+                                       ("xpos", self._hatch_body, range(3)), "lhand", "rhand",
+                                       ("site_xpos", self.q.imu, 0), "force")
+
+    def _reward_info(self):
+        # closed form of rewards.door_reward for one state (checked against it in the tests)
+        v = self._gather(self._rin).tolist()
+        st = S.standing(v[0]) * S.upright(v[1], 0.9, 0.9)
+        sc = S.small_control(v[14:])
+        q = v[2]
+        hatch = S.linear_tol(v[3], 0.75, 2.0, 0.75, S.LINEAR_01)
+        open_ = min(1.0, q * abs(q))
+        hp = v[4:7]
+        dist = min(S.dist(hp, v[7:10]), S.dist(hp, v[10:13]))
+        prox = S.linear_tol(dist, 0.0, 0.25, 1.0, S.LINEAR_01)
+        passage = S.linear_tol(v[13], 1.2, math.inf, 1.0, S.LINEAR_0)
+        r = 0.1 * st * sc + 0.45 * open_ + 0.05 * hatch + 0.05 * prox + 0.35 * passage
+        return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc,
+                   "door_openness_reward": open_, "door_hatch_openness_reward": hatch,
+                   "hand_hatch_proximity_reward": prox, "passage_reward": passage}
+
+    def _task_predicates(self):
+        d = self.data
+        return {"door_open": lambda: d.qpos[self._door] >= DOOR_OPEN_ANGLE,
+                "hatch_open": lambda: d.qpos[self._hatch] >= HATCH_OPEN_ANGLE,
+                "through_door": lambda: float(self.q.imu_pos(d)[0]) >= 1.2}

@@ -1,0 +1,89 @@
+"""reach: the H1 brings its left hand to a random goal in [-2, 2]^2 x [0.2, 2]; never terminates.
+
+Predicates: ``at_goal`` (left hand within 0.05 m), ``near(goal)`` (within 1 m). Success bar 12000.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mwx_sdk.task import Composition, Task
+
+from .. import rewards as R
+from .. import scalar as S
+from ..base import H1Env
+from .manipulation import MANIPULATION_PLANNING, _dist
+
+
+def _planner_reward():
+    """The reach reward on the planner's rollout quantities (the goal read from the env)."""
+    from ...planning.rewards_adapter import LEFT_HAND, TaskAdapter, robot_nv
+
+    return TaskAdapter(
+        "reach",
+        lambda q, c: {"left_hand": q["left_hand"], "goal": c["goal"], "pelvis_upright": q["pelvis_zaxis"][..., 2],
+                      "robot_qvel": q["qvel"][..., : c["robot_nv"]]},
+        R.reach_reward,
+        sensors=(LEFT_HAND, ("pelvis_zaxis", "framezaxis", "xbody", "pelvis")),
+        constants=lambda env: {"goal": np.asarray(env.goal, dtype=np.float64).copy(), "robot_nv": robot_nv(env)},
+    )
+
+
+TASK = Task(
+    name="reach",
+    env=f"{__name__}:ReachEnv",
+    description="reach a point with the left hand",
+    max_episode_steps=1000,
+    success_bar=12000.0,
+    humanoid_bench="reach",
+    scene_dims=(26, 25),
+    composition=Composition(instruction="reach the target with your left hand", experts=("stand", "reach"),
+                            lead_skill="reach"),
+    planning=MANIPULATION_PLANNING,
+    planner_reward=_planner_reward,
+)
+
+
+class ReachEnv(H1Env):
+    """Bring the left hand to a random goal in [-2, 2]^2 x [0.2, 2]; never terminates."""
+
+    task_def = TASK
+
+    terminate_height = None
+
+    def _setup(self):
+        self.goal = np.zeros(3)
+        self._robot_qvel = self.data.qvel[: self.q.robot_nv]
+        self._rin = self._gather_index("lhand", "pelvis_zz")
+
+    def _task_reset(self):
+        self.goal = self.np_random.uniform((-2.0, -2.0, 0.2), (2.0, 2.0, 2.0))
+
+    def _obs_layout(self):
+        q = self.q
+        self._goal_slot = q.dof + q.robot_nv + 3
+        return (self._index("qpos", range(q.dof)) + self._index("qvel", range(q.robot_nv))
+                + self._index("site_xpos", q.left_hand, range(3)) + [0, 0, 0])  # goal written after the gather
+
+    def _get_obs(self):
+        obs = self._gather(self._obs_index)
+        g = self._goal_slot
+        obs[g : g + 3] = self.goal
+        return obs
+
+    def _reward_info(self):
+        # closed form of rewards.reach_reward for one state (checked against it in the tests)
+        lx, ly, lz, pz = self._gather(self._rin).tolist()
+        d = S.dist((lx, ly, lz), self.goal.tolist())
+        qv = self._robot_qvel
+        penalty = float(np.dot(qv, qv))
+        close, succ = 5.0 * (d < 1.0), 10.0 * (d < 0.05)
+        healthy = 5.0 * pz
+        r = healthy - 1e-4 * penalty + close + succ
+        return r, {"per_timestep_reward": r, "hand_dist": d, "healthy_reward": healthy, "motion_penalty": penalty,
+                   "reward_close": close, "reward_success": succ}
+
+    def _task_predicates(self):
+        q, d = self.q, self.v
+        return {"at_goal": lambda: _dist(q.left_hand_pos(d), self.goal) < 0.05,
+                "near(goal)": lambda: _dist(q.left_hand_pos(d), self.goal) < 1.0}
