@@ -1,10 +1,12 @@
 """Pass-through to the real HumanoidBench package (``h1-walk-v0``, ``h1hand-door-v0``, ...).
 
 HumanoidBench is not on PyPI. When ``import humanoid_bench`` works, its ids are reachable
-through ``mwx_sdk.make_env`` wrapped by :class:`HumanoidBenchEnv` (success flag from the return
-vs the task's success bar, generic predicates, rendering). When it does not, building one of
-those ids raises :class:`HumanoidBenchNotInstalled` saying how to install it and naming the
-built-in ``mwx/h1-<task>-v0`` equivalent.
+through ``mwx_sdk.make_env`` behind :class:`HumanoidBenchEnv`, which gives them the face of the
+built-in tasks (``env.unwrapped`` holds ``model``, ``data``, ``task``, ``model_path``,
+``success_bar``, ``predicates()``, ``state_summary()``), seeds the package's task resets, and
+renders without the package's 1 GiB GL context. When it does not, building one of those ids
+raises :class:`HumanoidBenchNotInstalled` saying how to install it and naming the built-in
+``mwx/h1-<task>-v0`` equivalent.
 
 The ids are registered with gymnasium as thin proxies whose entry point imports
 ``humanoid_bench`` on first use. Importing it registers the package's own specs under the same
@@ -16,11 +18,14 @@ here, and the proxies are put back so ``make_env`` keeps returning the wrapped e
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
 import gymnasium as gym
+import numpy as np
 
 from .registration import TASK_NAMES
 
@@ -39,6 +44,10 @@ HB_TASKS: dict[str, tuple[int, float]] = {
     "room": (1000, 400.0), "insert_normal": (500, 350.0), "insert_small": (500, 350.0),
 }
 _H1_ONLY = {"highbar_simple"}
+# tasks whose info carries their own success flag (the others are judged by return vs bar)
+_OWN_SUCCESS = {"push", "package", "truck", "basketball", "cabinet", "bookshelf_simple", "bookshelf_hard"}
+# HumanoidBench's locomotion tasks end the episode below this pelvis height (m)
+_TERMINATE_HEIGHT = 0.2
 _H1HAND_ONLY = {"cabinet", "cube", "powerlift", "bookshelf_simple", "bookshelf_hard", "window", "spoon", "room",
                 "insert_normal", "insert_small"}
 
@@ -120,72 +129,229 @@ def _load_creator(entry_point: Any) -> Callable:
     return getattr(importlib.import_module(module), attr)
 
 
-class HumanoidBenchEnv(gym.Wrapper):
-    """A HumanoidBench env with the mwx diagnostics: success from return vs bar, predicates.
+#: Largest shadow map (pixels per side) the adapter's renderer allocates. HumanoidBench's scenes
+#: ask for 16384, a 1 GiB depth texture in every GL context (host memory under software EGL).
+RENDER_SHADOW_SIZE = 4096
+
+
+class HumanoidBenchEnv(gym.Env):
+    """A HumanoidBench env seen the way mwx sees its own ``mwx/h1-<task>-v0`` tasks.
+
+    ``env.unwrapped`` is this adapter, so the agent, the planner, the experts and the evaluation
+    find here what they read on an :class:`~mwx_sdk.envs.base.H1Env`: ``model``, ``data``,
+    ``dt``, ``frame_skip``, ``model_path`` (the MJCF the planner copies), ``task`` (the task
+    name), ``success_bar``, ``own_success``, ``predicates()`` and ``state_summary()``.
+    Stepping and resetting are HumanoidBench's own, unchanged (same physics, observation,
+    reward and info), with three differences in what surrounds them:
+
+    - **global numpy generator**: HumanoidBench's task resets (goals, object poses, the
+      basketball's throw) draw from ``numpy.random``, not from the env's seed. Each reset runs
+      with the global generator swapped for this env's own, seeded by ``reset(seed=...)``, so a
+      seeded reset reproduces the whole episode and the caller's global generator is left as
+      it was;
+    - **rendering**: the HumanoidBench env is built without a render mode (it would open a GL
+      context with a 16384-pixel shadow map at construction, about 1 GiB); ``render()`` draws
+      with :class:`~mwx_sdk.envs.render.SceneRenderer` on first use, with the shadow map capped
+      at :data:`RENDER_SHADOW_SIZE`;
+    - **non-finite actions** are refused with a ``ValueError`` naming the joints (MuJoCo would
+      zero every control of the step), unless ``nonfinite_actions="pass"``, as on the built-in
+      tasks.
 
     Args:
-        env: the HumanoidBench env (unwrapped or wrapped).
+        env: the HumanoidBench env (built without a render mode).
         hb_id: its id (for the task's success bar).
+        render_mode: ``None`` or ``"rgb_array"``.
+        width: render width in pixels.
+        height: render height in pixels.
+        camera: fixed camera name or id to render from; default a camera tracking the pelvis.
+        nonfinite_actions: ``"raise"`` (default) or ``"pass"`` (HumanoidBench's behaviour, the
+            step flagged with ``info["nonfinite_action"] = True``).
     """
 
-    def __init__(self, env: gym.Env, hb_id: str) -> None:
-        super().__init__(env)
+    metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    def __init__(self, env: gym.Env, hb_id: str, render_mode: str | None = None, width: int = 256,
+                 height: int = 256, camera: str | int | None = None, nonfinite_actions: str = "raise") -> None:
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if nonfinite_actions not in ("raise", "pass"):
+            raise ValueError(f"nonfinite_actions must be 'raise' or 'pass', got {nonfinite_actions!r}")
+        self.env = env
         self.hb_id = hb_id
         self.robot, self.task = parse_hb_id(hb_id)
-        self.success_bar = HB_TASKS[self.task][1]
+        self.max_episode_steps, self.success_bar = HB_TASKS[self.task]
+        self.own_success = self.task in _OWN_SUCCESS
+        self.description = f"HumanoidBench {hb_id}"
+        self.action_space = env.action_space
+        self.observation_space = env.observation_space
+        self.render_mode = render_mode
+        self.width, self.height, self.camera = int(width), int(height), camera
+        self.nonfinite_actions = nonfinite_actions
+        base = env.unwrapped
+        self.hb_env = base
+        self.model = getattr(base, "model", None)
+        self.data = getattr(base, "data", None)
+        self.frame_skip = int(getattr(base, "frame_skip", 0) or 0) or None
+        path = getattr(base, "fullpath", None) or getattr(base, "model_path", None)
+        self.model_path = Path(path) if isinstance(path, (str, os.PathLike)) and Path(path).is_file() else None
+        self.metadata = {**self.metadata, "render_fps": round(1.0 / self.dt) if self.model is not None else 50}
+        self._task_rng: np.random.RandomState | None = None
+        self._renderer = None
         self._return = 0.0
         self._succeeded = False
         self._q = None
+
+    @property
+    def dt(self) -> float:
+        """Control period in seconds (0.02 on every HumanoidBench task)."""
+        if self.model is None:
+            return float(getattr(self.hb_env, "dt", 0.02))
+        return float(self.model.opt.timestep) * (self.frame_skip or 1)
+
+    @property
+    def hb_task(self) -> Any:
+        """HumanoidBench's own task object (``env.unwrapped.task`` of the package)."""
+        return getattr(self.hb_env, "task", None)
 
     @property
     def episode_return(self) -> float:
         """Undiscounted return since the last reset."""
         return self._return
 
-    def reset(self, **kwargs: Any):
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        if seed is not None or self._task_rng is None:
+            self._task_rng = np.random.RandomState(
+                seed if seed is not None else int(self.np_random.integers(2**32)))
+        saved = np.random.get_state()
+        np.random.set_state(self._task_rng.get_state())
+        try:
+            obs, info = self.env.reset(seed=seed, options=options)
+        finally:
+            self._task_rng.set_state(np.random.get_state())
+            np.random.set_state(saved)
         self._return = 0.0
         self._succeeded = False
-        return self.env.reset(**kwargs)
+        return obs, info
 
     def step(self, action: Any):
+        a = np.asarray(action)
+        nonfinite = a.dtype.kind == "f" and not np.isfinite(a).all()
+        if nonfinite and self.nonfinite_actions == "raise":
+            raise ValueError(self._nonfinite_message(a))
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._return += float(reward)
         info = dict(info)
         info.setdefault("per_timestep_reward", float(reward))
+        if nonfinite:
+            info["nonfinite_action"] = True
         if "success" in info:
+            self.own_success = True
             self._succeeded = bool(info["success"])
         else:
             self._succeeded = info["success"] = self._return >= self.success_bar
         return obs, reward, terminated, truncated, info
 
+    def _nonfinite_message(self, a: np.ndarray) -> str:
+        names = [str(i) for i in range(a.size)]
+        if self.model is not None and self.model.nu == a.size:
+            names = [self.model.actuator(i).name or str(i) for i in range(a.size)]
+        parts = [f"{label} at joints {[names[i] for i in np.flatnonzero(mask)]}"
+                 for label, mask in (("NaN", np.isnan(a)), ("inf", np.isinf(a))) if mask.any()]
+        return (
+            f"action has {' and '.join(parts)}; MuJoCo would silently zero every control of the step. "
+            "Fix the policy or planner that produced it, or make the env with nonfinite_actions='pass' "
+            "to step anyway (HumanoidBench's behaviour, flagged in info['nonfinite_action'])"
+        )
+
+    def render(self):
+        if self.render_mode is None:
+            gym.logger.warn("render() called with render_mode=None; pass render_mode='rgb_array'")
+            return None
+        if self.model is None:
+            return self.env.render()
+        if self._renderer is None:
+            from .render import SceneRenderer
+
+            vis = self.model.vis.quality
+            size = vis.shadowsize
+            vis.shadowsize = min(size, RENDER_SHADOW_SIZE)  # the GL context copies it when created
+            try:
+                self._renderer = SceneRenderer(self.model, self.width, self.height, camera=self.camera)
+            finally:
+                vis.shadowsize = size
+        return self._renderer.render(self.data)
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+        self.env.close()
+
+    # -- predicates and state ---------------------------------------------------------------
     def _quantities(self):
         if self._q is None:
-            base = self.env.unwrapped
-            if not (hasattr(base, "model") and hasattr(base, "data")):
+            if self.model is None or self.data is None:
                 raise AttributeError(f"{self.hb_id} exposes no MuJoCo model/data for predicates")
             from .quantities import H1Quantities
 
-            self._q = (H1Quantities(base.model), base.data)
+            self._q = (H1Quantities(self.model), self.data)
         return self._q
 
     def predicates(self) -> dict[str, Callable[[], bool]]:
-        """Generic predicates (standing, fallen, moving, still, success) from the MuJoCo state."""
-        import numpy as np
+        """Generic predicates (standing, fallen, moving, still, success) from the MuJoCo state.
 
+        The thresholds are those of the built-in tasks (:mod:`mwx_sdk.envs.base`); ``fallen``
+        also holds once the pelvis is below HumanoidBench's termination height (0.2 m).
+        """
         from .base import FALLEN_HEAD_HEIGHT, MOVING_SPEED, STANDING_HEAD_HEIGHT, STANDING_UPRIGHT
 
         q, d = self._quantities()
         return {
             "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
-            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT,
+            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or float(q.root_pos(d)[2]) < _TERMINATE_HEIGHT,
             "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
             "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
             "success": lambda: self._succeeded,
         }
 
+    def evaluate_predicates(self) -> dict[str, bool]:
+        """Every predicate evaluated now."""
+        return {k: bool(f()) for k, f in self.predicates().items()}
 
-def make_humanoid_bench_env(hb_id: str, **kwargs: Any) -> HumanoidBenchEnv:
-    """Build the real HumanoidBench env ``hb_id`` wrapped in :class:`HumanoidBenchEnv`.
+    def state_summary(self) -> dict[str, Any]:
+        """The state description a VLM prompt gets (the keys of ``H1Env.state_summary``)."""
+        q, d = self._quantities()
+        root = q.root_pos(d)
+        return {
+            "task": self.task,
+            "head_height": round(q.head_height(d), 3),
+            "pelvis_height": round(float(root[2]), 3),
+            "upright": round(q.torso_upright(d), 3),
+            "speed": round(float(np.hypot(*q.com_velocity(d)[:2])), 3),
+            "position": [round(float(root[0]), 3), round(float(root[1]), 3)],
+            "nearest_objects": {},
+            "true_predicates": sorted(k for k, v in self.evaluate_predicates().items() if v),
+        }
+
+
+def make_humanoid_bench_env(hb_id: str, render_mode: str | None = None, width: int = 256, height: int = 256,
+                            camera: str | int | None = None, nonfinite_actions: str = "raise",
+                            **kwargs: Any) -> HumanoidBenchEnv:
+    """Build the real HumanoidBench env ``hb_id`` behind a :class:`HumanoidBenchEnv`.
+
+    The package's env is built with ``render_mode=None`` (no GL context, no 1 GiB shadow map);
+    the adapter renders when ``render_mode="rgb_array"``. An env without a MuJoCo model (a
+    stand-in) is given the render mode and renders itself.
+
+    Args:
+        hb_id: a HumanoidBench id such as ``"h1-walk-v0"``.
+        render_mode: ``None`` or ``"rgb_array"``.
+        width: render width in pixels.
+        height: render height in pixels.
+        camera: fixed camera to render from (default: tracking the pelvis).
+        nonfinite_actions: ``"raise"`` or ``"pass"`` (see :class:`HumanoidBenchEnv`).
+        **kwargs: passed to the package's env (``randomness``, ``keyframe``, ...).
 
     Raises:
         HumanoidBenchNotInstalled: when ``humanoid_bench`` cannot be imported.
@@ -194,8 +360,14 @@ def make_humanoid_bench_env(hb_id: str, **kwargs: Any) -> HumanoidBenchEnv:
     spec = specs.get(hb_id)
     if spec is None:
         raise gym.error.Error(f"humanoid_bench is installed but does not register {hb_id!r}")
-    env = _load_creator(spec.entry_point)(**{**(spec.kwargs or {}), **kwargs})
-    return HumanoidBenchEnv(env, hb_id)
+    creator = _load_creator(spec.entry_point)
+    base_kwargs = {**(spec.kwargs or {}), **kwargs}
+    env = creator(**{**base_kwargs, "render_mode": None})
+    if render_mode is not None and getattr(env.unwrapped, "model", None) is None:
+        env.close()
+        env = creator(**{**base_kwargs, "render_mode": render_mode})
+    return HumanoidBenchEnv(env, hb_id, render_mode=render_mode, width=width, height=height, camera=camera,
+                            nonfinite_actions=nonfinite_actions)
 
 
 def register_humanoid_bench_ids(register: Callable | None = None) -> list[str]:
