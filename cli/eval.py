@@ -26,6 +26,22 @@ app = typer.Typer(
 )
 
 
+def _task_of_id(env_id: str):
+    """The task of a gymnasium id: by name, else from the env it builds (a plugin's or a wrapped id)."""
+    from mwx_sdk.plugins import make_env
+    from mwx_sdk.task import UnknownTaskError, get_task, task_for_env
+
+    try:
+        return get_task(env_id)
+    except UnknownTaskError:
+        pass
+    env = make_env(env_id)
+    try:
+        return task_for_env(env)
+    finally:
+        env.close()
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]+", "_", text).strip("_") or "run"
 
@@ -47,9 +63,9 @@ def evaluate(
     agent: str | None = typer.Option(
         None, "--agent", help="Agent TOML file (see `mwx_sdk.config`), or a factory 'package.module:function'."
     ),
-    experts: str | None = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk."),
+    experts: str | None = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk; default: the task's composition."),
     router: str | None = typer.Option(None, "--router", help="Inline agent: router (fusion, semantic, ...)."),
-    planner: str | None = typer.Option(None, "--planner", help="Inline agent: planner (direct, mppi, tdmpc2)."),
+    planner: str | None = typer.Option(None, "--planner", help="Inline agent: planner (direct, mppi, tdmpc2); default: the task's (mppi), else direct."),
     vlm: str = typer.Option("embedding", "--vlm", help="Inline agent: VLM backend (embedding, lexical, litellm)."),
     episodes: int | None = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: one per seed)."),
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-9 or 1,3,5."),
@@ -83,6 +99,11 @@ def evaluate(
             seed_list = seed_list[:episodes]
         if agent is not None and experts:
             raise ValueError("give the agent either as --agent agent.toml or inline with --experts, not both")
+        from mwx_sdk.plugins import check_env
+
+        check_env(env)  # before any worker starts: a gymnasium id that is not an H1 task, or none
+        task_obj = _task_of_id(env)
+        composition = task_obj.composition if task_obj is not None else None
         if agent is not None:
             is_factory = not Path(agent).is_file() and re.fullmatch(r"[\w.]+:[\w.]+", agent) is not None
             agent_spec = AgentSpec(factory=agent) if is_factory else AgentSpec(file=agent)
@@ -91,19 +112,14 @@ def evaluate(
 
                 load_agent_config(agent)
         elif experts:
-            agent_spec = AgentSpec(experts=parse_experts(experts), router=router or "fusion",
-                                   planner=planner or "direct", vlm=vlm)
+            # no --planner: the task's planner (direct where no task is known), as everywhere
+            agent_spec = AgentSpec(experts=parse_experts(experts), router=router or "fusion", planner=planner, vlm=vlm)
+        elif composition is not None:  # the task's default composition
+            agent_spec = AgentSpec(experts=composition.experts, router=router or "fusion", planner=planner, vlm=vlm)
         else:
-            raise ValueError("no agent: pass --agent agent.toml or --experts stand,walk [--router ...]")
+            raise ValueError(f"no agent: {env} has no task with a default composition; pass --agent agent.toml "
+                             "or --experts stand,walk [--router ...]")
         env_spec = EnvSpec(env_id=env)
-        from mwx_sdk.plugins import check_env
-        from mwx_sdk.task import UnknownTaskError, get_task
-
-        check_env(env)  # before any worker starts: a gymnasium id that is not an H1 task, or none
-        try:
-            composition = get_task(env).composition
-        except UnknownTaskError:
-            composition = None
         default_text = composition.instruction if composition is not None else ""
         text = instruction if instruction is not None else default_text
         if not text.strip():

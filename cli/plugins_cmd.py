@@ -27,7 +27,7 @@ def plugins(
         h = host()
     problems = list(h.problems) or [str(w.message) for w in caught]
     infos = list(h.plugins.values())
-    entries = [e for kind in (*KINDS, "env") for e in h.entries(kind)]
+    entries = [e for kind in (*KINDS, "env", "task") for e in h.entries(kind)]
     if as_json:
         typer.echo(
             json.dumps(

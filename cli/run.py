@@ -97,16 +97,16 @@ def _top(names: list[str], w, k: int = 3) -> list[tuple[str, float]]:
     return [(names[i], float(w[i])) for i in order]
 
 
-def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]], seed: int) -> Any:
-    """The agent of a TOML file, with a task's expert ``options`` and ``seed`` beneath the file's own
-    ``[experts.NAME]`` tables and ``[agent] seed``."""
+def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]], seed: int, env: Any = None) -> Any:
+    """The agent of a TOML file, with expert ``options``, ``seed`` and the env's task defaults
+    beneath the file's own ``[experts.NAME]`` tables, ``[agent] seed`` and components."""
     from mwx_sdk.config import compose_from_config, load_agent_config
 
     cfg = load_agent_config(path)
     for name, opts in options.items():
         cfg.expert_options[name] = {**opts, **cfg.expert_options.get(name, {})}
     cfg.agent.setdefault("seed", seed)
-    return compose_from_config(cfg)
+    return compose_from_config(cfg, env=env)
 
 
 def run_episode(
@@ -115,7 +115,7 @@ def run_episode(
     *,
     experts: list[str] | None = None,
     router: str = "fusion",
-    planner: str = "mppi",
+    planner: str | None = None,
     vlm: str = "embedding",
     vlm_config: dict | None = None,
     config: Path | None = None,
@@ -134,9 +134,10 @@ def run_episode(
     Args:
         instruction: what to do.
         env_id: gymnasium id; ``None`` picks one from the instruction.
-        experts: expert names; ``None`` takes every registered expert for the env's robot.
+        experts: expert names; ``None`` takes the task's composition, or every registered
+            expert for the env's robot where the env has no task.
         router: router name.
-        planner: planner name.
+        planner: planner name; ``None`` takes the task's (``mppi``), or ``direct`` without a task.
         vlm: VLM backend name.
         vlm_config: options of the VLM backend (``model``, ``api_base`` ... for litellm).
         config: an agent TOML file (its components replace router/planner/vlm/experts).
@@ -168,23 +169,28 @@ def run_episode(
     env = make_env(env_id, **kwargs)
     check_env(env_id, env)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
+    from mwx_sdk.eval.spec import seed_everything
     from mwx_sdk.task import task_for_env
 
-    # the task's own expert settings, as `mwx eval` builds them
+    seed_everything(seed)  # as `mwx eval` does: one seed for the env, the agent and its components
     task = task_for_env(env)
-    composition = task.composition if task is not None else None
-    options = {k: dict(v) for k, v in composition.expert_options.items()} if composition else {}
     if config is not None:
-        agent = agent_from_file(config, options, seed)
+        agent = agent_from_file(config, {}, seed, env=env)
     else:
+        # the task's composition where the env has a task (compose applies it); every expert
+        # that drives the env otherwise
+        if experts is None and (task is None or task.composition is None):
+            experts = _experts_for(env, None, robot)
         agent = compose(
-            experts=_experts_for(env, experts, robot, options),
+            experts=experts,
             router=router,
             planner=planner,
             vlm=vlm,
             vlm_config=vlm_config,
+            env=env,
             config={"seed": seed},
         )
+    seed_everything(seed)  # building may consume randomness; start the episode clean
     names = agent.expert_names
     result = EpisodeResult(env_id=env_id, instruction=instruction, experts=names)
     obs, info = env.reset(seed=seed)
@@ -364,9 +370,11 @@ def _split_names(value: str | None) -> list[str] | None:
 def run(
     instruction: str = typer.Argument(..., help='What to do, e.g. "walk forward then sit on the chair".'),
     env: str = typer.Option(None, "--env", help="Gymnasium id (default: picked from the instruction)."),
-    experts: str = typer.Option(None, "--experts", help="Comma-separated expert names (default: all for the robot)."),
+    experts: str = typer.Option(
+        None, "--experts", help="Comma-separated expert names (default: the task's composition)."
+    ),
     router: str = typer.Option("fusion", help="Router: fusion, semantic, state, uniform, switch."),
-    planner: str = typer.Option("mppi", help="Planner: direct, mppi, ..."),
+    planner: str = typer.Option(None, help="Planner: direct, mppi, ... (default: the task's, mppi; else direct)."),
     vlm: str = typer.Option("embedding", help="VLM backend: embedding (offline), lexical, litellm."),
     model: str = typer.Option(None, help="litellm model string, e.g. openai/gpt-4o-mini or ollama/llava."),
     api_base: str = typer.Option(None, help="litellm custom endpoint, e.g. http://localhost:11434."),

@@ -43,8 +43,15 @@ _LAZY = {
     "SubGoal": "mwx_sdk.interfaces",
     "StepContext": "mwx_sdk.interfaces",
     "StepDiagnostics": "mwx_sdk.interfaces",
+    # tasks
+    "Task": "mwx_sdk.task",
+    "Composition": "mwx_sdk.task",
+    "get_task": "mwx_sdk.task",
+    "list_tasks": "mwx_sdk.task",
+    "task_for_env": "mwx_sdk.task",
     # composition
     "compose": "mwx_sdk.agent",
+    "task_defaults": "mwx_sdk.agent",
     "Agent": "mwx_sdk.agent",
     "compose_from_file": "mwx_sdk.config",
     "load_agent_config": "mwx_sdk.config",

@@ -197,7 +197,8 @@ class Agent:
                 )
         rng_seed = self.config.seed if seed is None else seed
         dt = float(getattr(self.env, "dt", 0.02) or 0.02)
-        self.ctx = StepContext(step=0, dt=dt, instruction=instruction, env=self.env, rng=np.random.default_rng(rng_seed))
+        self.ctx = StepContext(step=0, dt=dt, instruction=instruction, env=self.env,
+                               rng=np.random.default_rng(rng_seed), seed=int(rng_seed))
         preds = getattr(self.env, "predicates", None)
         self._predicates = dict(preds()) if callable(preds) else {}
         self.history = []
@@ -416,12 +417,42 @@ def _build(kind: str, spec: Any, base: type, cfg: Mapping[str, Any] | None) -> A
     raise CompositionError(f"{kind} must be a registered name or a {base.__name__} instance, got {spec!r}")
 
 
+def task_defaults(
+    env: Any = None, task: Any = None
+) -> tuple[Any, tuple[str, ...] | None, dict[str, dict[str, Any]], str]:
+    """What building an agent for ``env`` (or ``task``) starts from, beneath the user's settings.
+
+    The one rule every entry point follows (``compose``, agent TOML files, ``mwx run``,
+    ``mwx eval``, ``bench/``): where a task is known, its composition (experts, their per-task
+    options, planner); otherwise every registered expert and :data:`mwx_sdk.task.DEFAULT_PLANNER`.
+
+    Args:
+        env: an environment (wrapped or not), or ``None``.
+        task: a :class:`~mwx_sdk.task.Task`, a task name or id, or ``None`` (read from ``env``).
+
+    Returns:
+        ``(task or None, default experts or None, per-expert options, planner name)``.
+    """
+    from .task import DEFAULT_PLANNER, Task, get_task, task_for_env
+
+    if task is not None and not isinstance(task, Task):
+        task = get_task(task)
+    if task is None and env is not None:
+        task = task_for_env(env)
+    comp = task.composition if task is not None else None
+    if comp is None:
+        return task, None, {}, DEFAULT_PLANNER
+    return task, comp.experts, {k: dict(v) for k, v in comp.expert_options.items()}, comp.planner
+
+
 def compose(
     experts: Sequence[str | Expert] | None = None,
     router: str | Router = "fusion",
-    planner: str | Planner = "direct",
+    planner: str | Planner | None = None,
     vlm: str | VLMBackend = "embedding",
     *,
+    env: Any = None,
+    task: Any = None,
     robot: str | None = None,
     router_config: Mapping[str, Any] | None = None,
     planner_config: Mapping[str, Any] | None = None,
@@ -431,24 +462,44 @@ def compose(
 ) -> Agent:
     """Build an :class:`Agent` from registered names or instances.
 
+    Given ``env`` (or ``task``), the task's defaults apply beneath everything passed here
+    (:func:`task_defaults`): its experts when ``experts`` is ``None``, its per-task expert
+    options under ``expert_config``, its planner when ``planner`` is ``None``; the ``mppi``
+    planner also takes the task's objective and sampling defaults. Without a task,
+    ``experts=None`` takes every registered expert and the planner is ``direct``.
+
     Args:
-        experts: expert names or instances; ``None`` takes every registered expert (for
-            ``robot`` when given).
+        experts: expert names or instances; ``None`` takes the task's experts, or every
+            registered expert (for ``robot`` when given) where no task is known.
         router: router name (``"fusion"``, ``"semantic"``, ``"state"``, ``"uniform"``,
             ``"switch"``) or instance.
-        planner: planner name (``"direct"``, ``"mppi"``, ...) or instance.
+        planner: planner name (``"direct"``, ``"mppi"``, ...) or instance; ``None`` takes the
+            task's planner, or ``direct`` where no task is known.
         vlm: VLM backend name (``"embedding"``, ``"litellm"``, ``"lexical"``) or instance.
+        env: the environment the agent will act in; its task supplies the defaults.
+        task: the task (a :class:`~mwx_sdk.task.Task`, name or id) when no env is at hand.
         robot: keep only experts for this robot when ``experts`` is ``None``.
         router_config: options of a router built by name.
         planner_config: options of a planner built by name.
         vlm_config: options of a backend built by name.
-        expert_config: per-expert-name options for experts built by name.
+        expert_config: per-expert-name options for experts built by name (over the task's).
         config: :class:`AgentConfig` or a mapping of its fields.
 
     Returns:
         The agent (call ``reset(instruction, env)`` then ``act(obs)``).
     """
     from . import plugins
+
+    _task, task_experts, task_options, task_planner = task_defaults(env, task)
+    if task_options:
+        merged = {k: dict(v) for k, v in task_options.items()}
+        for name, opts in (expert_config or {}).items():
+            merged[name] = {**merged.get(name, {}), **dict(opts)}
+        expert_config = merged
+    if experts is None and task_experts is not None:
+        experts = list(task_experts)
+    if planner is None:
+        planner = task_planner
 
     if experts is None:
         entries = plugins.list_experts()

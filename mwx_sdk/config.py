@@ -3,7 +3,7 @@
 Example ``agent.toml``::
 
     [agent]
-    experts = ["stand", "walk", "sit"]   # omit for every registered expert
+    experts = ["stand", "walk", "sit"]   # omit for the task's experts (all, where no task is known)
     robot = "h1"
     replan_every = 0
     min_subgoal_steps = 25
@@ -14,7 +14,7 @@ Example ``agent.toml``::
     alpha = 0.7
 
     [planner]
-    name = "mppi"
+    name = "mppi"                        # omit for the task's planner (direct, where no task is known)
 
     [vlm]
     name = "litellm"
@@ -66,7 +66,7 @@ class AgentFileConfig:
         robot: robot filter used when ``experts`` is ``None``.
         agent: :class:`AgentConfig` fields.
         router: router name and options.
-        planner: planner name and options.
+        planner: planner name (``None``: the task's planner, or ``direct`` without a task) and options.
         vlm: backend name and options.
         expert_options: per-expert options.
         source: the file it was read from (named in errors), if any.
@@ -76,7 +76,7 @@ class AgentFileConfig:
     robot: str | None = None
     agent: dict[str, Any] = field(default_factory=dict)
     router: tuple[str, dict[str, Any]] = ("fusion", {})
-    planner: tuple[str, dict[str, Any]] = ("direct", {})
+    planner: tuple[str | None, dict[str, Any]] = (None, {})
     vlm: tuple[str, dict[str, Any]] = ("embedding", {})
     expert_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: str | None = None
@@ -107,11 +107,13 @@ def _unknown(keys, allowed, where: str) -> None:
         raise ConfigError(f"unknown key(s) {bad} in {where}{hints}; allowed: {', '.join(allowed)}")
 
 
-def _component(raw: dict, table: str, default: str) -> tuple[str, dict[str, Any]]:
+def _component(raw: dict, table: str, default: str | None) -> tuple[str | None, dict[str, Any]]:
     if not isinstance(raw, dict):
         raise ConfigError(f"[{table}] must be a table")
     opts = dict(raw)
     name = opts.pop("name", default)
+    if name is None and default is None:
+        return None, opts
     if not isinstance(name, str) or not name:
         raise ConfigError(f"[{table}] name must be a registered {table} name, got {name!r}")
     return name, opts
@@ -160,7 +162,9 @@ def parse_agent_config(data: dict[str, Any], source: str = "<config>") -> AgentF
             robot=robot,
             agent=agent,
             router=_component(data.get("router", {}), "router", "fusion"),
-            planner=_component(data.get("planner", {}), "planner", "direct"),
+            # no name: the task's planner where the env's task is known, else direct (one rule
+            # for compose, agent files, mwx run and mwx eval)
+            planner=_component(data.get("planner", {}), "planner", None),
             vlm=_component(data.get("vlm", {}), "vlm", "embedding"),
             expert_options={k: dict(v) for k, v in expert_opts.items()},
             source=source,
@@ -195,8 +199,9 @@ def load_agent_config(path: str | os.PathLike) -> AgentFileConfig:
     return parse_agent_config(data, str(p))
 
 
-def compose_from_config(cfg: AgentFileConfig) -> Agent:
-    """Build the agent a configuration describes.
+def compose_from_config(cfg: AgentFileConfig, *, env: Any = None, task: Any = None) -> Agent:
+    """Build the agent a configuration describes; with ``env`` (or ``task``) the task's defaults
+    apply beneath the file's settings, as in :func:`mwx_sdk.agent.compose`.
 
     Raises:
         ConfigError: an option a component does not take, or experts that cannot be composed
@@ -214,6 +219,8 @@ def compose_from_config(cfg: AgentFileConfig) -> Agent:
             vlm_config=cfg.vlm[1],
             expert_config=cfg.expert_options,
             config=AgentConfig(**cfg.agent),
+            env=env,
+            task=task,
         )
     except (ComponentOptionError, CompositionError) as exc:
         if cfg.source is None:
@@ -221,6 +228,7 @@ def compose_from_config(cfg: AgentFileConfig) -> Agent:
         raise ConfigError(f"{cfg.source}: {exc}") from exc
 
 
-def compose_from_file(path: str | os.PathLike) -> Agent:
-    """Build an agent from a TOML file (see the module docstring for the format)."""
-    return compose_from_config(load_agent_config(path))
+def compose_from_file(path: str | os.PathLike, *, env: Any = None, task: Any = None) -> Agent:
+    """Build an agent from a TOML file (see the module docstring for the format); ``env`` or
+    ``task`` supply the task's defaults beneath the file's settings."""
+    return compose_from_config(load_agent_config(path), env=env, task=task)

@@ -143,6 +143,9 @@ class StepContext:
             planners that read the physics state), or ``None`` when running without one.
         rng: a seeded generator owned by the agent; components draw randomness from it.
         extras: free-form values a component may publish for others (kept small).
+        seed: the episode's seed, from which the agent seeds every component: a component
+            with a generator of its own (the ``mppi`` sampler) seeds it from this at reset,
+            unless the user gave it a seed explicitly. ``None`` outside an agent.
     """
 
     step: int = 0
@@ -153,6 +156,7 @@ class StepContext:
     env: Any = None
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     extras: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = None
 
     @property
     def subgoal(self) -> SubGoal | None:

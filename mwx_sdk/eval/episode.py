@@ -210,7 +210,7 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
     env = build_env(spec.env)
     agent = None
     try:
-        agent = build_agent(spec.agent, seed=spec.seed)
+        agent = build_agent(spec.agent, seed=spec.seed, env=env)
         seed_everything(spec.seed)  # building may consume randomness; start the episode clean
         obs, _ = env.reset(seed=spec.seed)
         _call_supported(agent.reset, spec.instruction, env, seed=spec.seed)

@@ -246,12 +246,15 @@ def build_env(spec: EnvSpec) -> Any:
     return make_env(spec.env_id, **spec.kwargs)
 
 
-def build_agent(spec: AgentSpec, seed: int = 0) -> Any:
+def build_agent(spec: AgentSpec, seed: int = 0, env: Any = None) -> Any:
     """Compose the agent described by ``spec``.
 
     Args:
         spec: the agent description.
-        seed: passed to the composer or factory when it accepts a ``seed`` argument.
+        seed: passed to the composer or factory when it accepts a ``seed`` argument; the agent
+            seeds its components from it (the ``mppi`` sampler included) at reset.
+        env: the environment the agent will act in: its task's defaults apply beneath the
+            spec (:func:`mwx_sdk.agent.compose`), as in ``mwx run`` and the Python API.
 
     Returns:
         An agent with ``reset(instruction, env)``, ``act(obs)`` and ``diagnostics``.
@@ -263,15 +266,10 @@ def build_agent(spec: AgentSpec, seed: int = 0) -> Any:
 
         cfg = load_agent_config(os.fspath(spec.file))
         cfg.agent = {**cfg.agent, "seed": seed, "keep_history": False}
-        name, popts = cfg.planner
-        if name == "mppi" and "seed" not in popts:
-            cfg.planner = (name, {**popts, "seed": seed})
-        return compose_from_config(cfg)
+        return compose_from_config(cfg, env=env)
     from mwx_sdk.agent import compose
 
     popts = dict(spec.planner_options)
-    if spec.planner == "mppi":
-        popts.setdefault("seed", seed)  # the sampler's own generator follows the episode seed
     kwargs: dict[str, Any] = {
         "experts": list(spec.experts),
         "router_config": dict(spec.router_options),
@@ -284,6 +282,8 @@ def build_agent(spec: AgentSpec, seed: int = 0) -> Any:
         kwargs["router"] = spec.router
     if spec.planner:
         kwargs["planner"] = spec.planner
+    if env is not None:
+        kwargs["env"] = env
     # Without a VLM the plan is irrelevant (alpha = 0 or a single expert); the dependency-free
     # lexical backend fills the slot the agent requires.
     kwargs["vlm"] = spec.vlm or "lexical"

@@ -133,6 +133,13 @@ def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
             name, options = load_agent_config(agent.file).planner
         except (OSError, ValueError):
             return None  # a missing or bad file fails the episode itself, with its own message
+    if name is None and not agent.factory:  # the task's planner (the rule compose follows)
+        from mwx_sdk.agent import task_defaults
+
+        try:
+            name = task_defaults(task=spec.env.env_id)[3]
+        except (KeyError, ValueError):
+            name = task_defaults()[3]
     if not isinstance(name, str) or not isinstance(options, Mapping):
         return None  # a planner given as an object: its own repr in the spec is all there is
     entry = {e.name: e for e in list_planners()}.get(name)

@@ -149,7 +149,9 @@ class MPPIPlanner(Planner):
         self.basis = knot_basis(cfg.horizon, cfg.num_knots)
         self.knot_times = np.linspace(0.0, cfg.horizon - 1, cfg.num_knots)
         self.residual = np.zeros((cfg.num_knots, self.nu))
-        self.rng = np.random.default_rng(cfg.seed)
+        # one seed for the episode: the user's explicit seed, else the agent's (ctx.seed)
+        seed = cfg.seed if "seed" in self._overrides or ctx is None or ctx.seed is None else int(ctx.seed)
+        self.rng = np.random.default_rng(seed)
         self.target_speed = cfg.target_speed if cfg.target_speed is not None else 0.0
         self._diag = {}
 

@@ -122,7 +122,8 @@ def test_unknown_component_option_is_reported(tmp_path):
 
 def test_defaults():
     cfg = parse_agent_config({})
-    assert cfg.router[0] == "fusion" and cfg.planner[0] == "direct" and cfg.vlm[0] == "embedding"
+    # no [planner] name: the task's planner where the env's task is known, direct otherwise
+    assert cfg.router[0] == "fusion" and cfg.planner[0] is None and cfg.vlm[0] == "embedding"
     assert AgentConfig(**cfg.agent) == AgentConfig()
     with pytest.raises(FileNotFoundError):
         load_agent_config("/nonexistent/agent.toml")

@@ -102,8 +102,12 @@ def test_cli_eval_with_an_agent_factory(tmp_path):
     data = json.loads((out / "results.json").read_text())
     assert [e["seed"] for e in data["episodes"]] == [0, 1] and data["episodes"][0]["steps"] == 15
     assert data["config"]["instruction"]  # the task's default instruction
-    bad = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0"])
-    assert bad.exit_code == 2 and "no agent" in bad.output
+    # no agent options: the task's default composition (its experts, fusion, its planner: mppi)
+    default = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--seeds", "3", "--steps", "3",
+                                       "--out", str(tmp_path / "default"), "--no-plots"])
+    assert default.exit_code == 0, default.output
+    spec = json.loads((tmp_path / "default" / "results.json").read_text())["config"]["agent_spec"]
+    assert tuple(spec["experts"]) == ("stand", "walk") and spec["router"] == "fusion"
     few = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--agent", "eval_fakes:scripted_agent",
                                    "--episodes", "3", "--seeds", "0-1"])
     assert few.exit_code == 2 and "--seeds 0-2" in few.output
