@@ -33,4 +33,4 @@ priors:
 	$(PY) scripts/build_priors.py
 
 docs:
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
