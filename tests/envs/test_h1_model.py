@@ -330,3 +330,64 @@ def test_fall_times_match_reference_baselines():
     if ref is not None:
         assert abs(mid_range - _steps_until_fall(ref, (lo + hi) / 2)) <= 5
         assert abs(holding - _steps_until_fall(ref, h1.STAND_CTRL)) <= 5
+
+
+# ---------------------------------------------------------------- parity tooling (bench/parity.py)
+
+
+def _parity():
+    import importlib
+
+    return importlib.import_module("bench.parity")
+
+
+def test_parity_replays_one_scene_exactly_and_judges_the_pair():
+    _ref_or_skip("stand")
+    parity = _parity()
+    a, b = parity.make_source("reference", "stand"), parity.make_source("reference", "stand")
+    try:
+        qpos0, qvel0 = parity.initial_state(a.unwrapped.model, seed=0)
+        actions = parity.stand_actions(10, seed=0, noise=0.05)
+        ta, tb = parity.play(a, actions, qpos0, qvel0), parity.play(b, actions, qpos0, qvel0)
+    finally:
+        a.close()
+        b.close()
+    c = parity.compare(ta, tb)
+    assert c["qpos_max"] == 0.0 and c["contacts"] == 1.0
+    assert set(c["terms"]) >= {"reward", "stand_reward", "small_control"} and max(c["terms"].values()) == 0.0
+    assert parity.verdict(("hb", "reference"), c) == "pass"
+    shifted = parity.Trace(ta.qpos + 1e-5, ta.terms, ta.contacts)
+    assert parity.verdict(("hb", "reference"), parity.compare(shifted, tb)) == "FAIL"
+    assert parity.verdict(("hb@3.1.6", "reference"), c) == "-"  # different versions: no bar
+
+
+def test_parity_walk_sequence_is_recorded_and_the_embedded_model_keeps_step():
+    _ref_or_skip("walk")
+    parity = _parity()
+    emb, ref = parity.make_source("embedded", "walk"), parity.make_source("reference", "walk")
+    try:
+        qpos0, qvel0 = parity.initial_state(emb.unwrapped.model, seed=0)
+        actions = parity.walk_actions("walk", 20, qpos0, qvel0)
+        assert actions.shape == (20, h1.NU) and np.abs(actions).max() <= 1.0
+        c = parity.compare(parity.play(emb, actions, qpos0, qvel0), parity.play(ref, actions, qpos0, qvel0))
+    finally:
+        emb.close()
+        ref.close()
+    assert c["steps"] == 20 and c["fell"] == (None, None)
+    # the primitive robot follows the mesh robot's reward closely over 0.4 s of walking
+    assert max(c["terms"].values()) < 0.05, c["terms"]
+    assert c["qpos_max"] < 0.5
+
+
+def test_planner_model_with_self_collisions_tracks_the_env_better():
+    _ref_or_skip("walk")
+    parity = _parity()
+    env = parity.make_source("reference", "walk")
+    try:
+        qpos0, qvel0 = parity.initial_state(env.unwrapped.model, seed=0)
+        actions = parity.walk_actions("walk", 45, qpos0, qvel0)
+        errs = parity.planner_fidelity(env, actions, qpos0, qvel0, start=20)
+    finally:
+        env.close()
+    assert errs["env physics"]["0.5s joints"] < 1e-9  # the planner model is the env's model
+    assert errs["self-collisions on"]["0.5s joints"] < errs["mppi default"]["0.5s joints"]

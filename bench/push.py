@@ -1,0 +1,226 @@
+"""Push recovery: shove the standing and the walking H1 and report the largest force survived.
+
+    python -m bench.push                                   # stand and walk, composed vs mppi, ~minutes
+    python -m bench.push --forces 100 200 300 400 500 --seeds 0 1 2
+    python -m bench.push --envs h1-stand-v0 h1-walk-v0     # on the real HumanoidBench package
+
+Each episode gets one push per entry of ``--forces`` (default five, growing): a horizontal force
+held for ``--duration`` seconds (0.1 s) on the pelvis or the torso (drawn at random) in a random
+direction, applied through ``data.xfrc_applied``, at a random time inside its own window of the
+episode (the first second is left alone, and the windows do not overlap, so the robot gets time
+to recover between pushes). The planner is not told: its rollouts start from the state, which
+holds no applied force. Every agent meets the same pushes (same ``--seed``).
+
+A push is survived when the robot has not fallen (``fallen`` predicate: head below 0.6 m or the
+task's termination) by the time the next push starts, or by the end of the episode for the last
+one. The table gives, per task and agent, the pushes survived, the largest force survived
+(newtons; the forces grow, so it is the last one survived before the fall), the step of the fall
+and the return.
+
+Agents: ``composed`` (the task's experts, fusion router, lexical VLM, mppi with the task
+family's defaults) and ``mppi`` (the same planner with no prior: a zero action reference and
+no pull toward it, :func:`mwx_sdk.eval.methods.zero_prior_agent`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+#: The experts and instruction of the composed agent per task (the evaluation suite's).
+TASK_AGENT = {
+    "stand": (("stand", "walk"), "stand still and keep your balance"),
+    "walk": (("stand", "walk", "run"), "walk forward"),
+}
+PUSH_BODIES = ("pelvis", "torso_link")
+AGENTS = ("composed", "mppi")
+
+
+@dataclass
+class Push:
+    """One shove: start step, control steps held, body, horizontal direction (unit), force (N)."""
+
+    step: int
+    steps: int
+    body: str
+    direction: tuple[float, float]
+    force: float
+
+
+@dataclass
+class PushResult:
+    env: str
+    agent: str
+    steps: int
+    fell_at: int | None
+    survived: int
+    largest_survived: float
+    episode_return: float
+    ms_per_step: float
+    seed: int = 0
+    pushes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def schedule(forces: list[float], steps: int, dt: float, duration: float, seed: int,
+             warmup: float = 1.0) -> list[Push]:
+    """One push per force, each at a random step of its own window after ``warmup`` seconds."""
+    hold = max(1, round(duration / dt))
+    first = round(warmup / dt)
+    span = steps - first
+    n = len(forces)
+    if n == 0 or span < n * (hold + 1):
+        raise ValueError(f"{steps} steps leave no room for {n} pushes of {hold} steps after {warmup} s")
+    width = span // n
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, f in enumerate(forces):
+        start = first + i * width + int(rng.integers(0, max(1, width - hold)))
+        angle = float(rng.uniform(0.0, 2.0 * np.pi))
+        body = PUSH_BODIES[int(rng.integers(len(PUSH_BODIES)))]
+        out.append(Push(start, hold, body, (float(np.cos(angle)), float(np.sin(angle))), float(f)))
+    return out
+
+
+def task_of_env(env_id: str) -> str:
+    """``mwx/h1-walk-v0`` or ``h1-walk-v0`` -> ``walk``."""
+    m = re.match(r"^(?:mwx/)?h1[a-z]*-(.+)-v\d+$", env_id)
+    if not m:
+        raise ValueError(f"{env_id!r} is not an H1 task id like mwx/h1-walk-v0")
+    return m.group(1)
+
+
+def build_agent(kind: str, task: str, seed: int, vlm: str) -> tuple[Any, str]:
+    """``(agent, instruction)`` for ``kind`` (``composed`` or ``mppi``) on ``task``."""
+    if task not in TASK_AGENT:
+        raise ValueError(f"no push setup for task {task!r}; known: {', '.join(TASK_AGENT)}")
+    experts, instruction = TASK_AGENT[task]
+    if kind == "composed":
+        from mwx_sdk.agent import compose
+
+        agent = compose(experts=list(experts), router="fusion", planner="mppi", vlm=vlm,
+                        config={"seed": seed, "keep_history": False})
+    elif kind == "mppi":
+        from mwx_sdk.eval.methods import zero_prior_agent
+
+        agent = zero_prior_agent(seed=seed)
+    else:
+        raise ValueError(f"unknown agent {kind!r}; known: {', '.join(AGENTS)}")
+    return agent, instruction
+
+
+def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duration: float, seed: int,
+                vlm: str = "lexical") -> PushResult:
+    """One episode of ``kind`` on ``env_id`` under the pushes of :func:`schedule`."""
+    import mujoco
+
+    import mwx_sdk
+
+    task = task_of_env(env_id)
+    env = mwx_sdk.make_env(env_id)
+    agent, instruction = build_agent(kind, task, seed, vlm)
+    try:
+        base = env.unwrapped
+        m, d = base.model, base.data
+        pushes = schedule(forces, steps, float(base.dt), duration, seed)
+        ids = {b: mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_BODY, b) for b in PUSH_BODIES}
+        obs, _ = env.reset(seed=seed)
+        agent.reset(instruction, env, seed=seed)
+        fallen = base.predicates()["fallen"]
+        active: dict[int, Push] = {}
+        for p in pushes:
+            for k in range(p.step, p.step + p.steps):
+                active[k] = p
+        ret, fell_at, t0, k = 0.0, None, time.perf_counter(), 0
+        for k in range(steps):
+            d.xfrc_applied[:] = 0.0  # cleared before the agent looks at the state
+            action = agent.act(obs)
+            p = active.get(k)
+            if p is not None:
+                d.xfrc_applied[ids[p.body], :2] = np.asarray(p.direction) * p.force
+            obs, reward, terminated, truncated, _ = env.step(action)
+            ret += float(reward)
+            if terminated or fallen():
+                fell_at = k
+                break
+            if truncated:
+                break
+        d.xfrc_applied[:] = 0.0
+        ms = 1e3 * (time.perf_counter() - t0) / (k + 1)
+        survived, largest = 0, 0.0
+        for i, p in enumerate(pushes):
+            end = pushes[i + 1].step if i + 1 < len(pushes) else steps
+            if p.step >= steps or (fell_at is not None and fell_at < end):
+                break
+            survived += 1
+            largest = max(largest, p.force)
+        return PushResult(env_id, kind, k + 1, fell_at, survived, largest, ret, ms, seed=seed,
+                          pushes=[asdict(p) for p in pushes])
+    finally:
+        agent.close()
+        env.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every env x agent and print the table (and ``--out`` JSON)."""
+    os.environ.setdefault("MUJOCO_GL", "egl")
+    parser = argparse.ArgumentParser(prog="python -m bench.push", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--envs", nargs="+", default=["mwx/h1-stand-v0", "mwx/h1-walk-v0"])
+    parser.add_argument("--agents", nargs="+", default=list(AGENTS), choices=AGENTS)
+    parser.add_argument("--forces", nargs="+", type=float, default=[200.0, 400.0, 600.0, 800.0, 1000.0],
+                        help="one push per value, in newtons (growing)")
+    parser.add_argument("--steps", type=int, default=300, help="control steps per episode (50 per second)")
+    parser.add_argument("--duration", type=float, default=0.1, help="seconds each push is held")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0],
+                        help="one episode per seed (push times, directions, bodies; agent and env seed)")
+    parser.add_argument("--vlm", default="lexical", help="VLM backend of the composed agent")
+    parser.add_argument("--out", type=Path, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if any(not np.isfinite(f) or f < 0 for f in args.forces):
+        parser.error("--forces must be finite and >= 0")
+    for env_id in args.envs:
+        try:
+            if task_of_env(env_id) not in TASK_AGENT:
+                parser.error(f"--envs: no push setup for {env_id!r}; tasks: {', '.join(TASK_AGENT)}")
+        except ValueError as exc:
+            parser.error(f"--envs: {exc}")
+    try:
+        schedule(args.forces, args.steps, 0.02, args.duration, 0)
+    except ValueError as exc:
+        parser.error(str(exc))
+    print(f"{len(args.forces)} pushes of {args.duration} s: {', '.join(f'{f:g}' for f in args.forces)} N; "
+          f"{args.steps} steps; seeds {', '.join(map(str, args.seeds))}")
+    head = f"{'env':<18}{'agent':<10}{'seed':>5}{'survived':>9}{'largest N':>11}{'fell at':>9}{'return':>9}{'ms/step':>9}"
+    print(head)
+    results = []
+    for env_id in args.envs:
+        for kind in args.agents:
+            for seed in args.seeds:
+                r = run_episode(env_id, kind, args.forces, args.steps, args.duration, seed, args.vlm)
+                results.append(r)
+                fell = "-" if r.fell_at is None else str(r.fell_at)
+                print(f"{env_id:<18}{kind:<10}{seed:>5}{r.survived:>6}/{len(args.forces):<2}{r.largest_survived:>11g}"
+                      f"{fell:>9}{r.episode_return:>9.1f}{r.ms_per_step:>9.0f}", flush=True)
+    if len(args.seeds) > 1:
+        print("largest force survived, median over seeds:")
+        for env_id in args.envs:
+            for kind in args.agents:
+                vals = [r.largest_survived for r in results if r.env == env_id and r.agent == kind]
+                print(f"  {env_id:<18}{kind:<10}{float(np.median(vals)):>8g} N  (min {min(vals):g}, max {max(vals):g})")
+    if args.out is not None:
+        from mwx_sdk.fileio import atomic_write_text
+
+        atomic_write_text(args.out, json.dumps([asdict(r) for r in results], indent=1))
+        print(f"results written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

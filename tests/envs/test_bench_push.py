@@ -1,0 +1,47 @@
+"""``bench/push.py``: the push schedule and one shove that the H1 survives and one it cannot."""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mujoco")
+
+
+def _push():
+    return importlib.import_module("bench.push")
+
+
+def test_schedule_spreads_growing_pushes_over_disjoint_windows():
+    push = _push()
+    forces = [200.0, 400.0, 600.0, 800.0, 1000.0]
+    pushes = push.schedule(forces, steps=300, dt=0.02, duration=0.1, seed=3)
+    assert [p.force for p in pushes] == forces
+    assert all(p.steps == 5 and p.body in push.PUSH_BODIES for p in pushes)
+    assert all(np.hypot(*p.direction) == pytest.approx(1.0) for p in pushes)
+    assert pushes[0].step >= 50  # the first second is left alone
+    for a, b in itertools.pairwise(pushes):
+        assert a.step + a.steps <= b.step
+    assert pushes[-1].step + pushes[-1].steps <= 300
+    assert push.schedule(forces, 300, 0.02, 0.1, seed=3) == pushes  # same seed, same pushes
+    with pytest.raises(ValueError, match="no room"):
+        push.schedule(forces, steps=55, dt=0.02, duration=0.1, seed=0)
+
+
+def test_task_of_env_reads_both_id_forms():
+    push = _push()
+    assert push.task_of_env("mwx/h1-walk-v0") == "walk" and push.task_of_env("h1-stand-v0") == "stand"
+    with pytest.raises(ValueError, match="not an H1 task"):
+        push.task_of_env("CartPole-v1")
+
+
+def test_a_light_shove_is_survived_and_a_huge_one_is_not():
+    push = _push()
+    light = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0], steps=90, duration=0.1, seed=0)
+    assert light.fell_at is None and light.survived == 1 and light.largest_survived == 20.0
+    huge = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0, 4000.0], steps=130, duration=0.1, seed=0)
+    assert huge.fell_at is not None and huge.fell_at > huge.pushes[1]["step"]
+    assert huge.survived == 1 and huge.largest_survived == 20.0
