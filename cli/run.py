@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +108,73 @@ def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]],
     return compose_from_config(cfg, env=env)
 
 
+class _RunView:
+    """The live view, the video and the GIF of ``mwx run``, fed by the episode loop."""
+
+    def __init__(self, env: Any, names: list[str], console: Any, live: bool, video: Path | None,
+                 gif: Path | None, result: EpisodeResult) -> None:
+        from rich.live import Live
+
+        self.env, self.names, self.console, self.live, self.result = env, names, console, live, result
+        self.agent = None
+        fps = round(1.0 / float(getattr(env.unwrapped, "dt", 0.02)))
+        self.recorder = self.gif_rec = None
+        if video is not None:
+            from mwx_sdk.envs.render import VideoRecorder
+
+            self.recorder = VideoRecorder(video, fps=fps)
+        if gif is not None:
+            from mwx_sdk.envs.render import GifRecorder
+
+            self.gif_rec = GifRecorder(gif, fps=fps)
+        self.view = Live(console=console, refresh_per_second=4, transient=True, auto_refresh=live)
+        self._stack = None
+
+    def __enter__(self) -> _RunView:  # noqa: PYI034
+        from contextlib import ExitStack
+
+        self._stack = ExitStack()
+        self._stack.enter_context(self.view)
+        for rec in (self.recorder, self.gif_rec):
+            if rec is not None:
+                self._stack.enter_context(rec)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.__exit__(*exc)
+
+    def on_start(self, env: Any, agent: Any, obs: Any, plan: Any) -> None:
+        self.agent = agent
+        result = self.result
+        result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "")
+                           for s in plan.subgoals]
+        # instruction and sub-goals are user and model text: printed through textsafe, never as markup
+        self.console.print(f"[bold]{for_terminal(result.instruction)}[/] on {for_terminal(result.env_id)} "
+                           f"with {for_terminal(', '.join(self.names))}")
+        for i, sg in enumerate(result.subgoals):
+            self.console.print(f"  sub-goal {i + 1}: {for_terminal(sg, 300)}")
+
+    def on_step(self, step: Any) -> None:
+        k, reward = step.index, step.reward
+        d = self.agent.diagnostics
+        top = _top(self.names, d.fused_weights)
+        recorder, gif_rec = self.recorder, self.gif_rec
+        if recorder is not None or (gif_rec is not None and gif_rec.wants_frame()):
+            frame = self.env.render()
+            lines = [f"{k:4d} {for_overlay(d.subgoal, 28)}", "  ".join(f"{n} {w:.2f}" for n, w in top),
+                     f"r {reward:.2f}"]
+            for rec in (recorder, gif_rec):
+                if rec is not None:
+                    rec.add(frame, lines)
+        elif gif_rec is not None:
+            gif_rec.add(None)  # a frame the GIF skips is not rendered
+        if self.live and (k % 10 == 0 or step.terminated or step.truncated):
+            self.view.update(_live_table(k, d, top, reward, step.episode_return))
+
+    def on_end(self, outcome: Any) -> None:
+        pass
+
+
 def run_episode(
     instruction: str,
     env_id: str | None = None,
@@ -156,7 +222,6 @@ def run_episode(
     """
     os.environ.setdefault("MUJOCO_GL", "egl")
     from rich.console import Console
-    from rich.live import Live
 
     from mwx_sdk.agent import compose
     from mwx_sdk.plugins import check_env, make_env
@@ -169,7 +234,7 @@ def run_episode(
     env = make_env(env_id, **kwargs)
     check_env(env_id, env)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
-    from mwx_sdk.eval.spec import seed_everything
+    from mwx_sdk.episode import seed_everything
     from mwx_sdk.task import task_for_env
 
     seed_everything(seed)  # as `mwx eval` does: one seed for the env, the agent and its components
@@ -190,63 +255,17 @@ def run_episode(
             env=env,
             config={"seed": seed},
         )
-    seed_everything(seed)  # building may consume randomness; start the episode clean
     names = agent.expert_names
     result = EpisodeResult(env_id=env_id, instruction=instruction, experts=names)
-    obs, info = env.reset(seed=seed)
-    plan = agent.reset(instruction, env, seed=seed)
-    result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "") for s in plan.subgoals]
-    # instruction and sub-goals are user and model text: printed through textsafe, never as markup
-    console.print(
-        f"[bold]{for_terminal(instruction)}[/] on {for_terminal(env_id)} with {for_terminal(', '.join(names))}"
-    )
-    for i, sg in enumerate(result.subgoals):
-        console.print(f"  sub-goal {i + 1}: {for_terminal(sg, 300)}")
-    recorder = None
-    if video is not None:
-        from mwx_sdk.envs.render import VideoRecorder
+    from mwx_sdk.episode import run_agent_episode
 
-        recorder = VideoRecorder(video, fps=round(1.0 / float(getattr(env.unwrapped, "dt", 0.02))))
-    gif_rec = None
-    if gif is not None:
-        from mwx_sdk.envs.render import GifRecorder
-
-        gif_rec = GifRecorder(gif, fps=round(1.0 / float(getattr(env.unwrapped, "dt", 0.02))))
-    t_agent = t_env = 0.0
-    ret = 0.0
-    terminated = False
-    from contextlib import nullcontext
-
+    view = _RunView(env, names, console, live, video, gif, result)
     # the recorders finish their files when the loop ends, and remove them if it raises
-    with (
-        Live(console=console, refresh_per_second=4, transient=True, auto_refresh=live) as view,
-        recorder or nullcontext(),
-        gif_rec or nullcontext(),
-    ):
-        for k in range(steps):
-            t0 = time.perf_counter()
-            action = agent.act(obs)
-            t1 = time.perf_counter()
-            obs, reward, terminated, truncated, info = env.step(action)
-            t_env += time.perf_counter() - t1
-            t_agent += t1 - t0
-            ret += float(reward)
-            d = agent.diagnostics
-            top = _top(names, d.fused_weights)
-            if recorder is not None or (gif_rec is not None and gif_rec.wants_frame()):
-                frame = env.render()
-                lines = [f"{k:4d} {for_overlay(d.subgoal, 28)}", "  ".join(f"{n} {w:.2f}" for n, w in top),
-                         f"r {reward:.2f}"]
-                for rec in (recorder, gif_rec):
-                    if rec is not None:
-                        rec.add(frame, lines)
-            elif gif_rec is not None:
-                gif_rec.add(None)  # a frame the GIF skips is not rendered
-            if live and (k % 10 == 0 or terminated or truncated):
-                view.update(_live_table(k, d, top, reward, ret))
-            result.steps = k + 1
-            if terminated or truncated:
-                break
+    with view:
+        outcome = run_agent_episode(env, agent, instruction, seed=seed, steps=steps, callbacks=[view])
+    ret, terminated, info = outcome.episode_return, outcome.terminated, outcome.info
+    result.steps = outcome.steps
+    t_agent, t_env = outcome.agent_s, outcome.env_s
     result.episode_return = ret
     result.success = bool(info.get("success", False))
     fallen = getattr(env.unwrapped, "predicates", None)
@@ -254,10 +273,10 @@ def run_episode(
     result.agent_ms = 1e3 * t_agent / max(result.steps, 1)
     result.env_ms = 1e3 * t_env / max(result.steps, 1)
     result.subgoals_reached = 1 + max((h.subgoal_index for h in agent.history), default=0)
-    if recorder is not None:
-        result.video = recorder.close()
-    if gif_rec is not None:
-        result.gif = gif_rec.close()
+    if view.recorder is not None:
+        result.video = view.recorder.close()
+    if view.gif_rec is not None:
+        result.gif = view.gif_rec.close()
     if plot is not None:
         result.plot = plot_weights(agent, plot, title=f"{instruction} ({env_id})")
     agent.close()
