@@ -1,4 +1,4 @@
-"""Planner ``tdmpc2``: a trained TD-MPC2 checkpoint planning in latent space, seeded by a_ref.
+"""Planner ``tdmpc2``: a trained TD-MPC2 checkpoint planning in latent space around a_ref.
 
 torch is imported when the planner is built, never at plugin discovery.
 """
@@ -21,7 +21,10 @@ class TaskMismatchWarning(UserWarning):
 
 
 class TDMPC2Planner(Planner):
-    """Latent MPPI of a trained TD-MPC2 world model; the experts' a_ref seeds the sampling mean.
+    """Latent MPPI of a trained TD-MPC2 world model, guided by the experts' a_ref.
+
+    A checkpoint from guided training (``residual``) plans residuals to a_ref within the anchor
+    its training earned (stored with it); an older one uses a_ref to seed the sampling mean.
 
     Args:
         checkpoint: checkpoint folder written by ``mwx train world-model`` (``OUT/checkpoint``).
@@ -55,6 +58,11 @@ class TDMPC2Planner(Planner):
         if bad:
             raise ValueError(f"tdmpc2 planner overrides {bad} are not allowed; allowed: {sorted(allowed)}")
         self.agent, _, doc = load_agent(checkpoint, device=device, overrides=overrides)
+        if self.agent.cfg.residual and not guidance:
+            raise ValueError(
+                f"the tdmpc2 checkpoint {checkpoint} was trained acting around the experts' action (residual "
+                "guidance), so it plans only with it: keep guidance=True and list experts"
+            )
         self.checkpoint, self.eval_mode, self.guidance = str(checkpoint), eval_mode, guidance
         # checkpoints from before the task was recorded on its own still carry the run's options
         train = doc.get("train") if isinstance(doc.get("train"), dict) else {}

@@ -1,17 +1,26 @@
-"""Sample efficiency of TD-MPC2 with and without expert guidance at equal environment steps.
+"""Guided and plain TD-MPC2 at equal environment steps, against the experts alone.
 
-Run (resumable: re-running continues every run from its last checkpoint)::
+Three commands; every run resumes from its last checkpoint when started again, so a long
+experiment can be split across sessions (``nohup nice -n 15 python scripts/... &``)::
 
-    python scripts/sample_efficiency.py run --condition guided --seeds 0 1 --steps 2000
-    python scripts/sample_efficiency.py run --condition plain  --seeds 0 1 --steps 2000
-    python scripts/sample_efficiency.py report            # CSV + JSON + PNG under results/
+    # the experts alone (``direct``) and both agents before any update, on the evaluation episodes
+    python scripts/sample_efficiency.py untrained --env mwx/h1-stand-v0 --seeds 0 1 2
+    # training runs: evaluation (one 1000-step episode, plan mean) at step 0 and every --eval-every
+    python scripts/sample_efficiency.py run --env mwx/h1-stand-v0 --condition guided --seeds 0 --steps 10000
+    python scripts/sample_efficiency.py run --env mwx/h1-stand-v0 --condition plain --seeds 0 --steps 10000
+    # curves.csv, summary.json and curves.png under the results folder
+    python scripts/sample_efficiency.py report --env mwx/h1-stand-v0
 
-Conditions: ``guided`` = experts ``stand`` blended into a_ref, which seeds the latent MPPI and
-enters the policy loss with lambda = 0.05; ``plain`` = lambda 0, no expert consulted (TD-MPC2).
-GPU-scale command (paper-like budget)::
+Conditions: ``guided`` = the task's expert (``stand`` / ``walk``) gives a_ref; the agent acts
+around it (residual latent MPPI within an anchor that opens as the learned value earns trust,
+residual policy prior, lambda 0.05 in the policy loss); ``plain`` = lambda 0, no expert consulted
+(TD-MPC2). Both conditions draw the same random seed-phase actions for a given seed.
 
-    python scripts/sample_efficiency.py run --condition guided --seeds 0 1 2 --steps 500000 \
-        --seed-steps 5000 --pretrain 5000 --eval-every 10000 --device cuda
+Runs live in ``runs/sample_efficiency/<task>/<condition>-s<seed>``; results in
+``results/sample_efficiency`` (stand) or ``results/sample_efficiency_<task>``. The summary gives,
+per run, every evaluation's return and episode length, its ratio to the experts' own return on
+the same evaluation episode, and the first evaluated step at which the agent held the whole
+episode without falling (``"not reached"`` otherwise).
 """
 
 from __future__ import annotations
@@ -24,70 +33,153 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = ROOT / "runs" / "sample_efficiency"
-RESULTS = ROOT / "results" / "sample_efficiency"
-ENV = "mwx/h1-stand-v0"
+EXPERTS = {"mwx/h1-stand-v0": "stand", "mwx/h1-walk-v0": "walk"}
+
+
+def _task(env: str) -> str:
+    return env.split("/")[-1].removeprefix("h1-").rsplit("-v", 1)[0]
+
+
+def runs_dir(env: str) -> Path:
+    return ROOT / "runs" / "sample_efficiency" / _task(env)
+
+
+def results_dir(env: str) -> Path:
+    task = _task(env)
+    return ROOT / "results" / ("sample_efficiency" if task == "stand" else f"sample_efficiency_{task}")
+
+
+def _write_json(path: Path, doc: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1))
+    os.replace(tmp, path)
+
+
+def train_config(args: argparse.Namespace, condition: str, seed: int):
+    from mwx_sdk.learn.trainer import TrainConfig
+
+    guided = condition == "guided"
+    return TrainConfig(
+        env_id=args.env, experts=(args.experts,) if guided else (), steps=args.steps, seed=seed,
+        seed_steps=args.seed_steps, pretrain_updates=args.pretrain, eval_every=args.eval_every,
+        eval_episodes=1, ckpt_every=args.eval_every, guidance_lambda=0.05 if guided else 0.0, model_size=1,
+        device=args.device, agent={"threads": args.threads}, eval_at_start=True,
+    )
 
 
 def run(args: argparse.Namespace) -> None:
     from mwx_sdk.learn.runs import WORLD_MODEL, has_checkpoint
-    from mwx_sdk.learn.trainer import TrainConfig, Trainer
+    from mwx_sdk.learn.trainer import Trainer
 
-    lam = 0.05 if args.condition == "guided" else 0.0
     for seed in args.seeds:
-        out = RUNS / f"{args.condition}-s{seed}"
-        cfg = TrainConfig(
-            env_id=ENV, experts=("stand",) if lam > 0 else (), steps=args.steps, seed=seed,
-            seed_steps=args.seed_steps, pretrain_updates=args.pretrain, eval_every=args.eval_every,
-            eval_episodes=1, ckpt_every=args.eval_every, guidance_lambda=lam, model_size=1,
-            device=args.device, agent={"threads": args.threads},
-        )
-        trainer = Trainer(cfg, out, resume=has_checkpoint(out, WORLD_MODEL))
+        out = runs_dir(args.env) / f"{args.condition}-s{seed}"
+        resume = has_checkpoint(out, WORLD_MODEL)
+        # a run cut off before its first checkpoint left only logs: it starts over
+        trainer = Trainer(train_config(args, args.condition, seed), out, resume=resume,
+                          overwrite=not resume and out.exists())
         if trainer.counters["env_steps"] >= args.steps:
             print(f"{out.name}: done", flush=True)
             continue
         print(f"{out.name}: from step {trainer.counters['env_steps']}", flush=True)
-        res = trainer.run(lambda n, v: print(f"{out.name} {n} {v}", flush=True) if n % 100 == 0 else None)
+
+        def show(n: int, v: dict, name: str = out.name) -> None:
+            if n % 500 == 0:
+                print(f"{name} {n} {json.dumps({k: round(x, 3) for k, x in v.items()})}", flush=True)
+
+        res = trainer.run(show)
         print(f"{out.name}: {res}", flush=True)
 
 
-def report(_: argparse.Namespace) -> None:
+def _direct_return(env_id: str, expert: str, seed: int) -> dict:
+    """The experts alone (``direct``) on the trainer's evaluation episode of run seed ``seed``."""
+    import numpy as np
+
+    from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.plugins import get_expert, make_env
+
+    env, e = make_env(env_id), get_expert(expert)
+    ep_seed = 10_000 + seed * 100  # Trainer.evaluate's first episode
+    obs, _ = env.reset(seed=ep_seed)
+    u = env.unwrapped
+    ctx = StepContext(step=0, dt=float(getattr(u, "dt", 0.02)), env=u, rng=np.random.default_rng(ep_seed))
+    e.reset(ctx)
+    ret, t, done = 0.0, 0, False
+    while not done:
+        obs, r, term, trunc, _ = env.step(np.clip(e.act(obs, ctx), -1, 1))
+        ret, t = ret + float(r), t + 1
+        ctx.step = t
+        done = term or trunc
+    return {"return": ret, "length": float(t)}
+
+
+def untrained(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from mwx_sdk.learn.trainer import Trainer
+
+    path = results_dir(args.env) / "untrained.json"
+    doc = json.loads(path.read_text()) if path.is_file() else {}
+    doc.update({"env": args.env, "experts": args.experts,
+                "what": "one evaluation episode per run seed (the trainer's), 0 updates; direct = the experts alone"})
+    for seed in args.seeds:
+        row = doc.setdefault(str(seed), {})
+        row["direct"] = _direct_return(args.env, args.experts, seed)
+        print(f"seed {seed} direct {row['direct']}", flush=True)
+        for cond in args.conditions:
+            with tempfile.TemporaryDirectory() as tmp:
+                # the same construction as a training run's: same seeds, same agent, same episode
+                trainer = Trainer(train_config(args, cond, seed), Path(tmp) / "run")
+                row[cond] = trainer.evaluate()
+            print(f"seed {seed} {cond} {row[cond]}", flush=True)
+            _write_json(path, doc)
+    print(json.dumps(doc, indent=1))
+
+
+def report(args: argparse.Namespace) -> None:
+    rdir, res = runs_dir(args.env), results_dir(args.env)
+    max_len = args.episode_steps
+    untrained_doc = json.loads((res / "untrained.json").read_text()) if (res / "untrained.json").is_file() else {}
     rows = []
-    for d in sorted(RUNS.glob("*-s*")):
+    for d in sorted(rdir.glob("*-s*")):
         cond, seed = d.name.rsplit("-s", 1)
         path = d / "metrics.jsonl"
         if not path.is_file():
             continue
         for ln in path.read_text().splitlines():
-            r = json.loads(ln)
-            if r["kind"] in ("eval", "episode"):
+            try:
+                r = json.loads(ln)
+            except ValueError:  # a line cut by a killed run
+                continue
+            if r.get("kind") in ("eval", "episode"):
                 rows.append({"condition": cond, "seed": int(seed), "kind": r["kind"], "step": r["step"],
-                             "return": r["return"], "length": r["length"]})
+                             "return": r["return"], "length": r["length"], "trust": r.get("trust", ""),
+                             "anchor": r.get("anchor", "")})
     if not rows:
-        sys.exit(f"no runs under {RUNS}; run the `run` command first")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS / "curves.csv.tmp"
+        sys.exit(f"no runs under {rdir}; run the `run` command first")
+    res.mkdir(parents=True, exist_ok=True)
+    tmp = res / "curves.csv.tmp"
     with open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, RESULTS / "curves.csv")
-    summary: dict = {}
-    for cond in sorted({r["condition"] for r in rows}):
-        ev = [r for r in rows if r["condition"] == cond and r["kind"] == "eval"]
-        ep = [r for r in rows if r["condition"] == cond and r["kind"] == "episode"]
-        seeds = sorted({r["seed"] for r in ev})
-        last = {s: max((r for r in ev if r["seed"] == s), key=lambda r: r["step"]) for s in seeds}
-        summary[cond] = {
-            "seeds": seeds,
-            "final_eval_return": {str(s): last[s]["return"] for s in seeds},
-            "final_eval_step": {str(s): last[s]["step"] for s in seeds},
-            "mean_train_episode_return": sum(r["return"] for r in ep) / max(len(ep), 1),
+    os.replace(tmp, res / "curves.csv")
+    summary: dict = {"env": args.env, "untrained": untrained_doc, "runs": {}}
+    for cond, seed in sorted({(r["condition"], r["seed"]) for r in rows}):
+        ev = sorted((r for r in rows if (r["condition"], r["seed"]) == (cond, seed) and r["kind"] == "eval"),
+                    key=lambda r: r["step"])
+        ep = [r for r in rows if (r["condition"], r["seed"]) == (cond, seed) and r["kind"] == "episode"]
+        direct = untrained_doc.get(str(seed), {}).get("direct", {}).get("return")
+        held = next((r["step"] for r in ev if r["length"] >= max_len), "not reached")
+        summary["runs"][f"{cond}-s{seed}"] = {
+            "eval": [{"step": r["step"], "return": round(r["return"], 2), "length": r["length"],
+                      **({"ratio_to_direct": round(r["return"] / direct, 3)} if direct else {}),
+                      **({"trust": round(r["trust"], 3)} if r["trust"] != "" else {})} for r in ev],
+            "first_step_holding_full_episode": held,
+            "last_step": max((r["step"] for r in ep + ev), default=0),
             "train_episodes": len(ep),
         }
-    tmp = RESULTS / "summary.json.tmp"
-    tmp.write_text(json.dumps(summary, indent=1))
-    os.replace(tmp, RESULTS / "summary.json")
+    _write_json(res / "summary.json", summary)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -95,41 +187,57 @@ def report(_: argparse.Namespace) -> None:
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     colors = {"guided": "tab:blue", "plain": "tab:orange"}
-    for (cond, seed), style in ((k, "-") for k in sorted({(r["condition"], r["seed"]) for r in rows})):
-        for ax, kind in zip(axes, ("eval", "episode")):
-            pts = sorted((r["step"], r["return"]) for r in rows if r["condition"] == cond and r["seed"] == seed
-                         and r["kind"] == kind)
+    for cond, seed in sorted({(r["condition"], r["seed"]) for r in rows}):
+        for ax, key in zip(axes, ("return", "length")):
+            pts = sorted((r["step"], r[key]) for r in rows if (r["condition"], r["seed"]) == (cond, seed)
+                         and r["kind"] == "eval")
             if pts:
-                ax.plot(*zip(*pts), style, marker="o" if kind == "eval" else None, ms=3,
-                        color=colors.get(cond), alpha=0.9 if kind == "eval" else 0.5, label=f"{cond} seed {seed}")
-    axes[0].set_title(f"{ENV}: evaluation return")
-    axes[1].set_title("training episode return")
+                ax.plot(*zip(*pts), marker="o", ms=3, color=colors.get(cond), label=f"{cond} seed {seed}")
+    for seed, doc in untrained_doc.items():
+        if isinstance(doc, dict) and "direct" in doc:
+            axes[0].axhline(doc["direct"]["return"], color="gray", ls=":", lw=1)
+    axes[0].set_title(f"{args.env}: evaluation return (dotted: experts alone)")
+    axes[1].set_title("evaluation episode length (steps)")
     for ax in axes:
         ax.set_xlabel("environment steps")
-        ax.set_ylabel("return")
         ax.legend(fontsize=7)
     fig.tight_layout()
-    tmp = RESULTS / "curves.tmp.png"
+    tmp = res / "curves.tmp.png"
     fig.savefig(tmp, dpi=110)
-    os.replace(tmp, RESULTS / "curves.png")
-    print(json.dumps(summary, indent=1))
+    os.replace(tmp, res / "curves.png")
+    print(json.dumps(summary["runs"], indent=1))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--env", default="mwx/h1-stand-v0", choices=sorted(EXPERTS))
+        q.add_argument("--experts", default=None, help="expert of the guided condition (default: the task's)")
+        q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+        q.add_argument("--steps", type=int, default=10000)
+        q.add_argument("--seed-steps", type=int, default=1000)
+        q.add_argument("--pretrain", type=int, default=1000)
+        q.add_argument("--eval-every", type=int, default=2000)
+        q.add_argument("--device", default="cpu")
+        q.add_argument("--threads", type=int, default=1)
+
     r = sub.add_parser("run")
+    common(r)
     r.add_argument("--condition", choices=("guided", "plain"), required=True)
-    r.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    r.add_argument("--steps", type=int, default=2000)
-    r.add_argument("--seed-steps", type=int, default=500)
-    r.add_argument("--pretrain", type=int, default=250)
-    r.add_argument("--eval-every", type=int, default=500)
-    r.add_argument("--device", default="auto")
-    r.add_argument("--threads", type=int, default=1)
     r.set_defaults(fn=run)
-    sub.add_parser("report").set_defaults(fn=report)
-    args = p.parse_args()
+    u = sub.add_parser("untrained")
+    common(u)
+    u.add_argument("--conditions", nargs="+", choices=("guided", "plain"), default=["guided", "plain"])
+    u.set_defaults(fn=untrained)
+    rep = sub.add_parser("report")
+    rep.add_argument("--env", default="mwx/h1-stand-v0", choices=sorted(EXPERTS))
+    rep.add_argument("--episode-steps", type=int, default=1000, help="length of a full evaluation episode")
+    rep.set_defaults(fn=report)
+    args = p.parse_args(argv)
+    if getattr(args, "experts", "") is None:
+        args.experts = EXPERTS[args.env]
     args.fn(args)
 
 

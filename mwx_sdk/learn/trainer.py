@@ -1,10 +1,15 @@
 """Online TD-MPC2 training on a gymnasium environment, with expert guidance, periodic
 evaluation, metric logs and resumable checkpoints.
 
-Expert guidance (MetaWorld): the listed experts' blended action ``a_ref`` seeds the latent MPPI
-at every step and is stored with the transition, so the policy prior is pulled towards it by
-``lambda * ||a - a_ref||^2``. With ``guidance_lambda = 0`` the experts are not consulted at all:
-plain TD-MPC2.
+Expert guidance (MetaWorld): the listed experts' blended action ``a_ref`` is computed at every
+step and stored with the transition, so the policy prior is pulled towards it by
+``lambda * ||a - a_ref||^2``. A guided agent acts around ``a_ref`` (``residual``, on unless
+``--set residual=false`` asks for MetaWorld's seeding of the sampling mean only): its plan is
+``a_ref`` plus a residual bounded by an anchor that opens as the learned value earns trust. The
+trainer measures that trust after every training episode: the value the agent predicted for each
+executed action against the discounted return that followed (steps whose return the episode's
+end leaves unknown are skipped). With ``guidance_lambda = 0`` the experts are not consulted at
+all: plain TD-MPC2.
 
 Resuming restores the agent, both optimizers, the replay buffer, the step counters and every
 random generator; an episode cut by the interruption is closed in the buffer (its transitions
@@ -67,6 +72,8 @@ class TrainConfig:
         device: ``"auto"``, ``"cpu"`` or ``"cuda"``.
         max_episode_steps: cap on episode length (``None``: the env's own).
         agent: further ``TDMPC2Config`` fields (``iterations``, ``num_samples`` ...).
+        eval_at_start: evaluate the untrained agent once before the first step (logged at
+            step 0), so a learning curve starts where the agent starts.
     """
 
     env_id: str
@@ -85,6 +92,7 @@ class TrainConfig:
     device: str = "auto"
     max_episode_steps: int | None = None
     agent: dict[str, Any] = field(default_factory=dict)
+    eval_at_start: bool = False
 
     def __post_init__(self) -> None:
         self.experts = tuple(self.experts)
@@ -146,10 +154,15 @@ class Trainer:
         acfg = None
         if not resume:  # a bad option must fail before --overwrite removes the old run
             options = _agent_options(cfg.agent, TDMPC2Config)
+            if options.get("residual") and not cfg.guided:
+                raise ValueError(
+                    "residual=true acts around the experts' action: pass --experts NAME and --lambda > 0"
+                )
             try:
                 acfg = TDMPC2Config.from_dict({
-                    **options, "obs_dim": obs_dim, "action_dim": act_dim, "model_size": cfg.model_size,
-                    "device": cfg.device, "guidance_lambda": cfg.guidance_lambda if cfg.guided else 0.0,
+                    "residual": cfg.guided, **options, "obs_dim": obs_dim, "action_dim": act_dim,
+                    "model_size": cfg.model_size, "device": cfg.device,
+                    "guidance_lambda": cfg.guidance_lambda if cfg.guided else 0.0,
                     "imitation_coef": cfg.imitation_coef,
                 })
             except (TypeError, ValueError) as exc:
@@ -245,6 +258,25 @@ class Trainer:
         u = env.unwrapped
         return StepContext(step=0, dt=float(getattr(u, "dt", 0.02)), env=u, rng=np.random.default_rng(seed))
 
+    def _observe_returns(self, values: list[float], rewards: list[float], terminated: bool) -> None:
+        """Hand the agent's acting-time values and the discounted returns that followed them to
+        its trust measure (residual guidance only)."""
+        agent = self.agent
+        if not agent.cfg.residual or not values:
+            return
+        g = returns_to_go(rewards, agent.cfg.discount, terminated)
+        if len(g):
+            agent.observe_returns(np.asarray(values[: len(g)], np.float64), g)
+
+    def _trust_values(self) -> dict[str, float]:
+        a = self.agent
+        if not a.cfg.residual:
+            return {}
+        out = {"trust": a.trust, "anchor": a.anchor}
+        if np.isfinite(a.explained_variance):  # NaN until enough returns were observed
+            out["value_r2"] = a.explained_variance
+        return out
+
     def checkpoint(self) -> None:
         """Write ``out/checkpoint`` (agent, optimizers, buffer, counters, RNG) atomically."""
         from .tdmpc2.persist import save_agent
@@ -292,6 +324,10 @@ class Trainer:
         info: dict[str, float] = {}
         t_start = time.perf_counter()
         steps_at_start = c["env_steps"]
+        if cfg.eval_at_start and c["env_steps"] == 0 and c["evals"] == 0:
+            last_eval = self.evaluate()
+            c["evals"] += 1
+            self._log(0, "eval", {**last_eval, **self._trust_values()})
         while c["env_steps"] < cfg.steps:
             ep_seed = cfg.seed * 1_000_003 + c["episodes"]
             obs, _ = self.env.reset(seed=ep_seed)
@@ -301,14 +337,19 @@ class Trainer:
             self.agent.reset()
             self.buffer.start_episode(obs)
             c["episodes"] += 1
-            ep_ret, t, done = 0.0, 0, False
+            ep_ret, t, done, term = 0.0, 0, False, False
+            values: list[float] = []  # acting-time values, NaN where the action was random
+            rewards: list[float] = []
             while not done and c["env_steps"] < cfg.steps:
                 a_ref = self._a_ref(obs, ctx) if cfg.guided else None
                 if c["env_steps"] < cfg.seed_steps:
                     a = self.rng.uniform(-1, 1, self.agent.cfg.action_dim).astype(np.float32)
+                    values.append(float("nan"))
                 else:
                     a = self.agent.act(obs, a_ref, t0=t == 0)
+                    values.append(self.agent.last_value)
                 next_obs, r, term, trunc, _ = self.env.step(a)
+                rewards.append(float(r))
                 t += 1
                 ctx.step = t
                 imit = self._imitation(self.env, ctx)
@@ -324,17 +365,19 @@ class Trainer:
                         info = self.agent.update(self.buffer.sample(self.agent.cfg.batch_size))
                 if info and n % 100 == 0:
                     sps = (n - steps_at_start) / max(time.perf_counter() - t_start, 1e-9)
-                    self._log(n, "train", {**info, "steps_per_s": sps})
+                    self._log(n, "train", {**info, **self._trust_values(), "steps_per_s": sps})
                 if cfg.eval_every and n % cfg.eval_every == 0:
                     last_eval = self.evaluate()
                     c["evals"] += 1
-                    self._log(n, "eval", last_eval)
+                    self._log(n, "eval", {**last_eval, **self._trust_values()})
                 if cfg.ckpt_every and n % cfg.ckpt_every == 0:
                     self.checkpoint()
                 if progress is not None:
                     progress(n, {"episode_return": ep_ret, **last_eval})
             self.buffer.end_episode()
-            self._log(c["env_steps"], "episode", {"return": ep_ret, "length": float(t)})
+            if done and self.agent.updates > 0:
+                self._observe_returns(values, rewards, bool(term))
+            self._log(c["env_steps"], "episode", {"return": ep_ret, "length": float(t), **self._trust_values()})
         if not (cfg.eval_every and c["env_steps"] % cfg.eval_every == 0):
             last_eval = self.evaluate()
             self._log(c["env_steps"], "eval", last_eval)
@@ -342,6 +385,27 @@ class Trainer:
         for lg in self.loggers:
             lg.close()
         return {**c, **{f"eval_{k}": v for k, v in last_eval.items()}}
+
+
+def returns_to_go(rewards: Sequence[float], gamma: float, terminated: bool) -> np.ndarray:
+    """Discounted return from each step of an episode, for the steps where it is known.
+
+    After a termination every step's return is known. After a truncation the rewards that would
+    have followed are unknown, so only the steps whose return they would change by less than 5 %
+    of a reward stream's weight (``gamma ** k < 0.05`` steps before the end) are returned.
+
+    Returns:
+        ``G_t`` for the first steps of the episode (all of them when ``terminated``).
+    """
+    g = np.zeros(len(rewards))
+    acc = 0.0
+    for i in range(len(rewards) - 1, -1, -1):
+        acc = rewards[i] + gamma * acc
+        g[i] = acc
+    if terminated:
+        return g
+    tail = len(rewards) if gamma >= 1 else int(np.ceil(np.log(0.05) / np.log(gamma)))
+    return g[: max(len(rewards) - tail, 0)]
 
 
 def _agent_options(agent: dict[str, Any], config_cls: type) -> dict[str, Any]:

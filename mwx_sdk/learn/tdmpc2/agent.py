@@ -1,6 +1,28 @@
 """TD-MPC2 agent: latent MPPI planning (``act``) and model learning (``update``), with the
-MetaWorld expert guidance (``a_ref`` seeds the sampling mean and pulls the policy prior by
-``lambda * ||a - a_ref||^2``) and an optional imitation term in the reward target.
+MetaWorld expert guidance and an optional imitation term in the reward target.
+
+Guidance comes in two forms:
+
+* ``residual=True`` (what guided training uses): the agent acts *around* the experts. The latent
+  MPPI samples residuals to ``a_ref`` (the experts' action, held over the planning horizon),
+  bounded by an *anchor* -- the largest ``|a - a_ref|`` per action dimension -- and starting
+  with a spread no wider than the anchor; the experts' own action is always a candidate; in
+  evaluation the executed action is ``a_ref`` plus the plan's weighted-mean residual. The policy
+  prior outputs a residual to ``a_ref`` (it starts at zero) and ``lambda * ||a - a_ref||^2``
+  pulls it there. The anchor opens from ``anchor_min`` to ``anchor_max`` as the learned value
+  earns *trust*: trust is the explained variance (R^2) of the observed discounted returns by the
+  value the agent predicted for its executed actions when it took them (:meth:`observe_returns`,
+  over the last ``trust_window`` steps), clipped to [0, 1]; it grows by at most ``trust_rate``
+  per 1000 observed steps and falls at once. Why this measure: an untrained value function
+  ranks actions at random, so planning freely with it does worse than the experts; R^2 is high
+  only when the value predicts *which* states and actions lead to higher or lower returns (the
+  variance of the returns, falls included), not just their average, and it is measured on
+  predictions made before the outcome was seen. While the experts' behaviour gives returns
+  without variance the anchor stays closed and the agent does what the experts do; as the value
+  proves it can tell good from bad outcomes inside the anchor, the anchor widens, step by step.
+* ``residual=False`` with ``guidance_seed`` (MetaWorld's seeding): ``a_ref`` seeds the first step
+  of the sampling mean and is one of the candidates; ``lambda * ||a - a_ref||^2`` pulls the
+  policy prior. With ``guidance_lambda = 0`` and no ``a_ref`` this is plain TD-MPC2.
 """
 
 from __future__ import annotations
@@ -96,6 +118,12 @@ class TDMPC2Agent:
         self._prev_mean = torch.zeros(cfg.horizon, cfg.action_dim, device=self.device)
         self._std0 = torch.full((cfg.horizon, cfg.action_dim), cfg.max_std, device=self.device)
         self.updates = 0
+        # residual guidance: trust in the learned value (0..1) sets the anchor
+        self.trust = 0.0
+        self.explained_variance = float("nan")
+        self.last_value = float("nan")
+        self._trust_pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self._anchor_t = torch.tensor(cfg.anchor_min, device=self.device)
         self._shadow: WorldModel | None = None
         self._shadow_at = -1
         self._shadow_pairs: tuple[list[torch.Tensor], list[torch.Tensor]] | None = None
@@ -119,25 +147,39 @@ class TDMPC2Agent:
 
         Args:
             obs: observation ``(obs_dim,)``.
-            a_ref: the experts' reference action; seeds the MPPI mean when given.
+            a_ref: the experts' reference action: the centre of the residual plan (required
+                with ``residual``), else it seeds the MPPI mean when given.
             t0: first step of an episode (no warm start from the previous plan).
             eval_mode: act with the plan's mean (no exploration noise).
             mpc: plan with MPPI; otherwise sample the policy prior.
 
         Returns:
-            Action ``(action_dim,)`` in ``[-1, 1]`` (float32).
+            Action ``(action_dim,)`` in ``[-1, 1]`` (float32). With ``residual`` the value the
+            model predicts for it is left in :attr:`last_value`.
         """
         if np.shape(obs) != (self.cfg.obs_dim,):
             raise ValueError(f"obs has shape {np.shape(obs)}, expected ({self.cfg.obs_dim},)")
+        residual = self.cfg.residual
+        if residual and a_ref is None:
+            raise ValueError(
+                "this TD-MPC2 agent acts around the experts (residual guidance): pass a_ref, the experts' "
+                "action (the tdmpc2 planner needs guidance=True and experts)"
+            )
         with torch.inference_mode():
             o = torch.as_tensor(np.asarray(obs, dtype=np.float32), device=self.device).unsqueeze(0)
             ref = None
-            if a_ref is not None and self.cfg.guidance_seed:
+            if a_ref is not None and (self.cfg.guidance_seed or residual):
                 ref = torch.as_tensor(np.asarray(a_ref, dtype=np.float32), device=self.device)
                 if ref.shape != (self.cfg.action_dim,):
                     raise ValueError(f"a_ref has shape {tuple(ref.shape)}, expected ({self.cfg.action_dim},)")
+                if not bool(torch.isfinite(ref).all()):
+                    raise ValueError("a_ref contains NaN or Inf; the experts produced an invalid action")
                 ref = ref.clamp(-1, 1)
             self.model.eval()
+            if residual:
+                a, value = self._plan_residual(o, ref, t0, eval_mode, mpc)
+                self.last_value = float(value)
+                return a.float().cpu().numpy()
             if mpc:
                 a = self._plan_fn(o, ref, t0, eval_mode)
             else:
@@ -223,7 +265,7 @@ class TDMPC2Agent:
         self._prev_mean.copy_(mean)
         return a.clamp(-1, 1)
 
-    def _estimate_value(self, m, z0, actions, d0, r0, dwa, rwa) -> torch.Tensor:
+    def _estimate_value(self, m, z0, actions, d0, r0, dwa, rwa, ref=None, eps=None) -> torch.Tensor:
         cfg = self.cfg
         n = actions.shape[1]
         G = torch.zeros(n, 1, device=self.device, dtype=actions.dtype)
@@ -244,8 +286,117 @@ class TDMPC2Agent:
             if cfg.episodic:
                 alive = alive * (m.termination_logit(z) <= 0).to(alive.dtype)
         a_pi = m.pi_action(z)
+        if ref is not None:  # residual prior: the bootstrap acts around the held a_ref too
+            a_pi = (ref + a_pi.clamp(-eps, eps)).clamp(-1, 1)
         q = m.q_value(torch.cat([z, a_pi], -1), m.random_heads(2), reduce="avg")
         return G + (disc * alive) * q
+
+    def _plan_residual(self, obs: torch.Tensor, ref: torch.Tensor, t0: bool, eval_mode: bool, mpc: bool):
+        """Latent MPPI over residuals to ``ref`` within the anchor; returns the action and the
+        value (mean of the Q heads) the model predicts for it."""
+        cfg, m = self.cfg, self._planning_model()
+        H, N, P, A, K = cfg.horizon, cfg.num_samples, cfg.num_pi_trajs, cfg.action_dim, cfg.num_elites
+        L = cfg.latent_dim
+        dtype = m.q.w0.dtype
+        eps = self.anchor
+        ref = ref.to(dtype)
+        z0 = m.encode(obs.to(dtype))
+        if not mpc:
+            res = (m.pi(z0, sample=False)[1] if eval_mode else m.pi_action(z0))[0]
+            a = (ref + res.clamp(-eps, eps)).clamp(-1, 1)
+            return a, self._q_mean(m, z0, a)
+        dw, rw = m.dynamics.linears[0], m.reward_head.linears[0]
+        d0 = F.linear(z0, dw.weight[:, :L], dw.bias)
+        r0 = F.linear(z0, rw.weight[:, :L], rw.bias)
+        dwa, rwa = dw.weight[:, L:], rw.weight[:, L:]
+
+        actions = torch.empty(H, N, A, device=self.device, dtype=dtype)
+        if P > 0:
+            z = z0.expand(P, L)
+            for t in range(H):
+                actions[t, :P] = (ref + m.pi_action(z).clamp(-eps, eps)).clamp(-1, 1)
+                if t < H - 1:
+                    z = m.next(torch.cat([z, actions[t, :P]], -1))
+        actions[:, P] = ref  # the experts' action, held, is always a candidate
+        first = P + 1
+        mean = torch.zeros(H, A, device=self.device)  # of the residual
+        if not t0:
+            mean[:-1] = self._prev_mean[1:]
+        lo = min(cfg.min_std, eps)
+        hi = max(min(cfg.max_std, eps), lo)
+        std = torch.full((H, A), hi, device=self.device)
+        ref32 = ref.float()
+        for _ in range(cfg.iterations):
+            noise = torch.randn(H, N - first, A, device=self.device)
+            res = (mean.unsqueeze(1) + std.unsqueeze(1) * noise).clamp_(-eps, eps)
+            actions[:, first:] = (ref32 + res).clamp_(-1, 1)
+            value = self._estimate_value(m, z0, actions, d0, r0, dwa, rwa, ref, eps).float()
+            value = torch.nan_to_num(value, nan=-1e9)
+            elite_value, elite_idx = torch.topk(value.squeeze(1), K, sorted=False)
+            elite_res = actions[:, elite_idx].float() - ref32
+            score = torch.exp(cfg.temperature * (elite_value - elite_value.max()))
+            score = score / score.sum()
+            w = score.view(1, K, 1)
+            mean = (w * elite_res).sum(1)
+            std = ((w * (elite_res - mean.unsqueeze(1)) ** 2).sum(1)).sqrt().clamp_(lo, hi)
+        if eval_mode:
+            # the weighted mean: with a value that cannot tell samples apart it stays at a_ref
+            r = mean[0]
+        else:
+            r = elite_res[0, torch.multinomial(score, 1)[0]] + std[0] * torch.randn(A, device=self.device)
+        self._prev_mean.copy_(mean)
+        a = (ref32 + r.clamp(-eps, eps)).clamp(-1, 1)
+        return a, self._q_mean(m, z0, a.to(dtype))
+
+    @staticmethod
+    def _q_mean(m: WorldModel, z: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        return m.q_value(torch.cat([z, a.view(1, -1)], -1), None, reduce="avg")[0, 0].float()
+
+    # -- trust in the learned value (residual guidance) --------------------------------------
+    @property
+    def anchor(self) -> float:
+        """The largest ``|a - a_ref|`` per action dimension the residual planner may choose."""
+        cfg = self.cfg
+        return cfg.anchor_min + (cfg.anchor_max - cfg.anchor_min) * self.trust
+
+    def _set_trust(self, trust: float) -> None:
+        self.trust = float(min(max(trust, 0.0), 1.0))
+        self._anchor_t.fill_(self.anchor)
+
+    def observe_returns(self, predicted: np.ndarray, observed: np.ndarray) -> float:
+        """Update trust from values predicted at acting time and the discounted returns that
+        followed.
+
+        Args:
+            predicted: :attr:`last_value` of each step, recorded when the action was chosen.
+            observed: the discounted return from each of those steps (``cfg.discount``).
+
+        Returns:
+            The new trust in [0, 1] (the anchor follows it).
+        """
+        p = np.asarray(predicted, np.float64).ravel()
+        g = np.asarray(observed, np.float64).ravel()
+        if p.shape != g.shape:
+            raise ValueError(f"predicted {p.shape} and observed {g.shape} returns differ in length")
+        ok = np.isfinite(p) & np.isfinite(g)
+        p, g = p[ok], g[ok]
+        if p.size == 0:
+            return self.trust
+        self._trust_pairs.append((p, g))
+        total = sum(len(x) for x, _ in self._trust_pairs)
+        while total - len(self._trust_pairs[0][0]) >= self.cfg.trust_window:
+            total -= len(self._trust_pairs.pop(0)[0])
+        P = np.concatenate([x for x, _ in self._trust_pairs])[-self.cfg.trust_window:]
+        G = np.concatenate([y for _, y in self._trust_pairs])[-self.cfg.trust_window:]
+        if len(G) < min(self.cfg.trust_window, 200):
+            return self.trust  # too little evidence either way
+        sst = float(((G - G.mean()) ** 2).sum())
+        # returns without variance carry no evidence that the value can rank outcomes
+        r2 = 1.0 - float(((P - G) ** 2).sum()) / sst if sst > 1e-6 * len(G) * max(1.0, float(np.abs(G).mean())) else 0.0
+        self.explained_variance = r2
+        target = min(max(r2, 0.0), 1.0)
+        self._set_trust(min(target, self.trust + self.cfg.trust_rate * len(p) / 1000.0))
+        return self.trust
 
     # -- learning ----------------------------------------------------------------------------
     def update(self, batch: Mapping[str, Any]) -> dict[str, float]:
@@ -271,9 +422,17 @@ class TDMPC2Agent:
         obs, action = b["obs"], b["action"]
         r_target = b["reward"] + cfg.imitation_coef * b["imitation"]
         rho = self.rho_w[:H].view(H, 1, 1)
+        ref_full = None
+        if cfg.residual:
+            # the reference at each latent; the replay stores none for the last observation of a
+            # sub-trajectory, so the one before it stands in (the experts' action changes little
+            # between two control steps, and the term is weighted by rho^H)
+            ref_full = torch.cat([b["a_ref"], b["a_ref"][-1:]], 0)
         with torch.no_grad():
             next_z = m.encode(obs[1:])
             a_next = m.pi_action(next_z)
+            if ref_full is not None:
+                a_next = (ref_full[1:] + a_next.clamp(-self._anchor_t, self._anchor_t)).clamp(-1, 1)
             B = next_z.shape[1]
             q_next = m.q_value(
                 torch.cat([next_z, a_next], -1).view(H * B, -1), m.random_heads(2), target=True, reduce="min"
@@ -308,7 +467,7 @@ class TDMPC2Agent:
         self.optim.step()
         self.optim.zero_grad(set_to_none=True)
 
-        pi_loss, guide_loss = self._update_pi(zs_t.detach(), b)
+        pi_loss, guide_loss = self._update_pi(zs_t.detach(), b, ref_full)
         m.soft_update_target(cfg.tau)
         m.eval()
         return torch.stack(
@@ -316,10 +475,13 @@ class TDMPC2Agent:
              term_loss.detach(), pi_loss, guide_loss, grad_norm.detach(), self.q_scale.clone()]
         )
 
-    def _update_pi(self, zs: torch.Tensor, b: dict[str, torch.Tensor]):
+    def _update_pi(self, zs: torch.Tensor, b: dict[str, torch.Tensor], ref_full: torch.Tensor | None = None):
         cfg, m = self.cfg, self.model
         Hp1, B, _ = zs.shape
         a, mean_a, entropy = m.pi(zs)
+        if ref_full is not None:  # residual prior: a = a_ref + residual, within the anchor
+            a = (ref_full + a.clamp(-self._anchor_t, self._anchor_t)).clamp(-1, 1)
+            mean_a = ref_full + mean_a
         detached = {k: v.detach() for k, v in m.q._params().items()}
         heads = m.random_heads(2)
         # the latents are detached: keep them apart so the backward only forms action gradients
@@ -350,6 +512,8 @@ class TDMPC2Agent:
         out = {f"model.{k}": v for k, v in self.model.state_dict().items()}
         out["agent.q_scale"] = self.q_scale
         out["agent.updates"] = torch.tensor(self.updates, dtype=torch.int64)
+        if self.cfg.residual:
+            out["agent.trust"] = torch.tensor(self.trust, dtype=torch.float64)
         return out
 
     def load_state_tensors(self, tensors: Mapping[str, torch.Tensor]) -> None:
@@ -358,6 +522,8 @@ class TDMPC2Agent:
         self.model.load_state_dict(model_sd, strict=True)
         self.q_scale.copy_(tensors["agent.q_scale"])
         self.updates = int(tensors["agent.updates"])
+        if "agent.trust" in tensors:
+            self._set_trust(float(tensors["agent.trust"]))
         self._shadow_at = -1  # new weights: the bfloat16 copy is refreshed before it plans again
 
     def optimizers(self) -> dict[str, torch.optim.Optimizer]:

@@ -63,7 +63,19 @@ class TDMPC2Config:
         entropy_coef: weight of the policy entropy bonus.
         guidance_lambda: expert-guidance weight lambda in ``lambda * ||a - a_ref||^2`` added to
             the policy loss; 0 disables guidance (MetaWorld: 0.05).
-        guidance_seed: seed the MPPI sampling mean with ``a_ref`` when one is given.
+        guidance_seed: seed the MPPI sampling mean with ``a_ref`` when one is given (only
+            when ``residual`` is off).
+        residual: act around the experts: latent MPPI samples residuals to ``a_ref`` (held
+            over the horizon) within the anchor, the executed action is ``a_ref`` plus the
+            plan's weighted-mean residual in evaluation, and the policy prior outputs a
+            residual to ``a_ref``. ``act`` then needs ``a_ref``. Off: plain TD-MPC2 planning.
+        anchor_min: the anchor (largest ``|a - a_ref|`` per action dimension) while the
+            learned value has earned no trust; small enough that the experts' behaviour
+            survives it.
+        anchor_max: the anchor at full trust (2 leaves the whole action box open).
+        trust_rate: the most trust (0..1) may grow per 1000 environment steps of observed
+            returns; it falls at once when the value stops explaining the returns.
+        trust_window: steps of (predicted value, observed return) pairs trust is measured on.
         imitation_coef: weight of the imitation reward added to the learned reward target.
         plan_dtype: ``"float32"``, or ``"bfloat16"`` to plan on a bfloat16 copy of the model
             (several times faster matrix products on CPUs with AMX/AVX512-BF16 and on GPUs;
@@ -113,6 +125,11 @@ class TDMPC2Config:
     entropy_coef: float = 1e-4
     guidance_lambda: float = 0.05
     guidance_seed: bool = True
+    residual: bool = False
+    anchor_min: float = 0.05
+    anchor_max: float = 2.0
+    trust_rate: float = 0.05
+    trust_window: int = 5000
     imitation_coef: float = 0.0
     plan_dtype: str = "float32"
     compile: bool = False
@@ -158,6 +175,10 @@ class TDMPC2Config:
             raise ValueError(f"tau must be in (0, 1], got {self.tau}")
         if self.guidance_lambda < 0 or self.imitation_coef < 0:
             raise ValueError("guidance_lambda and imitation_coef must be >= 0")
+        if not 0 <= self.anchor_min <= self.anchor_max:
+            raise ValueError(f"need 0 <= anchor_min <= anchor_max, got {self.anchor_min}, {self.anchor_max}")
+        if self.trust_rate < 0 or self.trust_window < 2:
+            raise ValueError("trust_rate must be >= 0 and trust_window >= 2")
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
         if self.plan_dtype not in ("float32", "bfloat16"):

@@ -8,6 +8,7 @@ matmul for its shared first layer and batched matmuls after it).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -187,7 +188,7 @@ class NormedMLP(nn.Module):
     ) -> None:
         super().__init__()
         dims = [in_dim, *hidden, out_dim]
-        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in itertools.pairwise(dims))
         n_norms = len(hidden) + (1 if out == "simnorm" else 0)
         self.norms = nn.ModuleList(nn.LayerNorm(d) for d in dims[1 : 1 + n_norms])
         self.out, self.simnorm_dim = out, simnorm_dim

@@ -34,6 +34,10 @@ class WorldModel(nn.Module):
         for name, p in self.q._params().items():
             self.register_buffer(f"target_{name}", p.detach().clone())
         self.log_std_min, self.log_std_dif = cfg.log_std_min, cfg.log_std_max - cfg.log_std_min
+        if cfg.residual:
+            # the prior outputs a residual to a_ref: a zero mean makes it start at the experts' action
+            with torch.no_grad():
+                self.policy.linears[-1].weight[:A].zero_()
 
     # -- pieces ------------------------------------------------------------------------------
     def encode(self, obs: torch.Tensor) -> torch.Tensor:
