@@ -17,9 +17,10 @@ one. The table gives, per task and agent, the pushes survived, the largest force
 (newtons; the forces grow, so it is the last one survived before the fall), the step of the fall
 and the return.
 
-Agents: ``composed`` (the task's experts, fusion router, lexical VLM, mppi with the task
-family's defaults) and ``mppi`` (the same planner with no prior: a zero action reference and
-no pull toward it, :func:`mwx_sdk.eval.methods.zero_prior_agent`).
+Agents: ``composed`` (the task's own composition, as ``mwx run`` and ``mwx eval`` build it: its
+experts and their options, fusion router, lexical VLM, mppi with the task's defaults) and
+``mppi`` (the same planner with no prior: a zero action reference and no pull toward it,
+:func:`mwx_sdk.eval.methods.zero_prior_agent`).
 """
 
 from __future__ import annotations
@@ -35,11 +36,6 @@ from typing import Any
 
 import numpy as np
 
-#: The experts and instruction of the composed agent per task (the evaluation suite's).
-TASK_AGENT = {
-    "stand": (("stand", "walk"), "stand still and keep your balance"),
-    "walk": (("stand", "walk", "run"), "walk forward"),
-}
 PUSH_BODIES = ("pelvis", "torso_link")
 AGENTS = ("composed", "mppi")
 
@@ -97,15 +93,18 @@ def task_of_env(env_id: str) -> str:
     return m.group(1)
 
 
-def build_agent(kind: str, task: str, seed: int, vlm: str) -> tuple[Any, str]:
-    """``(agent, instruction)`` for ``kind`` (``composed`` or ``mppi``) on ``task``."""
-    if task not in TASK_AGENT:
-        raise ValueError(f"no push setup for task {task!r}; known: {', '.join(TASK_AGENT)}")
-    experts, instruction = TASK_AGENT[task]
+def build_agent(kind: str, env: Any, seed: int, vlm: str) -> tuple[Any, str]:
+    """``(agent, instruction)`` for ``kind`` (``composed`` or ``mppi``) on ``env``'s task."""
+    from mwx_sdk.task import task_for_env
+
+    task = task_for_env(env)
+    if task is None or task.composition is None:
+        raise ValueError(f"{env.spec.id if env.spec else env!r} runs no task with a default composition")
+    instruction = task.composition.instruction
     if kind == "composed":
         from mwx_sdk.agent import compose
 
-        agent = compose(experts=list(experts), router="fusion", planner="mppi", vlm=vlm,
+        agent = compose(env=env, router="fusion", planner="mppi", vlm=vlm,
                         config={"seed": seed, "keep_history": False})
     elif kind == "mppi":
         from mwx_sdk.eval.methods import zero_prior_agent
@@ -123,9 +122,12 @@ def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duratio
 
     import mwx_sdk
 
-    task = task_of_env(env_id)
     env = mwx_sdk.make_env(env_id)
-    agent, instruction = build_agent(kind, task, seed, vlm)
+    try:
+        agent, instruction = build_agent(kind, env, seed, vlm)
+    except BaseException:
+        env.close()
+        raise
     try:
         base = env.unwrapped
         m, d = base.model, base.data
@@ -187,8 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--forces must be finite and >= 0")
     for env_id in args.envs:
         try:
-            if task_of_env(env_id) not in TASK_AGENT:
-                parser.error(f"--envs: no push setup for {env_id!r}; tasks: {', '.join(TASK_AGENT)}")
+            task_of_env(env_id)
         except ValueError as exc:
             parser.error(f"--envs: {exc}")
     try:
