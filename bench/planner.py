@@ -9,8 +9,7 @@ The prior a_ref comes from the task's lead skill (``Task.composition.lead_skill`
 1.15 m/s, the run expert at 5 m/s) unless ``--prior-set`` says otherwise, else from the keyframe
 pose (stand) or the hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); ``--prior-expert``
 picks another expert. The expert's actions over the
-planning horizon are passed as ``ctx.extras["a_ref_horizon"]`` and its pose as
-``ctx.extras["reference_qpos"]``. The summary prints each task's success bar. Timings depend
+planning horizon are passed as ``ctx.a_ref_horizon`` and its pose as ``ctx.reference_qpos``. The summary prints each task's success bar. Timings depend
 on how busy the machine is.
 With ``--window N`` each episode also prints, per N control steps, the mean reward, the forward
 speed and the pelvis yaw (degrees, mean over the window); the JSON output always holds them
@@ -121,10 +120,10 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
             a_ref = keyframe
         else:
             a_ref = expert.act(obs, ctx)
-            ctx.extras["a_ref_horizon"] = prior_horizon(expert, obs, ctx, horizon)
+            ctx.a_ref_horizon = prior_horizon(expert, obs, ctx, horizon)
             ref = expert.reference_qpos(ctx)
             if ref is not None:
-                ctx.extras["reference_qpos"] = ref
+                ctx.reference_qpos = ref
         t0 = time.perf_counter()
         action = planner.plan(obs, a_ref, ctx)
         plan_ms.append((time.perf_counter() - t0) * 1e3)

@@ -337,13 +337,16 @@ class Agent:
         np.dot(wvec, acts, out=a_ref)
         if total > 0:
             a_ref /= total
+        # the typed contract; extras mirrors it for plugins written against 0.1
         if ref_sum is not None:
-            ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
+            ctx.reference_qpos = ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
         elif use_ref:
+            ctx.reference_qpos = None
             ctx.extras.pop(REFERENCE_QPOS_KEY, None)
         if hor_sum is not None and total > 0:
-            ctx.extras[A_REF_HORIZON_KEY] = hor_sum / total
+            ctx.a_ref_horizon = ctx.extras[A_REF_HORIZON_KEY] = hor_sum / total
         else:
+            ctx.a_ref_horizon = None
             ctx.extras.pop(A_REF_HORIZON_KEY, None)
         action = np.minimum(self.planner.plan(obs, a_ref, ctx), 1.0)
         np.maximum(action, -1.0, out=action)

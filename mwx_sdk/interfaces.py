@@ -146,6 +146,15 @@ class StepContext:
         seed: the episode's seed, from which the agent seeds every component: a component
             with a generator of its own (the ``mppi`` sampler) seeds it from this at reset,
             unless the user gave it a seed explicitly. ``None`` outside an agent.
+        a_ref_horizon: the fused prior actions for the coming control steps, shape (T, nu),
+            row 0 = now; the agent fills it when its planner asks (``Planner.wants_prior_horizon``
+            = T > 0), ``None`` otherwise.
+        reference_qpos: the fused joint targets of the experts' motion priors now
+            (``Expert.reference_qpos``), ``None`` when no expert has one or the planner ignores it.
+
+    The agent-planner contract is these typed fields; ``extras`` is for what components publish
+    to one another beyond it (it also mirrors ``"a_ref_horizon"`` and ``"reference_qpos"`` for
+    plugins written against 0.1, for one release).
     """
 
     step: int = 0
@@ -157,6 +166,8 @@ class StepContext:
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     extras: dict[str, Any] = field(default_factory=dict)
     seed: int | None = None
+    a_ref_horizon: np.ndarray | None = None
+    reference_qpos: np.ndarray | None = None
 
     @property
     def subgoal(self) -> SubGoal | None:
@@ -239,6 +250,12 @@ class Expert(abc.ABC):
         """
         return None
 
+    def horizon(self, ctx: StepContext, steps: int) -> np.ndarray | None:
+        """Optional: the expert's actions for the next ``steps`` control steps, shape
+        ``(steps, action_dim)``, row 0 = now; ``None`` (the default) lets the agent compute them
+        by calling :meth:`act` with the step index advanced (:func:`mwx_sdk.planning.prior_horizon`)."""
+        return None
+
 
 class Router(abc.ABC):
     """Fuses semantic weights with state-aware selection into expert weights."""
@@ -267,9 +284,15 @@ class Router(abc.ABC):
 
 
 class Planner(abc.ABC):
-    """Turns the fused reference action a_ref into the action sent to the environment."""
+    """Turns the fused reference action a_ref into the action sent to the environment.
+
+    Optional capability: ``wants_prior_horizon`` (an attribute or property, default 0) is the
+    number of coming control steps of prior actions the planner reads from
+    :attr:`StepContext.a_ref_horizon`; the agent computes them only when it is > 0.
+    """
 
     name: str = ""
+    wants_prior_horizon: int = 0
 
     def reset(self, env: Any, ctx: StepContext) -> None:  # noqa: B027
         """Called at episode start with the (unwrapped) environment to plan on."""
@@ -296,9 +319,17 @@ class Planner(abc.ABC):
 
 
 class VLMBackend(abc.ABC):
-    """Maps an instruction (and optionally an image and a state summary) to a semantic plan."""
+    """Maps an instruction (and optionally an image and a state summary) to a semantic plan.
+
+    Optional capability: :meth:`supports_vision` (default ``False``) says whether the agent
+    should render and send a camera image.
+    """
 
     name: str = ""
+
+    def supports_vision(self) -> bool:
+        """Whether the backend uses a camera image (the agent renders one only then)."""
+        return False
 
     @abc.abstractmethod
     def plan(

@@ -262,8 +262,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
             for t in range(cfg.episode_steps):
                 a_ref = prior.act(obs, ctx)
                 q_ref = prior.reference_qpos(ctx)
-                if q_ref is not None:
-                    ctx.extras["reference_qpos"] = q_ref
+                ctx.reference_qpos = q_ref
                 a_t = np.clip(teacher.plan(obs, a_ref, ctx), -1, 1)
                 new_x.append(policy_features(mcfg, obs, t * dt, a_prev))
                 new_y.append(a_t.astype(np.float32))

@@ -5,10 +5,10 @@
   simulator, seeded by a_ref and scored with the task's own reward plus shaping terms.
 - :class:`GaitPrior`: a phase-oscillator walking prior used when no walk expert is installed.
 
-``ctx.extras`` keys the planner reads (all optional):
-- ``"reference_qpos"``: the joint targets of the expert's motion prior now
+Step-context fields the planner reads (all optional; :class:`mwx_sdk.interfaces.StepContext`):
+- ``reference_qpos``: the joint targets of the expert's motion prior now
   (``Expert.reference_qpos``); tracked when ``pose_weight > 0``.
-- ``"a_ref_horizon"``: (T, nu) prior actions for the coming control steps, row 0 = now
+- ``a_ref_horizon``: (T, nu) prior actions for the coming control steps, row 0 = now
   (:func:`prior_horizon` computes it from an expert); without it a_ref is held constant.
 
 Importing this package does not import mujoco; that happens when a planner is reset.

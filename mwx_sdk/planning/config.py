@@ -28,7 +28,7 @@ class MPPIConfig:
         temperature_scale: the MPPI temperature is this times (median - min) of the costs.
         prior_blend: how far the shifted plan is pulled toward the prior a_ref each step (0..1).
         action_weight: lambda in lambda * ||a - a_ref||^2 (per step, mean over actuators).
-        pose_weight: weight of tracking ``ctx.extras["reference_qpos"]`` (joint angles only).
+        pose_weight: weight of tracking ``ctx.reference_qpos`` (joint angles only).
         gamma: discount over the horizon.
         head_weight: weight of max(0, head_target - head)^2.
         head_target: head height (m) below which the head term applies.

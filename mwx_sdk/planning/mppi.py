@@ -54,6 +54,14 @@ def knot_basis(horizon: int, num_knots: int) -> np.ndarray:
     return basis
 
 
+def _published(ctx: StepContext | None, field: str, legacy_key: str) -> Any:
+    """A typed field of the step context, else its 0.1 ``extras`` key (callers written before it)."""
+    if ctx is None:
+        return None
+    value = getattr(ctx, field, None)
+    return ctx.extras.get(legacy_key) if value is None else value
+
+
 class MPPIPlanner(Planner):
     """Sampling MPC (MPPI) on copies of the simulator, seeded by the expert action a_ref.
 
@@ -81,7 +89,7 @@ class MPPIPlanner(Planner):
 
     @property
     def wants_prior_horizon(self) -> int:
-        """Steps of prior actions the planner reads from ``ctx.extras["a_ref_horizon"]`` (H)."""
+        """Steps of prior actions the planner reads from ``ctx.a_ref_horizon`` (H)."""
         return self.config.horizon
 
     @staticmethod
@@ -167,12 +175,12 @@ class MPPIPlanner(Planner):
     # -- planning ---------------------------------------------------------------------------
     def _prior(self, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
         H = self.config.horizon
-        seq = ctx.extras.get(obj.A_REF_HORIZON_KEY) if ctx is not None else None
+        seq = _published(ctx, "a_ref_horizon", obj.A_REF_HORIZON_KEY)
         if seq is None:
             return np.tile(a_ref, (H, 1))
         seq = np.asarray(seq, dtype=np.float64)
         if seq.ndim != 2 or seq.shape[1] != self.nu or seq.shape[0] < 1:
-            raise ValueError(f"ctx.extras[{obj.A_REF_HORIZON_KEY!r}] must have shape (T, {self.nu}), got {seq.shape}")
+            raise ValueError(f"ctx.a_ref_horizon must have shape (T, {self.nu}), got {seq.shape}")
         if seq.shape[0] < H:
             seq = np.concatenate([seq, np.repeat(seq[-1:], H - seq.shape[0], axis=0)])
         seq = np.clip(seq[:H], -1.0, 1.0)
@@ -219,7 +227,7 @@ class MPPIPlanner(Planner):
         reward = self._reward(q)
         if reward.shape != actions.shape[:2]:
             raise ValueError(f"task reward returned shape {reward.shape}; expected {actions.shape[:2]}")
-        ref = ctx.extras.get(obj.REFERENCE_QPOS_KEY) if ctx is not None else None
+        ref = _published(ctx, "reference_qpos", obj.REFERENCE_QPOS_KEY)
         terms = obj.shaping_cost(q, actions, prior, self.config, target_speed=self.target_speed,
                                  reference_qpos=ref)
         costs = obj.total_cost(reward, terms, self.config)

@@ -16,7 +16,7 @@ def prior_horizon(expert: Any, obs: np.ndarray, ctx: StepContext, steps: int) ->
     Experts with a ``horizon(ctx, steps)`` method (e.g. :class:`GaitPrior`) answer directly;
     for any other expert ``act`` is called with the step index advanced and the physics
     state frozen, which advances a motion prior's phase while its feedback stays at now.
-    The result is what the agent publishes as ``ctx.extras["a_ref_horizon"]``.
+    The result is what the agent publishes as ``ctx.a_ref_horizon``.
 
     Args:
         expert: an :class:`mwx_sdk.interfaces.Expert`.
@@ -29,8 +29,10 @@ def prior_horizon(expert: Any, obs: np.ndarray, ctx: StepContext, steps: int) ->
     """
     if steps < 1:
         raise ValueError(f"steps must be >= 1, got {steps}")
-    if hasattr(expert, "horizon"):
-        return np.clip(np.asarray(expert.horizon(ctx, steps), dtype=np.float64), -1.0, 1.0)
+    own = getattr(expert, "horizon", None)
+    seq = own(ctx, steps) if callable(own) else None
+    if seq is not None:
+        return np.clip(np.asarray(seq, dtype=np.float64), -1.0, 1.0)
     rows = []
     for k in range(steps):
         c = copy.copy(ctx)
