@@ -46,8 +46,6 @@ HB_TASKS: dict[str, tuple[int, float]] = {
 _H1_ONLY = {"highbar_simple"}
 # tasks whose info carries their own success flag (the others are judged by return vs bar)
 _OWN_SUCCESS = {"push", "package", "truck", "basketball", "cabinet", "bookshelf_simple", "bookshelf_hard"}
-# HumanoidBench's locomotion tasks end the episode below this pelvis height (m)
-_TERMINATE_HEIGHT = 0.2
 _H1HAND_ONLY = {"cabinet", "cube", "powerlift", "bookshelf_simple", "bookshelf_hard", "window", "spoon", "room",
                 "insert_normal", "insert_small"}
 
@@ -199,6 +197,7 @@ class HumanoidBenchEnv(gym.Env):
         self._renderer = None
         self._return = 0.0
         self._succeeded = False
+        self._terminated = False
         self._q = None
 
     @property
@@ -232,6 +231,7 @@ class HumanoidBenchEnv(gym.Env):
             np.random.set_state(saved)
         self._return = 0.0
         self._succeeded = False
+        self._terminated = False
         return obs, info
 
     def step(self, action: Any):
@@ -241,6 +241,7 @@ class HumanoidBenchEnv(gym.Env):
             raise ValueError(self._nonfinite_message(a))
         obs, reward, terminated, truncated, info = self.env.step(action)
         self._return += float(reward)
+        self._terminated = bool(terminated)
         info = dict(info)
         info.setdefault("per_timestep_reward", float(reward))
         if nonfinite:
@@ -302,14 +303,15 @@ class HumanoidBenchEnv(gym.Env):
         """Generic predicates (standing, fallen, moving, still, success) from the MuJoCo state.
 
         The thresholds are those of the built-in tasks (:mod:`mwx_sdk.envs.base`); ``fallen``
-        also holds once the pelvis is below HumanoidBench's termination height (0.2 m).
+        also holds once the package's own termination (pelvis below 0.2 m on the locomotion
+        tasks, a tipped torso on sit_hard ...) has ended the episode.
         """
         from .base import FALLEN_HEAD_HEIGHT, MOVING_SPEED, STANDING_HEAD_HEIGHT, STANDING_UPRIGHT
 
         q, d = self._quantities()
         return {
             "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
-            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or float(q.root_pos(d)[2]) < _TERMINATE_HEIGHT,
+            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or self._terminated,
             "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
             "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
             "success": lambda: self._succeeded,

@@ -62,7 +62,9 @@ class FakeHumanoidEnv(gym.Env):
         self.data.ctrl[:] = lo + (np.asarray(action) + 1) / 2 * (hi - lo)
         mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
         obs = np.concatenate([self.data.qpos, self.data.qvel])
-        return obs, 1.0, bool(self.data.qpos[2] < 0.2), False, {{"per_timestep_reward": 1.0, "stand": 1.0}}
+        # the reach stand-in ends its episode at 0.06 s: a task's own termination, robot upright
+        terminated = bool(self.data.qpos[2] < 0.2) or (self.task_name == "reach" and self.data.time > 0.05)
+        return obs, 1.0, terminated, False, {{"per_timestep_reward": 1.0, "stand": 1.0}}
 
 
 for task in ("stand", "reach"):
@@ -158,3 +160,16 @@ def test_mppi_plans_on_the_package_scene(fake_hb):
     finally:
         planner.close()
         env.close()
+
+
+def test_fallen_follows_the_packages_own_termination(fake_hb):
+    env = mwx_sdk.make_env("h1-reach-v0")
+    base = env.unwrapped
+    env.reset(seed=0)
+    fallen = base.predicates()["fallen"]
+    terminated = [env.step(np.zeros(19, np.float32))[2] for _ in range(3)]
+    assert terminated == [False, False, True]
+    assert fallen() and base.evaluate_predicates()["standing"]  # ended by the task, still upright
+    env.reset(seed=0)
+    assert not fallen()
+    env.close()
