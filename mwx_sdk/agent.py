@@ -467,7 +467,8 @@ def compose(
 
     Given ``env`` (or ``task``), the task's defaults apply beneath everything passed here
     (:func:`task_defaults`): its experts when ``experts`` is ``None``, its per-task expert
-    options under ``expert_config``, its planner when ``planner`` is ``None``; the ``mppi``
+    options under ``expert_config``, its router options under ``router_config`` (those the
+    router takes), its planner when ``planner`` is ``None``; the ``mppi``
     planner also takes the task's objective and sampling defaults. Without a task,
     ``experts=None`` takes every registered expert and the planner is ``direct``.
 
@@ -503,6 +504,12 @@ def compose(
         experts = list(task_experts)
     if planner is None:
         planner = task_planner
+    comp = _task.composition if _task is not None else None
+    if comp is not None and comp.router_options and isinstance(router, str):
+        # the task's router settings, beneath the user's, for routers that take them
+        accepted = plugins.component_options(plugins.host().entry("router", router).obj)
+        own = {k: v for k, v in comp.router_options.items() if accepted is None or k in accepted}
+        router_config = {**own, **dict(router_config or {})}
 
     if experts is None:
         entries = plugins.list_experts()

@@ -70,6 +70,8 @@ class Composition:
         expert_options: per-expert options for this task (e.g. the run stride played at the
             5 m/s the run reward asks for), beneath anything the user sets.
         planner: the planner used for this task (``mppi`` for every bundled task).
+        router_options: options of the router for this task (e.g. ``smoothing``), beneath the
+            user's; they apply to routers that take them.
     """
 
     instruction: str
@@ -77,12 +79,14 @@ class Composition:
     lead_skill: str
     expert_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     planner: str = "mppi"
+    router_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "experts", tuple(self.experts))
         object.__setattr__(
             self, "expert_options", MappingProxyType({k: _frozen(v) for k, v in dict(self.expert_options).items()})
         )
+        object.__setattr__(self, "router_options", _frozen(self.router_options))
 
     def options_for(self, expert: str) -> dict[str, Any]:
         """This task's options for ``expert`` (empty when it has none)."""
