@@ -60,8 +60,10 @@ def keep_freed_memory() -> bool:
 
     By default glibc trims freed heap tops back to the system, so the next update's activations
     are page-faulted in afresh (a measured ~10% of a small CPU update). This keeps up to 1 GiB of
-    freed memory and grows the heap in 64 MiB steps. The mmap threshold is left alone (raising it
-    made planning slower). It is process-wide and done once; a no-op off glibc.
+    freed memory and grows the heap in 64 MiB steps. Setting those freezes glibc's adaptive mmap
+    threshold wherever it stood, and blocks above it are mapped and faulted in afresh on every
+    allocation (the 5M model's activations are several MiB), so the threshold is set to 256 MiB as
+    well. It is process-wide and done once; a no-op off glibc.
 
     Returns:
         Whether the settings are in effect.
@@ -71,8 +73,9 @@ def keep_freed_memory() -> bool:
         return _MALLOC_TUNED
     try:
         libc = ctypes.CDLL("libc.so.6")
-        # mallopt parameters: M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2
-        _MALLOC_TUNED = bool(libc.mallopt(-1, 1 << 30) and libc.mallopt(-2, 64 << 20))
+        # mallopt parameters: M_TRIM_THRESHOLD = -1, M_TOP_PAD = -2, M_MMAP_THRESHOLD = -3
+        _MALLOC_TUNED = bool(libc.mallopt(-1, 1 << 30) and libc.mallopt(-2, 64 << 20)
+                             and libc.mallopt(-3, 256 << 20))
     except (OSError, AttributeError):  # not glibc
         _MALLOC_TUNED = False
     return _MALLOC_TUNED
