@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 
 NAME = "cache"
-app = typer.Typer(help="Show or empty the VLM response cache.", no_args_is_help=True)
+app = typer.Typer(help="Show or empty the VLM response cache.", epilog="Example: mwx cache info --json",
+                  no_args_is_help=True)
 
 CacheDir = Annotated[
     Path | None, typer.Option("--dir", help="Cache folder (default: $MWX_CACHE_DIR/vlm or ~/.cache/mwx/vlm).")
@@ -29,7 +30,7 @@ def _size(n: int) -> str:
     return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KiB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MiB"
 
 
-@app.command("info")
+@app.command("info", epilog="Example: mwx cache info --dir ~/.cache/mwx/vlm")
 def info(
     directory: CacheDir = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
@@ -44,7 +45,7 @@ def info(
     typer.echo(f"size:    {_size(facts['bytes'])}")
 
 
-@app.command("clear")
+@app.command("clear", epilog="Example: MWX_CACHE_DIR=/tmp/mwx-cache mwx cache clear")
 def clear(directory: CacheDir = None) -> None:
     """Delete every cached plan (the next run asks the model again)."""
     cache = _cache(directory)

@@ -37,7 +37,7 @@ _GL_FIX = {
 
 
 def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)
+    app.command("doctor", epilog="Example: mwx doctor --no-gl")(doctor)
 
 
 def _version(dist: str) -> str | None:

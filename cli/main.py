@@ -21,6 +21,7 @@ app = typer.Typer(
     name="mwx",
     cls=MwxGroup,
     help="Compose humanoid skills from a sentence: experts, routers, planners and VLMs for the H1.",
+    epilog='Example: mwx run "walk forward" --env mwx/h1-walk-v0 --steps 300',
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,

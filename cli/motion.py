@@ -10,6 +10,7 @@ import typer
 NAME = "motion"
 app = typer.Typer(
     help="Motion priors: retarget BVH / AMASS captures to the robot, show clip metrics, render replays.",
+    epilog="Example: mwx motion retarget capture.bvh -o clip.npz",
     no_args_is_help=True,
 )
 
@@ -48,7 +49,7 @@ def _fail(msg: str) -> None:
     raise typer.Exit(1)
 
 
-@app.command()
+@app.command(epilog="Example: mwx motion retarget 02_01.bvh -o walk.npz --start 1 --loop")
 def retarget(
     input: Path = typer.Argument(..., help="A .bvh file (CMU skeleton) or an AMASS .npz."),
     output: Path = typer.Option(..., "-o", "--output", help="Clip file to write (.npz)."),
@@ -69,7 +70,7 @@ def retarget(
     from mwx_sdk.motion.retarget import retarget as do_retarget
 
     if not input.is_file():
-        _fail(f"no input file at {input}")
+        _fail(f"no input file at {input}; give the path of a .bvh capture or an AMASS .npz")
     suffix = input.suffix.lower()
     try:
         if suffix == ".bvh":
@@ -97,7 +98,7 @@ def retarget(
     _print_metrics(clip.meta.get("quality", {}), f"retarget quality: {input.name}")
 
 
-@app.command()
+@app.command(epilog="Example: mwx motion info walk.npz --json")
 def info(
     clip: Path = typer.Argument(..., help="A clip file (.npz)."),
     recompute: bool = typer.Option(False, help="Recompute the metrics with the robot model."),
@@ -148,7 +149,7 @@ def info(
     _print_metrics(metrics, "quality")
 
 
-@app.command()
+@app.command(epilog="Example: MUJOCO_GL=egl mwx motion show walk.npz -o walk.mp4 --seconds 4")
 def show(
     clip: Path = typer.Argument(..., help="A clip file (.npz)."),
     output: Path = typer.Option(..., "-o", "--output", help="Video to write (.mp4)."),

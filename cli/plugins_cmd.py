@@ -9,7 +9,7 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    app.command("plugins")(plugins)
+    app.command("plugins", epilog="Example: mwx plugins --json")(plugins)
 
 
 def plugins(

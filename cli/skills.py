@@ -7,10 +7,11 @@ import json
 import typer
 
 NAME = "skills"
-app = typer.Typer(help="List and inspect skills (experts).", no_args_is_help=True)
+app = typer.Typer(help="List and inspect skills (experts).", epilog="Example: mwx skills show walk",
+                  no_args_is_help=True)
 
 
-@app.command("list")
+@app.command("list", epilog="Example: mwx skills list --robot h1 --json")
 def list_skills(
     robot: str = typer.Option(None, help="Only experts for this robot (e.g. h1)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
@@ -36,9 +37,9 @@ def list_skills(
     Console().print(table)
 
 
-@app.command("show")
+@app.command("show", epilog="Example: mwx skills show walk --video walk.mp4")
 def show(
-    name: str = typer.Argument(..., help="Expert name, as listed by `mwx skills list`."),
+    name: str = typer.Argument(..., help="Expert name, as listed by mwx skills list."),
     video: str = typer.Option(None, "--video", help="Render the skill's motion prior to this mp4."),
 ) -> None:
     """Show one expert: its spec, description and configuration defaults."""

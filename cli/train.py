@@ -18,7 +18,11 @@ import typer
 from ._errors import fail, input_errors
 
 NAME = "train"
-app = typer.Typer(help="Train world models, neural experts and the IRM router.", no_args_is_help=True)
+app = typer.Typer(
+    help="Train world models, neural experts and the IRM router.",
+    epilog="Example: mwx train world-model --env mwx/h1-stand-v0 --out runs/wm",
+    no_args_is_help=True,
+)
 
 
 def _parse_sets(items: list[str]) -> dict:
@@ -62,7 +66,9 @@ def _warnings_as_lines(console) -> Iterator[None]:
 OVERWRITE_HELP = "Replace the run already in OUT (its checkpoint, metrics and event files) instead of refusing."
 
 
-@app.command("world-model")
+@app.command("world-model", epilog=(
+    "Example: mwx train world-model --experts stand --steps 20000 --out runs/wm\n\n"
+    "Example: mwx train world-model --out runs/wm --steps 40000 --resume"))
 def world_model(
     env: str = typer.Option("mwx/h1-stand-v0", "--env", help="Environment id."),
     experts: list[str] | None = typer.Option(None, "--experts", help="Experts blended into a_ref (comma list)."),
@@ -155,7 +161,7 @@ def _where_it_stands(out: Path, layout) -> str:
     return f"its checkpoint ({held}) is intact: rerun with --resume to continue"
 
 
-@app.command("expert")
+@app.command("expert", epilog="Example: mwx train expert walk --out runs/walk-expert --rounds 4")
 def expert(
     name: str = typer.Argument(..., help="Skill whose motion prior is the teacher's reference (e.g. stand)."),
     env: str = typer.Option(None, "--env", help="Environment id (default mwx/h1-<name>-v0)."),
@@ -209,7 +215,7 @@ def expert(
     console.print_json(json.dumps(result))
 
 
-@app.command("router")
+@app.command("router", epilog="Example: mwx train router --out runs/irm --demos demos.json")
 def router(
     out: Path = typer.Option(..., "--out", help="Checkpoint folder of the trained router."),
     experts: list[str] | None = typer.Option(None, "--experts", help="Experts to route (default: all h1 experts)."),
