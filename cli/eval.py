@@ -15,6 +15,15 @@ import typer
 
 from ._errors import fail as _fail
 from ._errors import reported_input_errors
+from ._output import (
+    JSON_HELP,
+    QUIET,
+    VERBOSE,
+    emit_json,
+    settings_text,
+    stdout_to_stderr,
+    verbosity,
+)
 
 # every eval option is checked by a spec that raises ValueError: one line each, like the input errors
 _reported = reported_input_errors(ValueError)
@@ -22,6 +31,8 @@ _reported = reported_input_errors(ValueError)
 NAME = "eval"
 app = typer.Typer(
     help="Evaluate agents: returns, success, falls, timing and naturalness; the papers' tables.",
+    epilog=("Example: mwx eval --env mwx/h1-walk-v0 --seeds 0-4 --out results/walk\n\n"
+            "Example: mwx eval --env mwx/h1-stand-v0 --steps 50 --no-plots --json"),
     invoke_without_command=True,
 )
 
@@ -50,10 +61,11 @@ def _command_line() -> str:
     return "mwx " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "mwx eval"
 
 
-def _progress(total: int, label: str):
+def _progress(total: int, label: str, console=None, disable: bool = False):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False)
+    return Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False,
+                    console=console, disable=disable)
 
 
 @app.callback(invoke_without_command=True)
@@ -61,7 +73,7 @@ def evaluate(
     ctx: typer.Context,
     env: str | None = typer.Option(None, "--env", help="Environment id, e.g. mwx/h1-walk-v0."),
     agent: str | None = typer.Option(
-        None, "--agent", help="Agent TOML file (see `mwx_sdk.config`), or a factory 'package.module:function'."
+        None, "--agent", help="Agent TOML file (keys: see the mwx_sdk.config docs), or a factory 'package.module:function'."
     ),
     experts: str | None = typer.Option(None, "--experts", help="Inline agent: expert names, e.g. stand,walk; default: the task's composition."),
     router: str | None = typer.Option(None, "--router", help="Inline agent: router (fusion, semantic, ...)."),
@@ -77,10 +89,16 @@ def evaluate(
     backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address (default: local)."),
     plots: bool = typer.Option(True, "--plots/--no-plots", help="Draw returns and expert-weight plots."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary line: no progress bar, no table."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Also print the resolved agent (the planner's settings included) and each episode as it ends."
+    ),
 ) -> None:
     """Evaluate one agent on one environment over several seeded episodes."""
     if ctx.invoked_subcommand is not None:
         return
+    level = verbosity(quiet, verbose)
     if env is None:
         typer.echo(ctx.get_help())
         _fail("--env is required, e.g. `mwx eval --env mwx/h1-walk-v0 --agent agent.toml`")
@@ -132,20 +150,115 @@ def evaluate(
 
     specs = [replace(base, seed=s, video=str(out_dir / "videos" / f"seed{s}.mp4") if video else None)
              for s in seed_list]
+    from rich.console import Console
+
     from mwx_sdk.eval.backends import run_many
     from mwx_sdk.eval.report import write_eval_report
 
-    with _progress(len(specs), f"{env} x {len(specs)} episodes") as bar:
-        task_id = bar.add_task("eval", total=len(specs))
-        with _reported:  # bad options, unknown names, broken agent file, no GL
-            results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
-                               on_result=lambda i, r: bar.advance(task_id))
-    config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
-              "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
-              "workers": workers, "backend": backend, "command": _command_line()}
-    files = write_eval_report(out_dir, results, config, plots=plots)
-    _print_summary(results)
-    typer.echo(f"wrote {', '.join(str(p) for p in files.values())}")
+    # under --json stdout is the summary's alone: the progress bar and other lines use stderr
+    console = Console(stderr=as_json)
+    if level == VERBOSE:
+        _print_setup(console, base, seed_list, out_dir, workers, backend)
+
+    def ended(i: int, r: dict) -> None:
+        bar.advance(task_id)
+        if level == VERBOSE:
+            bar.console.print(_episode_line(r), highlight=False)
+
+    with stdout_to_stderr(as_json):
+        with _progress(len(specs), f"{env} x {len(specs)} episodes", console, disable=level == QUIET) as bar:
+            task_id = bar.add_task("eval", total=len(specs))
+            with _reported:  # bad options, unknown names, broken agent file, no GL
+                results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
+                                   on_result=ended)
+        config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
+                  "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
+                  "workers": workers, "backend": backend, "command": _command_line()}
+        files = write_eval_report(out_dir, results, config, plots=plots)
+    if as_json:
+        emit_json(_summary_json(results, config, out_dir, files))
+    elif level == QUIET:
+        typer.echo(_summary_line(results, out_dir))
+    else:
+        _print_summary(results, console)
+        typer.echo(f"wrote {', '.join(str(p) for p in files.values())}")
+
+
+def _print_setup(console, spec, seeds: list[int], out_dir: Path, workers: int, backend: str) -> None:
+    """The resolved evaluation, before it runs (``mwx eval -v``): agent, planner settings, seeds."""
+    from mwx_sdk.eval.suite import _planner_fingerprint
+    from mwx_sdk.textsafe import for_terminal
+
+    agent = spec.agent
+    head = f"[bold]{for_terminal(spec.env.env_id)}[/] (task {for_terminal(spec.env.task)})"
+    lines = [f"{head}: {for_terminal(agent.describe())}"]
+    for key, value in _spec_dict(agent).items():
+        shown = ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
+        lines.append(f"  {key}: {for_terminal(shown, 2000)}")
+    if not agent.file and not agent.factory and agent.planner is None:
+        from mwx_sdk.agent import task_defaults
+
+        try:
+            lines.append(f"  planner: {for_terminal(task_defaults(task=spec.env.env_id)[3])} (the task's)")
+        except (KeyError, ValueError):  # a plugin's env without a task: compose picks the default planner
+            lines.append(f"  planner: {for_terminal(task_defaults()[3])} (the default)")
+    settings = _planner_fingerprint(spec)
+    if settings is not None:
+        lines.append(f"  planner settings: {for_terminal(settings_text(settings), 4000)}")
+    lines.append(f"  instruction: {for_terminal(spec.instruction, 300)}")
+    budget = "full episodes" if spec.steps is None else f"{spec.steps} steps each"
+    lines.append(f"  seeds: {for_terminal(', '.join(map(str, seeds)), 300)} ({budget})")
+    lines.append(f"  workers: {workers} ({for_terminal(backend)}); out: {for_terminal(out_dir)}")
+    for line in lines:
+        console.print(line, highlight=False)
+
+
+def _episode_line(r: dict) -> str:
+    """One finished episode on one line (``mwx eval -v``)."""
+    from mwx_sdk.eval.report import fmt
+
+    return (f"  seed {r['seed']}: return {fmt(r['return'], 2)} in {r['steps']} steps, success {fmt(r['success'])}, "
+            f"fell {fmt(r['fell'])}, {fmt(r['ms_per_step'], 2)} ms/step")
+
+
+def _summary_line(results: list[dict], out_dir: Path) -> str:
+    """The evaluation on one line (``mwx eval -q``)."""
+    from mwx_sdk.eval.metrics import summarize
+    from mwx_sdk.eval.report import pm
+    from mwx_sdk.textsafe import clean_text
+
+    s, n = summarize(results), len(results)
+    falls = sum(bool(r["fell"]) for r in results)
+    head = f"{results[0]['task']} {results[0]['method']}"
+    return clean_text(f"{head}: return {pm(s.return_mean, s.return_std, 2)} over {n} episode{'s' * (n != 1)}, "
+                      f"success {s.successes}/{n}, falls {falls}/{n}; wrote {out_dir}", 2000)
+
+
+# per-episode figures of ``mwx eval --json`` (the full rows are in <out>/results.json)
+_EPISODE_KEYS = ("seed", "steps", "return", "shaped_return", "success", "fell", "ms_per_step",
+                 "agent_ms_per_step", "env_ms_per_step", "rms_joint_error", "jerk", "foot_sliding")
+
+
+def _summary_json(results: list[dict], config: dict, out_dir: Path, files: dict) -> dict:
+    """What ``mwx eval --json`` prints: the setup, each seed's figures, the summary and the files."""
+    from mwx_sdk.eval.metrics import summarize
+
+    summary = summarize(results).as_dict()
+    summary["falls"] = sum(bool(r["fell"]) for r in results)
+    return {
+        "env": config["env"],
+        "task": results[0]["task"],
+        "method": results[0]["method"],
+        "agent": config["agent_spec"],
+        "instruction": config["instruction"],
+        "seeds": config["seeds"],
+        "steps": config["steps"],
+        "returns": [r["return"] for r in results],
+        "episodes": [{k: r.get(k) for k in _EPISODE_KEYS} for r in results],
+        "summary": summary,
+        "out": str(out_dir),
+        "files": {name: str(path) for name, path in files.items()},
+    }
 
 
 def _spec_dict(spec) -> dict:
@@ -154,7 +267,7 @@ def _spec_dict(spec) -> dict:
     return {k: v for k, v in asdict(spec).items() if v not in (None, (), {}, "")}
 
 
-def _print_summary(results: list[dict]) -> None:
+def _print_summary(results: list[dict], console=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -173,10 +286,10 @@ def _print_summary(results: list[dict]) -> None:
                   pm(s.shaped_return_mean, s.shaped_return_std), f"{s.successes}/{s.episodes}",
                   f"{100 * s.fall_rate:.0f}%", fmt(s.ms_per_step, 2), fmt(s.rms_joint_error, 3), fmt(s.jerk, 0),
                   fmt(s.foot_sliding, 3), style="bold")
-    Console().print(table)
+    (console or Console()).print(table)
 
 
-@app.command("suite")
+@app.command("suite", epilog="Example: mwx eval suite --quick --workers 2")
 def suite(
     quick: bool = typer.Option(False, "--quick", help="Small version: stand, walk, sit_simple, door; 2 seeds; 200 steps; lexical VLM."),
     tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated tasks (default: the suite's)."),
@@ -185,7 +298,7 @@ def suite(
     steps: int | None = typer.Option(None, "--steps", help="Control steps per episode."),
     vlm: str | None = typer.Option(None, "--vlm", help="VLM backend of the methods that use one."),
     checkpoints: Path | None = typer.Option(None, "--checkpoints", help="Folder of trained checkpoints/curves."),  # noqa: B008
-    out: Path | None = typer.Option(None, "--out", help="Output folder (default results/suite[_quick])."),  # noqa: B008
+    out: Path | None = typer.Option(None, "--out", help="Output folder (default results/suite, or results/suite_quick with --quick)."),  # noqa: B008
     workers: int = typer.Option(1, "--workers", "-w", help="Parallel episodes."),
     backend: str = typer.Option("local", "--backend", help="local or ray."),
     ray_address: str | None = typer.Option(None, "--ray-address", help="Ray cluster address."),
@@ -228,7 +341,7 @@ def suite(
     typer.echo(f"wrote {out_dir / 'table.md'}, {out_dir / 'table.csv'}, {out_dir / 'suite.json'}")
 
 
-@app.command("convergence")
+@app.command("convergence", epilog="Example: mwx eval convergence runs/wm/metrics.jsonl --fraction 0.9")
 def convergence(
     curves: list[Path] = typer.Argument(..., help="Training curves: CSV/JSON with step and eval_return, or a trainer's metrics.jsonl."),  # noqa: B008
     fraction: float = typer.Option(0.95, "--fraction", help="Share of the final smoothed return to reach."),

@@ -14,9 +14,25 @@ from typing import Any
 
 import typer
 
-from mwx_sdk.textsafe import for_overlay, for_terminal
+from mwx_sdk.textsafe import clean_text, for_overlay, for_terminal
 
 from ._errors import fail, reported_input_errors
+from ._output import (
+    JSON_HELP,
+    NORMAL,
+    QUIET,
+    VERBOSE,
+    emit_json,
+    settings_of,
+    settings_text,
+    stdout_to_stderr,
+    verbosity,
+)
+
+RUN_EXAMPLES = (
+    'Example: mwx run "walk forward" --env mwx/h1-walk-v0 --steps 300\n\n'
+    'Example: mwx run "walk then sit on the chair" --planner direct --json'
+)
 
 DEMO_INSTRUCTION = "stand still then walk forward"
 DEMO_ENV = "mwx/h1-walk-v0"
@@ -24,7 +40,14 @@ DEMO_ENV = "mwx/h1-walk-v0"
 
 @dataclass
 class EpisodeResult:
-    """What an episode produced (for the summary table and the tests)."""
+    """What an episode produced (for the summary table, ``--json`` and the tests).
+
+    ``plan`` holds one dictionary per sub-goal of the plan made at reset (description, lead
+    expert, predicate, weights);
+    ``subgoal_steps`` and ``subgoal_returns`` the control steps spent and the reward collected
+    under each; ``components`` the name and resolved settings of the router, the planner, the
+    VLM backend, each expert and the agent loop.
+    """
 
     env_id: str
     instruction: str
@@ -40,6 +63,41 @@ class EpisodeResult:
     video: Path | None = None
     plot: Path | None = None
     gif: Path | None = None
+    seed: int = 0
+    plan: list[dict[str, Any]] = field(default_factory=list)
+    subgoal_steps: list[int] = field(default_factory=list)
+    subgoal_returns: list[float] = field(default_factory=list)
+    components: dict[str, Any] = field(default_factory=dict)
+
+    def files(self) -> dict[str, str | None]:
+        """The files written: video, weights plot and GIF (``None`` where not asked for)."""
+        return {k: None if v is None else str(v) for k, v in
+                (("video", self.video), ("plot", self.plot), ("gif", self.gif))}
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready values (what ``mwx run --json`` prints)."""
+        subgoals = []
+        for i, sg in enumerate(self.plan):
+            steps = self.subgoal_steps[i] if i < len(self.subgoal_steps) else 0
+            ret = self.subgoal_returns[i] if i < len(self.subgoal_returns) else 0.0
+            subgoals.append({**sg, "steps": steps, "return": ret})
+        return {
+            "env_id": self.env_id,
+            "instruction": self.instruction,
+            "seed": self.seed,
+            "experts": list(self.experts),
+            "steps": self.steps,
+            "return": self.episode_return,
+            "success": self.success,
+            "fell": self.fell,
+            "ms_per_step": self.agent_ms + self.env_ms,
+            "agent_ms_per_step": self.agent_ms,
+            "env_ms_per_step": self.env_ms,
+            "subgoals": subgoals,
+            "subgoals_reached": self.subgoals_reached,
+            "components": self.components,
+            "files": self.files(),
+        }
 
 
 def pick_env(instruction: str) -> str:
@@ -112,11 +170,13 @@ class _RunView:
     """The live view, the video and the GIF of ``mwx run``, fed by the episode loop."""
 
     def __init__(self, env: Any, names: list[str], console: Any, live: bool, video: Path | None,
-                 gif: Path | None, result: EpisodeResult) -> None:
+                 gif: Path | None, result: EpisodeResult, verbosity: int = NORMAL) -> None:
         from rich.live import Live
 
         self.env, self.names, self.console, self.live, self.result = env, names, console, live, result
+        self.verbosity = verbosity
         self.agent = None
+        self._subgoal = -1
         fps = round(1.0 / float(getattr(env.unwrapped, "dt", 0.02)))
         self.recorder = self.gif_rec = None
         if video is not None:
@@ -148,15 +208,46 @@ class _RunView:
         result = self.result
         result.subgoals = [f"{s.description} -> {s.lead}" + (f" until {s.predicate}" if s.predicate else "")
                            for s in plan.subgoals]
+        result.plan = [{"description": s.description, "lead": s.lead, "predicate": s.predicate,
+                        "weights": dict(s.weights)} for s in plan.subgoals]
+        result.subgoal_steps = [0] * len(plan.subgoals)
+        result.subgoal_returns = [0.0] * len(plan.subgoals)
+        result.components = _components(agent)
+        self._subgoal = 0  # the listing below names the first sub-goal; later ones are announced
+        if self.verbosity < NORMAL:
+            return
         # instruction and sub-goals are user and model text: printed through textsafe, never as markup
         self.console.print(f"[bold]{for_terminal(result.instruction)}[/] on {for_terminal(result.env_id)} "
                            f"with {for_terminal(', '.join(self.names))}")
         for i, sg in enumerate(result.subgoals):
             self.console.print(f"  sub-goal {i + 1}: {for_terminal(sg, 300)}")
+            if self.verbosity >= VERBOSE:
+                top = sorted(result.plan[i]["weights"].items(), key=lambda kv: -kv[1])[:3]
+                self.console.print("    weights: " + for_terminal("  ".join(f"{n} {w:.2f}" for n, w in top)))
+        if self.verbosity >= VERBOSE:
+            self._print_components()
+
+    def _print_components(self) -> None:
+        parts = self.result.components
+        rows = [(kind, parts[kind]["name"], parts[kind]["settings"]) for kind in ("router", "planner", "vlm")]
+        rows += [("expert", name, c["settings"]) for name, c in parts["experts"].items()]
+        rows.append(("agent loop", "", parts["agent"]["settings"]))
+        for kind, name, settings in rows:
+            label = f"{kind} {for_terminal(name)}" if name else kind
+            self.console.print(f"  {label}: {for_terminal(settings_text(settings), 2000)}", highlight=False)
 
     def on_step(self, step: Any) -> None:
         k, reward = step.index, step.reward
         d = self.agent.diagnostics
+        result, i = self.result, d.subgoal_index
+        if 0 <= i < len(result.subgoal_steps):
+            result.subgoal_steps[i] += 1
+            result.subgoal_returns[i] += float(reward)
+        if i != self._subgoal:
+            if self.verbosity >= VERBOSE:
+                self.console.print(f"  step {k}: sub-goal {i + 1} ({for_terminal(d.subgoal, 120)})",
+                                   highlight=False)
+            self._subgoal = i
         top = _top(self.names, d.fused_weights)
         recorder, gif_rec = self.recorder, self.gif_rec
         if recorder is not None or (gif_rec is not None and gif_rec.wants_frame()):
@@ -173,6 +264,21 @@ class _RunView:
 
     def on_end(self, outcome: Any) -> None:
         pass
+
+
+def _components(agent: Any) -> dict[str, Any]:
+    """Name and resolved settings of the agent's router, planner, VLM backend, experts and loop."""
+
+    def one(obj: Any, name: str | None = None) -> dict[str, Any]:
+        return {"name": name or getattr(obj, "name", "") or type(obj).__name__, "settings": settings_of(obj)}
+
+    return {
+        "router": one(agent.router),
+        "planner": one(agent.planner),
+        "vlm": one(agent.vlm),
+        "experts": {name: one(e, name) for name, e in zip(agent.expert_names, agent.experts)},
+        "agent": {"name": "agent", "settings": settings_of(agent)},
+    }
 
 
 def run_episode(
@@ -194,6 +300,7 @@ def run_episode(
     height: int = 480,
     console: Any = None,
     gif: Path | None = None,
+    verbosity: int = NORMAL,
 ) -> EpisodeResult:
     """Compose an agent, run one episode and write the optional video and weight plot.
 
@@ -216,6 +323,10 @@ def run_episode(
         height: video height.
         console: a rich console to print to.
         gif: path of a small animated GIF (320 px wide, about 16 frames/s, same overlays).
+        verbosity: what to print while the episode runs: ``QUIET`` nothing, ``NORMAL`` the
+            instruction and its sub-goals, ``VERBOSE`` also the sub-goals' weights, each
+            component's resolved settings and every change of sub-goal (levels of
+            ``mwx_cli._output``). It changes nothing in the episode.
 
     Returns:
         The episode figures.
@@ -256,10 +367,10 @@ def run_episode(
             config={"seed": seed},
         )
     names = agent.expert_names
-    result = EpisodeResult(env_id=env_id, instruction=instruction, experts=names)
+    result = EpisodeResult(env_id=env_id, instruction=instruction, experts=names, seed=seed)
     from mwx_sdk.episode import run_agent_episode
 
-    view = _RunView(env, names, console, live, video, gif, result)
+    view = _RunView(env, names, console, live, video, gif, result, verbosity=verbosity)
     # the recorders finish their files when the loop ends, and remove them if it raises
     with view:
         outcome = run_agent_episode(env, agent, instruction, seed=seed, steps=steps, callbacks=[view])
@@ -349,8 +460,36 @@ def plot_weights(agent: Any, path: Path, title: str = "") -> Path:
     return path
 
 
-def print_summary(result: EpisodeResult, console: Any = None) -> None:
-    """A rich table of the episode's figures."""
+def summary_line(result: EpisodeResult) -> str:
+    """The episode's figures on one line (what ``mwx run -q`` prints)."""
+    yes = {True: "yes", False: "no"}
+    line = (f"{result.env_id}: return {result.episode_return:.2f} in {result.steps} steps, "
+            f"success {yes[result.success]}, fell {yes[result.fell]}, "
+            f"sub-goals {result.subgoals_reached}/{len(result.subgoals)}")
+    written = [p for p in result.files().values() if p is not None]
+    if written:
+        line += "; wrote " + ", ".join(written)
+    return clean_text(line, 2000)  # echoed as plain text, not Rich markup
+
+
+def print_subgoals(result: EpisodeResult, console: Any = None) -> None:
+    """A rich table of the steps and reward spent under each sub-goal (``mwx run -v``)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    t = Table(title="sub-goals")
+    for col, justify in (("#", "right"), ("sub-goal", "left"), ("until", "left"), ("steps", "right"),
+                         ("return", "right")):
+        t.add_column(col, justify=justify, overflow="fold")
+    for i, sg in enumerate(result.as_dict()["subgoals"]):
+        t.add_row(str(i + 1), for_terminal(f"{sg['description']} -> {sg['lead']}", 300),
+                  for_terminal(sg["predicate"] or "-", 120), str(sg["steps"]), f"{sg['return']:.2f}")
+    console.print(t)
+
+
+def print_summary(result: EpisodeResult, console: Any = None, verbose: bool = False) -> None:
+    """A rich table of the episode's figures (and one of its sub-goals when ``verbose``)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -376,6 +515,8 @@ def print_summary(result: EpisodeResult, console: Any = None) -> None:
         rows.append(("gif", str(result.gif)))
     for r in rows:
         t.add_row(*(for_terminal(cell, 300) for cell in r))
+    if verbose:
+        print_subgoals(result, console)
     console.print(t)
 
 
@@ -407,8 +548,15 @@ def run(
     out: Path = typer.Option(Path("mwx-runs"), "--out", help="Folder for the default video and plot."),
     save: bool = typer.Option(True, "--save/--no-save", help="Write the default video and plot into --out."),
     live: bool = typer.Option(True, "--live/--no-live", help="Show the live view."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final summary line: no live view, no table."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v",
+        help="Also print each sub-goal's weights and steps, and the components' resolved settings (the planner's included).",
+    ),
 ) -> None:
     """Compose skills from a sentence and run one episode (writes a video and a weights plot)."""
+    level = verbosity(quiet, verbose)
     if not instruction.strip():
         fail('the instruction is empty; say what to do, e.g. mwx run "walk forward"')
     if video is not None and video.suffix.lower() != ".mp4":
@@ -431,7 +579,12 @@ def run(
     vlm_options = {k: v for k, v in (("model", model), ("api_base", api_base), ("api_key_env", api_key_env)) if v}
     if vlm_options and vlm != "litellm":
         raise typer.BadParameter("--model, --api-base and --api-key-env apply to --vlm litellm")
-    with reported_input_errors():  # an unknown expert or env id, a broken agent file, no GL
+    from rich.console import Console
+
+    # under --json stdout is the result's alone: the lines before it and the live view use stderr
+    console = Console(stderr=as_json)
+    # reported: an unknown expert or env id, a broken agent file, no GL
+    with reported_input_errors(), stdout_to_stderr(as_json):
         result = run_episode(
             instruction,
             env,
@@ -445,10 +598,17 @@ def run(
             seed=seed,
             video=video,
             plot=plot,
-            live=live,
+            live=live and level > QUIET,
             gif=gif,
+            console=console,
+            verbosity=level,
         )
-    print_summary(result)
+    if as_json:
+        emit_json(result.as_dict())
+    elif level == QUIET:
+        typer.echo(summary_line(result))
+    else:
+        print_summary(result, console, verbose=level == VERBOSE)
 
 
 def demo(
@@ -476,5 +636,5 @@ def demo(
 
 def register(app: typer.Typer) -> None:
     """Add ``run`` and ``demo`` to the root application."""
-    app.command("run")(run)
-    app.command("demo")(demo)
+    app.command("run", epilog=RUN_EXAMPLES)(run)
+    app.command("demo", epilog="Example: mwx demo --planner direct --steps 100 --out mwx-demo")(demo)
