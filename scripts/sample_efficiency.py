@@ -10,6 +10,8 @@ experiment can be split across sessions (``nohup nice -n 15 python scripts/... &
     python scripts/sample_efficiency.py run --env mwx/h1-stand-v0 --condition plain --seeds 0 --steps 10000
     # curves.csv, summary.json and curves.png under the results folder
     python scripts/sample_efficiency.py report --env mwx/h1-stand-v0
+    # everything above for one task, one run at a time, reporting after each (resumable)
+    nohup nice -n 15 python scripts/sample_efficiency.py queue --env mwx/h1-walk-v0 --steps 30000 &
 
 Conditions: ``guided`` = the task's expert (``stand`` / ``walk``) gives a_ref; the agent acts
 around it (residual latent MPPI within an anchor that opens as the learned value earns trust,
@@ -89,6 +91,20 @@ def run(args: argparse.Namespace) -> None:
 
         res = trainer.run(show)
         print(f"{out.name}: {res}", flush=True)
+
+
+def queue(args: argparse.Namespace) -> None:
+    """The untrained baselines (once), then every seed's runs one after the other, interleaving
+    the conditions so that an interrupted queue has both conditions at about the same steps."""
+    path = results_dir(args.env) / "untrained.json"
+    doc = json.loads(path.read_text()) if path.is_file() else {}
+    missing = [s for s in args.seeds if any(k not in doc.get(str(s), {}) for k in ("direct", *args.conditions))]
+    if missing:
+        untrained(argparse.Namespace(**{**vars(args), "seeds": missing}))
+    for seed in args.seeds:
+        for cond in args.conditions:
+            run(argparse.Namespace(**{**vars(args), "condition": cond, "seeds": [seed]}))
+            report(argparse.Namespace(env=args.env, episode_steps=args.episode_steps))
 
 
 def _direct_return(env_id: str, expert: str, seed: int) -> dict:
@@ -231,6 +247,11 @@ def main(argv: list[str] | None = None) -> None:
     common(u)
     u.add_argument("--conditions", nargs="+", choices=("guided", "plain"), default=["guided", "plain"])
     u.set_defaults(fn=untrained)
+    qu = sub.add_parser("queue")
+    common(qu)
+    qu.add_argument("--conditions", nargs="+", choices=("guided", "plain"), default=["guided", "plain"])
+    qu.add_argument("--episode-steps", type=int, default=1000)
+    qu.set_defaults(fn=queue)
     rep = sub.add_parser("report")
     rep.add_argument("--env", default="mwx/h1-stand-v0", choices=sorted(EXPERTS))
     rep.add_argument("--episode-steps", type=int, default=1000, help="length of a full evaluation episode")
