@@ -43,10 +43,9 @@ class EpisodeResult:
     """What an episode produced (for the summary table, ``--json`` and the tests).
 
     ``plan`` holds one dictionary per sub-goal of the plan made at reset (description, lead
-    expert, predicate, weights);
-    ``subgoal_steps`` and ``subgoal_returns`` the control steps spent and the reward collected
-    under each; ``components`` the name and resolved settings of the router, the planner, the
-    VLM backend, each expert and the agent loop.
+    expert, predicate, weights); ``subgoal_steps`` and ``subgoal_returns`` the control steps
+    spent and the reward collected under each; ``components`` the name and resolved settings
+    of the router, the planner, the VLM backend, each expert and the agent loop.
     """
 
     env_id: str
