@@ -6,9 +6,11 @@ MuJoCo, matplotlib, Ray) loads when a command runs.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -59,6 +61,18 @@ def _slug(text: str) -> str:
 
 def _command_line() -> str:
     return "mwx " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:] else "mwx eval"
+
+
+@contextlib.contextmanager
+def _gone_on_error(bar) -> Iterator[None]:
+    """Take the progress bar away when the block fails, so the error is the only line left."""
+    try:
+        yield
+    except BaseException:
+        bar.live.transient = True  # a terminal erases the bar, a file or pipe never gets it
+        bar.live.stop()
+        bar.disable = True  # nor the blank line rich prints after a bar outside a terminal
+        raise
 
 
 def _progress(total: int, label: str, console=None, disable: bool = False):
@@ -166,9 +180,11 @@ def evaluate(
             bar.console.print(_episode_line(r), highlight=False)
 
     with stdout_to_stderr(as_json):
-        with _progress(len(specs), f"{env} x {len(specs)} episodes", console, disable=level == QUIET) as bar:
+        # bad options, unknown names, broken agent file, no GL: the error line comes once the bar is gone
+        with _reported, _progress(len(specs), f"{env} x {len(specs)} episodes", console,
+                                  disable=level == QUIET) as bar:
             task_id = bar.add_task("eval", total=len(specs))
-            with _reported:  # bad options, unknown names, broken agent file, no GL
+            with _gone_on_error(bar):
                 results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
                                    on_result=ended)
         config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
@@ -322,7 +338,7 @@ def suite(
         base["checkpoints"] = str(checkpoints) if checkpoints else None
         cfg = SuiteConfig(**base)
     out_dir = out or Path("results") / ("suite_quick" if quick else "suite")
-    with _progress(0, "suite") as bar:
+    with _reported, _progress(0, "suite") as bar:  # an error's line comes once the bar is gone
         task_id = bar.add_task("suite", total=None)
 
         def progress(done: int, total: int, res: dict | None) -> None:
@@ -334,7 +350,7 @@ def suite(
                                   f"return {res['return']:.1f}  success {res['success']}  "
                                   f"{res['ms_per_step']:.1f} ms/step")
 
-        with _reported:
+        with _gone_on_error(bar):
             summary = run_suite(cfg, out_dir, workers=workers, backend=backend, ray_address=ray_address,
                                 command=_command_line(), progress=progress)
     typer.echo(summary["markdown"])

@@ -171,3 +171,19 @@ def test_stdout_to_stderr_moves_file_descriptor_writes_too():
     assert out.returncode == 0, out.stderr
     assert out.stdout == "after\n"
     assert "python inside" in out.stderr and "fd inside" in out.stderr
+
+
+@pytest.mark.parametrize("command", [RUN, EVAL])
+def test_bad_input_under_json_is_one_error_line_and_no_stdout(command, tmp_path):
+    """Regression: mwx eval left its progress bar's last line under the error."""
+    args = [*command, "--json"]
+    args[args.index("stand,walk")] = "stand,wlak"
+    if command is EVAL:
+        args += ["--out", str(tmp_path / "eval")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    # the one line (no progress bar left behind under it) says what to type instead
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: no expert named 'wlak' (did you mean 'walk'?)"), result.stderr
+    assert not (tmp_path / "eval").exists()
