@@ -72,6 +72,9 @@ class Composition:
         planner: the planner used for this task (``mppi`` for every bundled task).
         router_options: options of the router for this task (e.g. ``smoothing``), beneath the
             user's; they apply to routers that take them.
+        library: the expert library the evaluation suite offers when it compares routing
+            methods on this task (the papers' tables); empty means ``experts``. A task whose
+            best default agent plays one skill still compares routers over several.
     """
 
     instruction: str
@@ -80,9 +83,11 @@ class Composition:
     expert_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     planner: str = "mppi"
     router_options: Mapping[str, Any] = field(default_factory=dict)
+    library: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "experts", tuple(self.experts))
+        object.__setattr__(self, "library", tuple(self.library) or tuple(self.experts))
         object.__setattr__(
             self, "expert_options", MappingProxyType({k: _frozen(v) for k, v in dict(self.expert_options).items()})
         )

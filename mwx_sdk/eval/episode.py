@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..episode import run_agent_episode
 from . import metrics
-from .spec import EpisodeSpec, _call_supported, build_agent, build_env, seed_everything
+from .spec import EpisodeSpec, build_agent, build_env, seed_everything
 
 __all__ = ["METRICS_VERSION", "TIMING_KEYS", "EpisodeRecorder", "PhysicsProbe", "run_episode"]
 
@@ -194,6 +195,73 @@ def reference_pose(agent: Any, weights: np.ndarray | None, n_joints: int) -> np.
     return acc / total if total > 0 else None
 
 
+class _Measure:
+    """Episode callback: records what the metrics, traces and the optional video need."""
+
+    def __init__(self, env: Any, agent: Any, steps: int, video_path: Any) -> None:
+        self.env, self.agent = env, agent
+        self.probe = PhysicsProbe(env)
+        self.names = _expert_names(agent)
+        self.rec = EpisodeRecorder(steps, self.probe.n_joints, len(self.names), self.probe.n_feet)
+        self.dt = float(getattr(env.unwrapped, "dt", 0.02))
+        self.plan_cost = np.full(steps, np.nan)
+        self.plan_ms = np.full(steps, np.nan)
+        self.video = None
+        self._video_path = video_path
+
+    def on_start(self, env: Any, agent: Any, obs: Any, plan: Any) -> None:
+        if self._video_path:
+            from .video import EpisodeVideo
+
+            self.video = EpisodeVideo(env, self._video_path, dt=self.dt)
+            self.video.capture()
+
+    def on_step(self, step: Any) -> None:
+        rec, probe, names, agent = self.rec, self.probe, self.names, self.agent
+        i = rec.n
+        rec.reward[i] = step.reward
+        rec.agent_s[i] = step.agent_s
+        rec.env_s[i] = step.env_s
+        if probe.n_joints:
+            rec.q[i] = probe.joints()
+            rec.pelvis_z[i] = probe.pelvis_z()
+            rec.feet[i] = probe.feet()
+            rec.contact[i] = probe.foot_contacts()
+        diag = getattr(agent, "diagnostics", None)
+        fused = None
+        if diag is not None:
+            fused = _diag_vector(diag, "fused_weights", len(names))
+            if fused is not None:
+                rec.fused[i] = fused
+            for attr, arr in (("semantic_weights", rec.semantic), ("state_weights", rec.state)):
+                v = _diag_vector(diag, attr, len(names))
+                if v is not None:
+                    arr[i] = v
+            rec.subgoal[i] = int(getattr(diag, "subgoal_index", 0))
+            pdiag = getattr(diag, "planner", None) or {}
+            if "best_cost" in pdiag:
+                self.plan_cost[i] = float(pdiag["best_cost"])
+            if "ms" in pdiag:
+                self.plan_ms[i] = float(pdiag["ms"])
+        if probe.n_joints:
+            ref = reference_pose(agent, fused, probe.n_joints)
+            if ref is not None:
+                rec.q_ref[i] = ref
+        for key, value in step.info.items():
+            if key in _SKIP_INFO or isinstance(value, (bool, np.bool_)):
+                continue
+            if isinstance(value, (int, float, np.integer, np.floating)):
+                rec.term(key, float(value))
+        if step.info.get("success"):
+            rec.task_success = True
+        rec.n += 1
+        if self.video is not None:
+            self.video.capture(rec.n, float(rec.reward[: rec.n].sum()), names, fused)
+
+    def on_end(self, outcome: Any) -> None:
+        pass
+
+
 def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]:
     """Build the env and agent from ``spec``, run one seeded episode and measure it.
 
@@ -211,78 +279,16 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
     agent = None
     try:
         agent = build_agent(spec.agent, seed=spec.seed, env=env)
-        seed_everything(spec.seed)  # building may consume randomness; start the episode clean
-        obs, _ = env.reset(seed=spec.seed)
-        _call_supported(agent.reset, spec.instruction, env, seed=spec.seed)
         max_steps = getattr(getattr(env, "spec", None), "max_episode_steps", None) or 1000
         steps = int(spec.steps or max_steps)
-        probe = PhysicsProbe(env)
-        names = _expert_names(agent)
-        rec = EpisodeRecorder(steps, probe.n_joints, len(names), probe.n_feet)
-        base = env.unwrapped
-        dt = float(getattr(base, "dt", 0.02))
-        video = None
-        if spec.video:
-            from .video import EpisodeVideo
-
-            video = EpisodeVideo(env, spec.video, dt=dt)
-            video.capture()
-        terminated = truncated = False
-        info: dict = {}
-        plan_cost = np.full(steps, np.nan)
-        plan_ms = np.full(steps, np.nan)
-        clock = time.perf_counter
-        while rec.n < steps:
-            t0 = clock()
-            action = agent.act(obs)
-            t1 = clock()
-            obs, reward, terminated, truncated, info = env.step(action)
-            t2 = clock()
-            i = rec.n
-            rec.reward[i] = float(reward)
-            rec.agent_s[i] = t1 - t0
-            rec.env_s[i] = t2 - t1
-            if probe.n_joints:
-                rec.q[i] = probe.joints()
-                rec.pelvis_z[i] = probe.pelvis_z()
-                rec.feet[i] = probe.feet()
-                rec.contact[i] = probe.foot_contacts()
-            diag = getattr(agent, "diagnostics", None)
-            fused = None
-            if diag is not None:
-                fused = _diag_vector(diag, "fused_weights", len(names))
-                if fused is not None:
-                    rec.fused[i] = fused
-                for attr, arr in (("semantic_weights", rec.semantic), ("state_weights", rec.state)):
-                    v = _diag_vector(diag, attr, len(names))
-                    if v is not None:
-                        arr[i] = v
-                rec.subgoal[i] = int(getattr(diag, "subgoal_index", 0))
-                pdiag = getattr(diag, "planner", None) or {}
-                if "best_cost" in pdiag:
-                    plan_cost[i] = float(pdiag["best_cost"])
-                if "ms" in pdiag:
-                    plan_ms[i] = float(pdiag["ms"])
-            if probe.n_joints:
-                ref = reference_pose(agent, fused, probe.n_joints)
-                if ref is not None:
-                    rec.q_ref[i] = ref
-            for key, value in info.items():
-                if key in _SKIP_INFO or isinstance(value, (bool, np.bool_)):
-                    continue
-                if isinstance(value, (int, float, np.integer, np.floating)):
-                    rec.term(key, float(value))
-            if info.get("success"):
-                rec.task_success = True
-            rec.n += 1
-            if video is not None:
-                video.capture(rec.n, float(rec.reward[: rec.n].sum()), names, fused)
-            if terminated or truncated:
-                break
-        if video is not None:
-            video.close()
-        return _result(spec, env, rec, names, steps, max_steps, dt, terminated, plan_cost, plan_ms,
-                       time.perf_counter() - t_start, keep_trace)
+        measure = _Measure(env, agent, steps, spec.video)
+        # the one loop: it seeds the globals, the env and the agent from spec.seed again, since
+        # building may consume randomness
+        outcome = run_agent_episode(env, agent, spec.instruction, seed=spec.seed, steps=steps, callbacks=[measure])
+        if measure.video is not None:
+            measure.video.close()
+        return _result(spec, env, measure.rec, measure.names, steps, max_steps, measure.dt, outcome.terminated,
+                       measure.plan_cost, measure.plan_ms, time.perf_counter() - t_start, keep_trace)
     finally:
         close = getattr(agent, "close", None) or getattr(getattr(agent, "planner", None), "close", None)
         if callable(close):

@@ -10,15 +10,11 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-import random
 import re
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 __all__ = [
     "AgentSpec",
@@ -230,11 +226,9 @@ def seed_everything(seed: int) -> None:
     HumanoidBench tasks randomise their objects with numpy's *global* generator, so seeding it
     is needed for reproducible episodes; torch is seeded only if something already imported it.
     """
-    random.seed(seed)
-    np.random.seed(seed % (2**32))
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.manual_seed(seed)
+    from mwx_sdk.episode import seed_everything as seed_all
+
+    seed_all(seed)
 
 
 def build_env(spec: EnvSpec) -> Any:

@@ -197,7 +197,7 @@ def plan_suite(cfg: SuiteConfig) -> tuple[list[EpisodeSpec], list[dict]]:
     skipped: list[dict] = []
     for task in cfg.tasks:
         task_def = get_task(task)
-        experts = tuple(cfg.experts or task_def.composition.experts)
+        experts = tuple(cfg.experts or task_def.composition.library)
         if known is not None:
             missing = [e for e in experts if e not in known]
             experts = tuple(e for e in experts if e in known)

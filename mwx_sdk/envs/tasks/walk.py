@@ -29,7 +29,12 @@ TASK = Task(
     scene_dims=(26, 25),
     composition=Composition(
         instruction="walk forward",
-        experts=("stand", "walk", "run"),
+        # The walk skill alone: blended with stand and run through the fusion router, whose
+        # state term moves weight between them mid-stride, the H1 fell on some seeds (with the
+        # router smoothed too); results/default_composition has the figures. The suite still
+        # compares routing over the three.
+        experts=("walk",),
+        library=("stand", "walk", "run"),
         lead_skill="walk",
         # The captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
         # faster-than-target playback keeps vx near the 1 m/s the reward asks for.
