@@ -31,23 +31,7 @@ from .registration import TASK_NAMES
 
 PROXY_ENTRY_POINT = "mwx_sdk.envs.humanoid_bench:make_humanoid_bench_env"
 
-# task -> (max_episode_steps, success_bar), from the HumanoidBench environment table
-HB_TASKS: dict[str, tuple[int, float]] = {
-    "stand": (1000, 800.0), "walk": (1000, 700.0), "run": (1000, 700.0), "crawl": (1000, 700.0),
-    "hurdle": (1000, 700.0), "stair": (1000, 700.0), "slide": (1000, 700.0), "pole": (1000, 700.0),
-    "maze": (1000, 1200.0), "sit_simple": (1000, 750.0), "sit_hard": (1000, 750.0),
-    "balance_simple": (1000, 800.0), "balance_hard": (1000, 800.0), "reach": (1000, 12000.0),
-    "door": (1000, 600.0), "push": (500, 700.0), "package": (1000, 1500.0), "truck": (1000, 3000.0),
-    "basketball": (500, 1200.0), "highbar_simple": (1000, 750.0), "cabinet": (1000, 2500.0),
-    "cube": (500, 370.0), "powerlift": (1000, 800.0), "bookshelf_simple": (1000, 2000.0),
-    "bookshelf_hard": (1000, 2000.0), "window": (1000, 650.0), "spoon": (1000, 650.0),
-    "room": (1000, 400.0), "insert_normal": (500, 350.0), "insert_small": (500, 350.0),
-}
-_H1_ONLY = {"highbar_simple"}
-# tasks whose info carries their own success flag (the others are judged by return vs bar)
-_OWN_SUCCESS = {"push", "package", "truck", "basketball", "cabinet", "bookshelf_simple", "bookshelf_hard"}
-_H1HAND_ONLY = {"cabinet", "cube", "powerlift", "bookshelf_simple", "bookshelf_hard", "window", "spoon", "room",
-                "insert_normal", "insert_small"}
+from .tasks.humanoid_bench_catalogue import _H1_ONLY, _H1HAND_ONLY, _OWN_SUCCESS, HB_TASKS
 
 
 def hb_env_ids() -> list[str]:
