@@ -168,7 +168,8 @@ def compare(size: int, rounds: int, acts: int, updates: int, threads: int, episo
         o_b = (b["obs"], b["action"], b["reward"], b["terminated"])
         impls.append(Timed("official", lambda: off.act(o_obs), lambda: off._update(*o_b)))
         trained = {id(p): p for opt in (off.optim, off.pi_optim) for g in opt.param_groups for p in g["params"]}
-        params["official"] = sum(p.numel() for p in trained.values())  # its Q ensemble shares storage
+        # its Q ensemble's template module holds meta-device copies that the optimizer skips
+        params["official"] = sum(p.numel() for p in trained.values() if not p.is_meta)
     for imp in impls:  # warm-up, untimed
         imp.act()
         imp.update()

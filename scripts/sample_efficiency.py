@@ -11,7 +11,8 @@ experiment can be split across sessions (``nohup nice -n 15 python scripts/... &
     # curves.csv, summary.json and curves.png under the results folder
     python scripts/sample_efficiency.py report --env mwx/h1-stand-v0
     # everything above for one task, one run at a time, reporting after each (resumable)
-    nohup nice -n 15 python scripts/sample_efficiency.py queue --env mwx/h1-walk-v0 --steps 30000 &
+    nohup nice -n 15 python scripts/sample_efficiency.py queue --env mwx/h1-walk-v0 --steps 30000 \
+        --ckpt-every 500 > runs/sample_efficiency/walk_queue.log 2>&1 &
 
 Conditions: ``guided`` = the task's expert (``stand`` / ``walk``) gives a_ref; the agent acts
 around it (residual latent MPPI within an anchor that opens as the learned value earns trust,
@@ -65,7 +66,8 @@ def train_config(args: argparse.Namespace, condition: str, seed: int):
     return TrainConfig(
         env_id=args.env, experts=(args.experts,) if guided else (), steps=args.steps, seed=seed,
         seed_steps=args.seed_steps, pretrain_updates=args.pretrain, eval_every=args.eval_every,
-        eval_episodes=1, ckpt_every=args.eval_every, guidance_lambda=0.05 if guided else 0.0, model_size=1,
+        eval_episodes=1, ckpt_every=args.ckpt_every or args.eval_every, guidance_lambda=0.05 if guided else 0.0,
+        model_size=1,
         device=args.device, agent={"threads": args.threads}, eval_at_start=True,
     )
 
@@ -236,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
         q.add_argument("--seed-steps", type=int, default=1000)
         q.add_argument("--pretrain", type=int, default=1000)
         q.add_argument("--eval-every", type=int, default=2000)
+        q.add_argument("--ckpt-every", type=int, default=0, help="checkpoint interval (default: --eval-every)")
         q.add_argument("--device", default="cpu")
         q.add_argument("--threads", type=int, default=1)
 
