@@ -126,3 +126,16 @@ def test_returns_to_go_keeps_only_known_returns():
     g = returns_to_go(r, 0.99, terminated=False)
     assert len(g) == 400 - 299  # 0.99 ** 299 < 0.05
     assert len(returns_to_go([1.0] * 100, 0.99, terminated=False)) == 0
+
+
+def test_tdmpc2_planner_plans_a_guided_checkpoint_only_with_a_ref(tmp_path):
+    from mwx_plugins.tdmpc2 import TDMPC2Planner
+
+    from mwx_sdk.interfaces import StepContext
+
+    save_agent(tmp_path / "ck", TDMPC2Agent(tiny_cfg(residual=True)), env_id="mwx-test/PointMass-v0")
+    with pytest.raises(ValueError, match="keep guidance=True"):
+        TDMPC2Planner(checkpoint=str(tmp_path / "ck"), device="cpu", guidance=False)
+    planner = TDMPC2Planner(checkpoint=str(tmp_path / "ck"), device="cpu")
+    a = planner.plan(np.zeros(4), REF.astype(np.float64), StepContext())
+    assert np.all(np.abs(a - REF) <= planner.agent.anchor + 1e-6)

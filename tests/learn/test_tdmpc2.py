@@ -14,10 +14,11 @@ from mwx_sdk.learn.tdmpc2.layers import TwoHot, dropout, mish, simnorm
 
 from .toy import PointMass
 
-TINY = dict(
-    model_size=None, enc_dim=32, mlp_dim=48, latent_dim=16, num_enc_layers=2, num_q=3,
-    num_samples=48, num_elites=8, num_pi_trajs=4, iterations=2, batch_size=32, device="cpu", threads=1,
-)
+TINY = {
+    "model_size": None, "enc_dim": 32, "mlp_dim": 48, "latent_dim": 16, "num_enc_layers": 2, "num_q": 3,
+    "num_samples": 48, "num_elites": 8, "num_pi_trajs": 4, "iterations": 2, "batch_size": 32, "device": "cpu",
+    "threads": 1,
+}
 
 
 def tiny_cfg(**kw) -> TDMPC2Config:
