@@ -111,11 +111,11 @@ def official_agent(module: types.ModuleType, path: str, size: int, episodic: boo
         return module.TDMPC2(cfg)
 
 
-def our_agent(size: int, episodic: bool, threads: int) -> Any:
+def our_agent(size: int, episodic: bool, threads: int, fused: bool = False) -> Any:
     from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config
 
     cfg = TDMPC2Config(obs_dim=OBS, action_dim=ACT, model_size=size, episodic=episodic, device="cpu",
-                       threads=threads, guidance_lambda=0.0)
+                       threads=threads, guidance_lambda=0.0, fused_kernels=fused)
     return TDMPC2Agent(cfg)
 
 
@@ -151,12 +151,13 @@ class Timed:
 
 
 def compare(size: int, rounds: int, acts: int, updates: int, threads: int, episodic: bool,
-            official: types.ModuleType | None, official_path: str | None) -> dict:
+            official: types.ModuleType | None, official_path: str | None, fused: bool = False) -> dict:
     import torch
 
-    from mwx_sdk.learn.tdmpc2.layers import param_count
+    from mwx_sdk.learn.tdmpc2.layers import param_count, use_fused_kernels
 
-    ours = our_agent(size, episodic, threads)
+    use_fused_kernels(fused)  # process-wide: as asked for this size, whatever a previous agent set
+    ours = our_agent(size, episodic, threads, fused)
     torch.set_num_threads(threads)  # the same for both (the agent may have picked its own)
     b = batch(ours.cfg.horizon, ours.cfg.batch_size)
     obs = np.random.default_rng(0).standard_normal(OBS).astype(np.float32)
@@ -217,6 +218,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--updates", type=int, default=4, help="update() calls per implementation and round")
     p.add_argument("--threads", type=int, default=1, help="torch intra-op threads for both")
     p.add_argument("--episodic", action="store_true", help="both with a termination head (mwx's default)")
+    p.add_argument("--fused", action="store_true",
+                   help="ours with fused_kernels=True (Mish compiled by inductor; the first run compiles)")
     p.add_argument("--official", default=os.environ.get("MWX_TDMPC2_OFFICIAL"),
                    help="official TD-MPC2 checkout (default: $MWX_TDMPC2_OFFICIAL)")
     p.add_argument("--neural", default=None, help="also time a neural expert's act() from this weights folder")
@@ -236,14 +239,15 @@ def main(argv: list[str] | None = None) -> None:
         print("official TD-MPC2 skipped: pass --official PATH or set MWX_TDMPC2_OFFICIAL to a checkout of "
               "nicklashansen/tdmpc2 to time it side by side")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"CPU cores {os.cpu_count()}, load average {load:.1f}; {a.threads} thread(s); medians of "
+    print(f"CPU cores {os.cpu_count()}, load average {load:.1f}; {a.threads} thread(s); "
+          f"{'fused' if a.fused else 'eager'} kernels; medians of "
           f"{a.rounds} interleaved rounds x {a.acts} act() + {a.updates} update() per implementation")
     head = (f"{'size':>4} {'params':>9} | {'act cpu ms':>10} {'official':>9} {'x':>5} {'(wall ms)':>11} | "
             f"{'upd cpu ms':>10} {'official':>9} {'x':>5} {'(wall ms)':>11}")
     print(head)
     print("-" * len(head))
     for size in a.sizes:
-        r = compare(size, a.rounds, a.acts, a.updates, a.threads, a.episodic, official, a.official)
+        r = compare(size, a.rounds, a.acts, a.updates, a.threads, a.episodic, official, a.official, a.fused)
         o, off = r["ours"], r.get("official")
         cells = []
         for k in ("act", "update"):

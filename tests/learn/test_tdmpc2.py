@@ -255,3 +255,27 @@ def test_ensemble_training_dropout_is_inverted_dropout_of_the_first_layer():
         h = torch.nn.functional.mish(ln(x @ w0 + q.b0[k], (16,)) * q.g0[k] + q.c0[k]) * mask[:, k]
         h = torch.nn.functional.mish(ln(h @ q.w1[k] + q.b1[k], (16,)) * q.g1[k] + q.c1[k])
         np.testing.assert_allclose(out[k].detach(), (h @ q.w2[k] + q.b2[k]).detach(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.slow
+def test_fused_mish_kernels_match_the_eager_ones():
+    # compiles two small kernels (tens of seconds the first time on a machine)
+    from mwx_sdk.learn.tdmpc2 import layers
+
+    x = torch.randn(300, 40) * 6
+    x[0, :3] = torch.tensor([25.0, -30.0, 0.0])
+    xr = x.clone().requires_grad_()
+    g = torch.randn_like(x)
+    y_eager = layers.mish(x)
+    (grad_eager,) = torch.autograd.grad(layers.mish(xr), xr, g)
+    try:
+        layers.use_fused_kernels(True)
+        y = layers.mish(x)
+        (grad,) = torch.autograd.grad(layers.mish(xr), xr, g)
+        fused = bool(layers._FUSED)
+    finally:
+        layers.use_fused_kernels(False)
+    if not fused:
+        pytest.skip("fused kernels could not be compiled here (no C++ compiler)")
+    np.testing.assert_allclose(y, y_eager, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(grad, grad_eager, rtol=1e-5, atol=1e-5)

@@ -40,6 +40,7 @@ import torch.nn.functional as F
 
 from ..device import resolve_device
 from .config import TDMPC2Config
+from .layers import use_fused_kernels
 from .world_model import WorldModel
 
 BATCH_KEYS = ("obs", "action", "reward", "terminated", "a_ref", "ref_mask", "imitation")
@@ -105,6 +106,8 @@ class TDMPC2Agent:
         if self.device.type == "cpu":
             torch.set_num_threads(cfg.threads or auto_threads(self.model))
             keep_freed_memory()
+            if cfg.fused_kernels:
+                use_fused_kernels(True)
         groups = self.model.parameter_groups()
         self.optim = _adam(
             [

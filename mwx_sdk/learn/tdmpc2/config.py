@@ -82,6 +82,9 @@ class TDMPC2Config:
             values carry ~3 significant digits, enough to rank samples). Training stays float32.
         compile: wrap the hot paths with ``torch.compile`` (off by default: on CPU it measured no
             faster than the eager closed forms and takes minutes to compile).
+        fused_kernels: compile only Mish and its derivative into fused CPU kernels (process-wide;
+            needs a C++ compiler, compiles once in tens of seconds and is cached on disk by
+            inductor; falls back to the eager kernels if compiling fails). Off by default.
         device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"``/``"cuda:N"``.
         threads: torch intra-op threads on CPU; 0 picks one (1 for small models or a busy
             machine, else the core count).
@@ -133,6 +136,7 @@ class TDMPC2Config:
     imitation_coef: float = 0.0
     plan_dtype: str = "float32"
     compile: bool = False
+    fused_kernels: bool = False
     device: str = "auto"
     threads: int = 0
 

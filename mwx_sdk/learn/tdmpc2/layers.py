@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -113,14 +114,8 @@ class _Mish(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, p=0.0):
-        e = _exp(x.clamp(max=20.0))
-        u = e + 1.0
-        q = torch.addcmul(x.new_ones(()), u, u)  # (1 + e^x)^2 + 1
-        y = torch.addcdiv(x, x, q, value=-2.0)  # x tanh(softplus(x)) = x - 2 x / q, as without autograd
-        # mish'(x) = t + x sigmoid(x) (1 - t^2) with t = 1 - 2 / q, which is 1 + r (4 x e (1 + e) r - 2)
-        # for r = 1 / q: one fused product and two in-place steps on buffers the forward already has
-        r = q.reciprocal_()
-        d = torch.addcmul(x.new_full((), -2.0), e.mul_(u).mul_(x), r, value=4.0).mul_(r).add_(1.0)
+        fused = _FUSED.get("mish") if x.device.type == "cpu" else None
+        y, d = fused(x) if fused is not None else _mish_and_derivative(x)
         if p > 0:
             scale = 1.0 / (1.0 - p)
             drop = _bernoulli_positions(y.numel(), p, y.device)
@@ -135,7 +130,70 @@ class _Mish(torch.autograd.Function):
         return g * d, None
 
 
+def _mish_and_derivative(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    e = _exp(x.clamp(max=20.0))
+    u = e + 1.0
+    q = torch.addcmul(x.new_ones(()), u, u)  # (1 + e^x)^2 + 1
+    y = torch.addcdiv(x, x, q, value=-2.0)  # x tanh(softplus(x)) = x - 2 x / q, as without autograd
+    # mish'(x) = t + x sigmoid(x) (1 - t^2) with t = 1 - 2 / q, which is 1 + r (4 x e (1 + e) r - 2)
+    # for r = 1 / q: one fused product and two in-place steps on buffers the forward already has
+    r = q.reciprocal_()
+    d = torch.addcmul(x.new_full((), -2.0), e.mul_(u).mul_(x), r, value=4.0).mul_(r).add_(1.0)
+    return y, d
+
+
+def _mish_pointwise(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    # the same formulas, written for the compiler to fuse into one loop
+    e = torch.exp(x.clamp(max=20.0))
+    u = e + 1.0
+    q = u * u + 1.0
+    r = 1.0 / q
+    return x - 2.0 * x * r, 1.0 + r * (4.0 * x * e * u * r - 2.0)
+
+
+def _mish_pointwise_nograd(x: torch.Tensor) -> torch.Tensor:
+    u = torch.exp(x.clamp(max=20.0)) + 1.0
+    return x - 2.0 * x / (u * u + 1.0)
+
+
+_FUSED: dict = {}
+
+
+def use_fused_kernels(on: bool = True) -> None:
+    """Compile Mish (and its derivative) into fused CPU kernels with ``torch.compile``.
+
+    Process-wide and off by default: it needs a C++ compiler and compiles on first use (tens
+    of seconds; inductor caches the result on disk for later processes), after which Mish runs
+    as one loop instead of about ten passes over memory.
+    """
+    if not on:
+        _FUSED.clear()
+        return
+    if not _FUSED:
+        _FUSED["mish"] = _guarded(torch.compile(_mish_pointwise, dynamic=True), _mish_and_derivative)
+        _FUSED["mish_nograd"] = _guarded(torch.compile(_mish_pointwise_nograd, dynamic=True), None)
+
+
+def _guarded(compiled, eager):
+    """``compiled``, falling back for good to the eager path (with a warning) when compiling
+    fails, e.g. on a machine without a C++ compiler."""
+
+    def call(x):
+        try:
+            return compiled(x)
+        except Exception as exc:  # noqa: BLE001 -- inductor raises many kinds; the eager path is always right
+            _FUSED.clear()
+            warnings.warn(f"fused TD-MPC2 kernels unavailable ({type(exc).__name__}: {exc}); using the eager ones",
+                          RuntimeWarning, stacklevel=3)
+            return eager(x) if eager is not None else _mish_nograd(x)
+
+    return call
+
+
 def _mish_nograd(x: torch.Tensor) -> torch.Tensor:
+    fused = _FUSED.get("mish_nograd") if x.device.type == "cpu" else None
+    if fused is not None:
+        return fused(x)
     # x t = x - 2 x / p with p = (1 + e^x)^2 + 1 = n + 2: one buffer updated in place and one
     # fused addcdiv; the absolute error stays within a few float32 ulps of |x|
     p = _exp(x.clamp(max=20.0)).add_(1.0).square_().add_(1.0)
