@@ -1,9 +1,9 @@
 """The README's quickstart runs as written, offline, and its links point at real files.
 
 The commands and the Python block are read from README.md itself, so the tests follow the
-README when it changes. Cheap commands (`mwx doctor`, `mwx plugins`, `mwx skills list`) run in
-the default suite; the episodes (`mwx demo`, `mwx run`, the 200-step Python loop) are marked
-slow (`make test-all` or `pytest -m slow tests/docs`).
+README when it changes. Cheap commands (`mwx doctor`, `mwx plugins`, `mwx skills list`) and the
+200-step Python block run in the default suite; the CLI episodes (`mwx demo`, `mwx run`, which
+also render videos) are marked slow (`make test-all` or `pytest -m slow tests/docs`).
 """
 
 from __future__ import annotations
@@ -147,8 +147,8 @@ def test_readme_episode_command_runs(command, tmp_path):
         assert path.is_file() and path.stat().st_size > 0, f"`{' '.join(command)}` did not write {path.name}"
 
 
-@pytest.mark.slow
 def test_readme_python_block_runs(tmp_path):
+    """In the default run: 200 steps of the walk task's default agent, about 10-20 s here."""
     proc = _run([sys.executable, "-c", _python_block()], tmp_path, timeout=1800)
     assert proc.returncode == 0, f"the README's Python block failed: {_describe(proc)}"
     assert "StepDiagnostics(" in proc.stdout, proc.stdout[-2000:]
