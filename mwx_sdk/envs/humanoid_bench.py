@@ -122,7 +122,8 @@ class HumanoidBenchEnv(gym.Env):
     ``env.unwrapped`` is this adapter, so the agent, the planner, the experts and the evaluation
     find here what they read on an :class:`~mwx_sdk.envs.base.H1Env`: ``model``, ``data``,
     ``dt``, ``frame_skip``, ``model_path`` (the MJCF the planner copies), ``task`` (the task
-    name), ``success_bar``, ``own_success``, ``predicates()`` and ``state_summary()``.
+    name), ``success_bar``, ``own_success``, ``predicates()`` and ``state_summary()``, plus
+    :attr:`planner_defaults` for ``mppi``.
     Stepping and resetting are HumanoidBench's own, unchanged (same physics, observation,
     reward and info), with three differences in what surrounds them:
 
@@ -151,6 +152,12 @@ class HumanoidBenchEnv(gym.Env):
     """
 
     metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    #: ``mppi`` options this env's model asks for, beneath the user's (read by the planner). The
+    #: mesh H1 touches itself (knee on knee, ankle on ankle, hip-pitch on hip-yaw) while it walks:
+    #: a planner model without self-collisions mispredicts its joints several times more than
+    #: one with them (``python -m bench.parity --planner``), and walked it into falls.
+    planner_defaults: ClassVar[dict[str, Any]] = {"self_collision": True}
 
     def __init__(self, env: gym.Env, hb_id: str, render_mode: str | None = None, width: int = 256,
                  height: int = 256, camera: str | int | None = None, nonfinite_actions: str = "raise") -> None:

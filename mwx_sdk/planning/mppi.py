@@ -112,7 +112,10 @@ class MPPIPlanner(Planner):
         if not hasattr(base, "model") or not hasattr(base, "data"):
             raise TypeError(f"{type(base).__name__} has no MuJoCo model/data; mppi plans on MuJoCo envs only")
         task = self._overrides.get("task") or sim.task_of(env)
-        self.config = cfg = self._make_config(task)
+        # an env may carry planner defaults for its model (HumanoidBench's mesh H1 plans with
+        # self-collisions); the user's options still win
+        env_defaults = dict(getattr(base, "planner_defaults", None) or {})
+        self.config = cfg = self._resolve(task, {**env_defaults, **self._overrides})
         if self._reward_override is not None:
             self.adapter = None
             try:  # a known task still brings its sensors, which a custom reward may read

@@ -155,6 +155,11 @@ def test_mppi_plans_on_the_package_scene(fake_hb):
     try:
         assert planner.config.task == "stand"
         assert planner._model_key[0] == str(scene_path("stand"))
+        assert planner.config.self_collision is True  # the adapter's planner default
+        # the planner model keeps the robot's self-collisions: robot geoms match each other's bits
+        pm = planner._model
+        robot = pm.body_rootid[pm.geom_bodyid] == 1
+        assert (pm.geom_contype[robot] & pm.geom_conaffinity[robot]).any()
         action = planner.plan(obs, np.zeros(19), StepContext(dt=0.02, env=env.unwrapped))
         assert action.shape == (19,) and np.isfinite(action).all()
     finally:
@@ -173,3 +178,20 @@ def test_fallen_follows_the_packages_own_termination(fake_hb):
     env.reset(seed=0)
     assert not fallen()
     env.close()
+
+
+def test_the_users_planner_options_win_over_the_envs_defaults(fake_hb):
+    from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.planning import MPPIPlanner
+
+    for env_id, options, expected in (("h1-stand-v0", {"self_collision": False}, False),
+                                      ("mwx/h1-stand-v0", {}, False)):
+        env = mwx_sdk.make_env(env_id)
+        env.reset(seed=0)
+        planner = MPPIPlanner(num_samples=4, horizon=3, num_knots=2, threads=1, **options)
+        try:
+            planner.reset(env, StepContext(dt=0.02, env=env.unwrapped))
+            assert planner.config.self_collision is expected, env_id
+        finally:
+            planner.close()
+            env.close()

@@ -139,6 +139,7 @@ def test_mppi_plans_on_the_package_model_and_the_agent_sees_predicates():
         assert "fallen" in agent.predicate_names
         assert agent.planner.config.task == "stand"
         assert agent.planner._model_key[0] == str(env.unwrapped.model_path)
+        assert agent.planner.config.self_collision is True  # the mesh H1 plans with its self-contacts
         for _ in range(3):
             obs, _, terminated, _, _ = env.step(agent.act(obs))
             assert not terminated
