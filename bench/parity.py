@@ -278,7 +278,7 @@ def run(tasks: list[str], sequences: list[str], steps: int, seed: int, noise: fl
 
 #: Planner-model variants of ``--planner``: label -> MPPIConfig physics fields.
 PLANNER_VARIANTS: dict[str, dict[str, Any]] = {
-    "mppi default": {},
+    "self-collisions off": {},
     "self-collisions on": {"self_collision": True},
     "env physics, no self-coll.": {"planner_timestep": None, "integrator": None, "solver_iterations": None,
                                    "ls_iterations": None},

@@ -390,4 +390,4 @@ def test_planner_model_with_self_collisions_tracks_the_env_better():
     finally:
         env.close()
     assert errs["env physics"]["0.5s joints"] < 1e-9  # the planner model is the env's model
-    assert errs["self-collisions on"]["0.5s joints"] < errs["mppi default"]["0.5s joints"]
+    assert errs["self-collisions on"]["0.5s joints"] < errs["self-collisions off"]["0.5s joints"]
