@@ -120,6 +120,7 @@ class TDMPC2Agent:
         self._model_params = groups["encoder"] + groups["model"]
         self._pi_params = groups["policy"]
         self.q_scale = torch.ones((), device=self.device)
+        self._q_levels = torch.tensor([0.05, 0.95], device=self.device)  # of the Q scale's range
         self.rho_w = cfg.rho ** torch.arange(cfg.horizon + 1, device=self.device, dtype=torch.float32)
         self._prev_mean = torch.zeros(cfg.horizon, cfg.action_dim, device=self.device)
         self._std0 = torch.full((cfg.horizon, cfg.action_dim), cfg.max_std, device=self.device)
@@ -495,7 +496,7 @@ class TDMPC2Agent:
         qs = qs.mean(0).view(Hp1, B, 1)
         with torch.no_grad():
             q0 = qs[0].detach().flatten()
-            lo_hi = torch.quantile(q0, torch.tensor([0.05, 0.95], device=self.device))
+            lo_hi = torch.quantile(q0, self._q_levels)
             self.q_scale.lerp_((lo_hi[1] - lo_hi[0]).clamp_min(1e-3), cfg.tau)
         qs = qs / self.q_scale
         rho = self.rho_w.view(Hp1, 1, 1)

@@ -39,6 +39,22 @@ class WorldModel(nn.Module):
             with torch.no_grad():
                 self.policy.linears[-1].weight[:A].zero_()
 
+    def train(self, mode: bool = True) -> WorldModel:
+        """Set training mode on every submodule (only the Q ensemble's dropout depends on it).
+
+        The flags are written directly: ``nn.Module.train`` walks the module tree through
+        ``__setattr__``, which costs as much as some of an update's kernels when it runs twice
+        per update and once per ``act``.
+        """
+        if not isinstance(mode, bool):
+            raise TypeError("training mode is expected to be boolean")
+        mods = self.__dict__.get("_all_modules")
+        if mods is None:
+            mods = self.__dict__["_all_modules"] = list(self.modules())
+        for mod in mods:
+            mod.__dict__["training"] = mode
+        return self
+
     # -- pieces ------------------------------------------------------------------------------
     def encode(self, obs: torch.Tensor) -> torch.Tensor:
         """Latent of observations ``(..., obs_dim) -> (..., latent_dim)``."""
