@@ -139,3 +139,38 @@ def test_tdmpc2_planner_plans_a_guided_checkpoint_only_with_a_ref(tmp_path):
     planner = TDMPC2Planner(checkpoint=str(tmp_path / "ck"), device="cpu")
     a = planner.plan(np.zeros(4), REF.astype(np.float64), StepContext())
     assert np.all(np.abs(a - REF) <= planner.agent.anchor + 1e-6)
+
+
+@pytest.mark.slow
+def test_guided_training_on_the_h1_walk_task_logs_trust_and_starts_at_the_expert(tmp_path):
+    # real env, real expert, tiny agent: the step-0 evaluation matches the expert alone, and the
+    # trainer feeds observed returns to the trust measure once updates have begun
+    import json
+
+    from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.learn.trainer import TrainConfig, Trainer
+    from mwx_sdk.plugins import get_expert, make_env
+
+    agent = {k: v for k, v in TINY.items() if k not in ("model_size", "device")}
+    cfg = TrainConfig(env_id="mwx/h1-walk-v0", experts=("walk",), steps=300, seed=0, seed_steps=50,
+                      pretrain_updates=5, eval_every=300, ckpt_every=300, device="cpu", eval_at_start=True,
+                      agent={**agent, "trust_window": 50})
+    trainer = Trainer(cfg, tmp_path / "run")
+    assert trainer.agent.cfg.residual
+    trainer.run()
+    rows = [json.loads(ln) for ln in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    evals = [r for r in rows if r["kind"] == "eval"]
+    assert [r["step"] for r in evals] == [0, 300]
+    assert all(0.0 <= r["trust"] <= 1.0 and r["anchor"] >= 0.05 for r in rows if "trust" in r)
+    assert any("value_r2" in r for r in rows if r["kind"] == "episode")  # returns were observed
+    env, expert = make_env("mwx/h1-walk-v0"), get_expert("walk")
+    obs, _ = env.reset(seed=10_000)
+    ctx = StepContext(step=0, dt=float(env.unwrapped.dt), env=env.unwrapped, rng=np.random.default_rng(10_000))
+    expert.reset(ctx)
+    ret, done, t = 0.0, False, 0
+    while not done:
+        obs, r, term, trunc, _ = env.step(np.clip(expert.act(obs, ctx), -1, 1))
+        ret, t = ret + r, t + 1
+        ctx.step = t
+        done = term or trunc
+    assert evals[0]["return"] >= 0.9 * ret
