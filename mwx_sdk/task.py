@@ -249,14 +249,18 @@ def task_for_env(env: Any) -> Task | None:
     Looks at the env's own ``task_def`` (every :class:`~mwx_sdk.envs.base.H1Env` has one), then
     at its gymnasium id (a task's id or a HumanoidBench id of a task).
     """
+    import inspect
+
     seen = set()
     cur = env
     while cur is not None and id(cur) not in seen:  # through the wrapper chain
         seen.add(id(cur))
-        task = getattr(cur, "task_def", None)
+        # looked up statically: gymnasium 0.29's wrappers forward unknown attributes with a
+        # deprecation warning
+        task = inspect.getattr_static(cur, "task_def", None)
         if isinstance(task, Task):
             return task
-        cur = getattr(cur, "env", None)
+        cur = inspect.getattr_static(cur, "env", None)
     for holder in (env, getattr(env, "unwrapped", None)):
         env_id = getattr(getattr(holder, "spec", None), "id", None)
         if isinstance(env_id, str):
