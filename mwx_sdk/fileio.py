@@ -59,6 +59,20 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def _new_file_mode() -> int:
+    """0666 less the process umask (read without changing it where /proc tells it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path to write; it replaces ``path`` when the block ends without error.
@@ -82,6 +96,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         # flush the data to disk before the rename, so a crash cannot leave an empty file in place
         with open(tmp, "r+b") as fh:  # writable: Windows refuses to flush a read-only handle
             os.fsync(fh.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would have
+        os.chmod(tmp, _new_file_mode())
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

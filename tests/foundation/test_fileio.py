@@ -37,3 +37,19 @@ def test_temp_name_keeps_the_suffix_for_format_sniffing_writers(tmp_path):
     with np.load(path) as z:
         assert z["x"].tolist() == [0, 1, 2]
     assert os.listdir(tmp_path) == ["arrays.npz"]
+
+
+def test_atomic_files_get_the_mode_a_plain_open_gives(tmp_path):
+    """mkstemp makes its file 0600; the finished file has 0666 less the umask, like open()."""
+    import os
+
+    from mwx_sdk.fileio import atomic_write_text
+
+    mask = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "a.txt", "x")
+        with open(tmp_path / "b.txt", "w") as fh:
+            fh.write("x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "a.txt").stat().st_mode & 0o777 == (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o644
