@@ -211,10 +211,20 @@ def report(args: argparse.Namespace) -> None:
                          and r["kind"] == "eval")
             if pts:
                 ax.plot(*zip(*pts), marker="o", ms=3, color=colors.get(cond), label=f"{cond} seed {seed}")
+    first = True
     for seed, doc in untrained_doc.items():
-        if isinstance(doc, dict) and "direct" in doc:
-            axes[0].axhline(doc["direct"]["return"], color="gray", ls=":", lw=1)
-    axes[0].set_title(f"{args.env}: evaluation return (dotted: experts alone)")
+        if not (isinstance(doc, dict) and "direct" in doc):
+            continue
+        axes[0].axhline(doc["direct"]["return"], color="gray", ls=":", lw=1,
+                        label="experts alone (per seed)" if first else None)
+        for cond in ("guided", "plain"):
+            if cond in doc and not any(r["condition"] == cond and r["seed"] == int(seed) for r in rows):
+                axes[0].plot([0], [doc[cond]["return"]], "x", color=colors[cond],
+                             label=f"{cond}, 0 updates" if first else None)
+        first = False
+    axes[0].set_ylim(bottom=0)
+    axes[1].set_ylim(bottom=0)
+    axes[0].set_title(f"{args.env}: evaluation return")
     axes[1].set_title("evaluation episode length (steps)")
     for ax in axes:
         ax.set_xlabel("environment steps")
