@@ -156,6 +156,22 @@ def gather_source(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> np.ndar
     return np.concatenate([getattr(data, f).ravel() for f in fields])
 
 
+def robot_state_summary(task: str, q: Any, d: Any, nearest: dict, predicates: dict) -> dict[str, Any]:
+    """The state description a VLM prompt gets, from the robot's quantities ``q`` on data ``d``
+    (shared by the built-in tasks and the HumanoidBench adapter)."""
+    root = q.root_pos(d)
+    return {
+        "task": task,
+        "head_height": round(q.head_height(d), 3),
+        "pelvis_height": round(float(root[2]), 3),
+        "upright": round(q.torso_upright(d), 3),
+        "speed": round(float(np.hypot(*q.com_velocity(d)[:2])), 3),
+        "position": [round(float(root[0]), 3), round(float(root[1]), 3)],
+        "nearest_objects": nearest,
+        "true_predicates": sorted(k for k, v in predicates.items() if v),
+    }
+
+
 class H1Env(gym.Env):
     """Base class of the H1 tasks; subclasses set the class attributes and the task hooks.
 
@@ -462,18 +478,8 @@ class H1Env(gym.Env):
             dict with task, head_height, pelvis_height, upright, speed, position (x, y), the
             nearest objects with distances, and the predicates that hold now.
         """
-        q, d = self.q, self.data
-        root = q.root_pos(d)
-        return {
-            "task": self.task,
-            "head_height": round(q.head_height(d), 3),
-            "pelvis_height": round(float(root[2]), 3),
-            "upright": round(q.torso_upright(d), 3),
-            "speed": round(float(np.hypot(*q.com_velocity(d)[:2])), 3),
-            "position": [round(float(root[0]), 3), round(float(root[1]), 3)],
-            "nearest_objects": {k: round(v, 3) for k, v in list(self.object_distances().items())[:3]},
-            "true_predicates": sorted(k for k, v in self.evaluate_predicates().items() if v),
-        }
+        nearest = {k: round(v, 3) for k, v in list(self.object_distances().items())[:3]}
+        return robot_state_summary(self.task, self.q, self.data, nearest, self.evaluate_predicates())
 
     # -- internals --------------------------------------------------------------------------
     def _screen_action(self, a: np.ndarray) -> tuple[np.ndarray, bool]:

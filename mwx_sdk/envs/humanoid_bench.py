@@ -314,18 +314,10 @@ class HumanoidBenchEnv(gym.Env):
 
     def state_summary(self) -> dict[str, Any]:
         """The state description a VLM prompt gets (the keys of ``H1Env.state_summary``)."""
+        from .base import robot_state_summary
+
         q, d = self._quantities()
-        root = q.root_pos(d)
-        return {
-            "task": self.task,
-            "head_height": round(q.head_height(d), 3),
-            "pelvis_height": round(float(root[2]), 3),
-            "upright": round(q.torso_upright(d), 3),
-            "speed": round(float(np.hypot(*q.com_velocity(d)[:2])), 3),
-            "position": [round(float(root[0]), 3), round(float(root[1]), 3)],
-            "nearest_objects": {},
-            "true_predicates": sorted(k for k, v in self.evaluate_predicates().items() if v),
-        }
+        return robot_state_summary(self.task, q, d, {}, self.evaluate_predicates())
 
 
 def make_humanoid_bench_env(hb_id: str, render_mode: str | None = None, width: int = 256, height: int = 256,
