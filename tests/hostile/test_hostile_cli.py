@@ -42,8 +42,8 @@ def _run_args(server: ChatServer, instruction: str) -> list[str]:
 
 def test_run_prints_markup_and_escape_codes_literally_and_cache_clear_recovers(tmp_path, monkeypatch):
     pytest.importorskip("litellm", reason="needs the vlm extra")
-    if not _have_walk_env():
-        pytest.skip("bundled envs or skills not installed")
+    # the bundled env and skills ship with mwx-sdk: missing, they are a broken install, not a skip
+    assert _have_walk_env(), "mwx/h1-walk-v0 or the bundled skills are not registered: reinstall mwx-sdk"
     monkeypatch.setenv("MWX_CACHE_DIR", str(tmp_path / "mwx"))
     monkeypatch.setenv("MWX_HOSTILE_CLI_KEY", SECRET)
     runner = typer_testing.CliRunner()
