@@ -49,6 +49,9 @@ class MPPIConfig:
         foot_spacing_weight: weight of max(0, foot_spacing - distance)^2.
         force_weight: weight of mean (actuator force / 100)^2.
         reward_weight: weight of the task reward (cost = -reward_weight * reward + shaping).
+        task_shaping: weight of each object-directed shaping term the task declares
+            (``TaskAdapter.shaping``: ``hand_to_object``, ``object_to_goal`` ...); terms left
+            out or weighted 0 are not computed.
         planner_timestep: physics step (s) of the planner model; ``None`` keeps the env's.
         integrator: integrator of the planner model; ``None`` keeps the env's.
         solver_iterations: solver iterations of the planner model; ``None`` keeps the env's.
@@ -88,6 +91,7 @@ class MPPIConfig:
     foot_spacing_weight: float = 20.0
     force_weight: float = 0.01
     reward_weight: float = 1.0
+    task_shaping: dict[str, float] = field(default_factory=dict)
     planner_timestep: float | None = 0.01
     integrator: str | None = "implicitfast"
     solver_iterations: int | None = 4
@@ -127,6 +131,10 @@ class MPPIConfig:
                      "pelvis_height_weight"):
             val = getattr(self, name)
             need(math.isfinite(val) and val >= 0, f"{name} must be a finite number >= 0, got {val}")
+        for term, w in dict(self.task_shaping).items():
+            need(isinstance(w, (int, float)) and math.isfinite(w) and w >= 0,
+                 f"task_shaping[{term!r}] must be a finite number >= 0, got {w!r}")
+        self.task_shaping = {str(k): float(v) for k, v in dict(self.task_shaping).items()}
         need(self.pelvis_height_target is None or (math.isfinite(self.pelvis_height_target)
                                                    and self.pelvis_height_target > 0),
              f"pelvis_height_target must be > 0 or None, got {self.pelvis_height_target}")

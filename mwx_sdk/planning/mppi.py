@@ -144,6 +144,12 @@ class MPPIPlanner(Planner):
             self._model_key = key
         if self.adapter is not None:
             self.adapter.bind_model(self._model)
+            unknown = sorted(set(cfg.task_shaping) - set(self.adapter.shaping_names))
+            if unknown:
+                raise ValueError(
+                    f"task {cfg.task!r} has no shaping term(s) {unknown}; its terms: "
+                    f"{list(self.adapter.shaping_names) or 'none'}"
+                )
         self._env = base
         env_dt = _control_dt(base, ctx)
         sub = env_dt / self._model.opt.timestep
@@ -227,12 +233,14 @@ class MPPIPlanner(Planner):
                 return np.full(n, np.inf), bad
             state[bad], sens[bad] = state[good_row], sens[good_row]
         q = obj.quantities(sens, state, lay)
-        reward = self._reward(q)
+        consts = self.adapter.read_constants(self._env) if self.adapter is not None else {}
+        reward = self._reward(q, consts)
         if reward.shape != actions.shape[:2]:
             raise ValueError(f"task reward returned shape {reward.shape}; expected {actions.shape[:2]}")
         ref = _published(ctx, "reference_qpos", obj.REFERENCE_QPOS_KEY)
         terms = obj.shaping_cost(q, actions, prior, self.config, target_speed=self.target_speed,
                                  reference_qpos=ref)
+        terms |= self._task_shaping(q, consts)
         costs = obj.total_cost(reward, terms, self.config)
         costs[bad] = np.inf
         costs[~np.isfinite(costs)] = np.inf
@@ -240,11 +248,19 @@ class MPPIPlanner(Planner):
         self.last_reward = reward
         return costs, bad | ~np.isfinite(costs)
 
-    def _reward(self, q: Mapping[str, np.ndarray]) -> np.ndarray:
+    def _reward(self, q: Mapping[str, np.ndarray], consts: Mapping[str, Any]) -> np.ndarray:
         # goal, destination and the stage of stateful tasks are read now and held over the horizon
         if self.adapter is None:
             return np.asarray(self._reward_override(q), dtype=np.float64)
-        return self.adapter.reward(q, self.adapter.read_constants(self._env))
+        return self.adapter.reward(q, consts)
+
+    def _task_shaping(self, q: Mapping[str, np.ndarray], consts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """The task's object-directed terms, weighted, under ``task.<name>`` keys."""
+        weights = {k: w for k, w in self.config.task_shaping.items() if w}
+        if self.adapter is None or not weights:
+            return {}
+        terms = self.adapter.shaping_terms(q, consts)
+        return {f"task.{k}": w * terms[k] for k, w in weights.items()}
 
     def plan(self, obs: np.ndarray, a_ref: np.ndarray, ctx: StepContext) -> np.ndarray:
         if self._roller is None or self._env is None:
@@ -285,6 +301,9 @@ class MPPIPlanner(Planner):
             "ms": (time.perf_counter() - t_start) * 1e3,
             "n_diverged": float(bad.sum()),
         }
+        # the object-directed shaping, apart from the task's return: each term's weighted cost
+        # averaged over the samples and the horizon
+        self._diag.update({k: v for k, v in self.last_terms.items() if k.startswith("task.")})
         return action
 
 

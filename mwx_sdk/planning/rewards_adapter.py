@@ -6,8 +6,11 @@ this module holds the :class:`TaskAdapter` they build and the helpers they share
 A :class:`TaskAdapter` says which extra sensors the planner model needs for a task (object
 positions, door hinge angles, hand sites ...), which values it reads from the live environment
 once per control step (goal, destination, hoop, and the stage of stateful tasks, held fixed
-over the horizon), and how the reward function's arguments are formed from both. Everything is
-evaluated on whole (N, H) batches: no Python loop per physics step.
+over the horizon), and how the reward function's arguments are formed from both. A task may also
+declare object-directed shaping terms (hand to object, object to goal, handle and hinge
+progress): costs the planner adds to minus the reward with the weights of
+``MPPIConfig.task_shaping``, and reports apart from the task's return. Everything is evaluated on
+whole (N, H) batches: no Python loop per physics step.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ class TaskAdapter:
         constants: ``f(env) -> dict`` read from the live env once per control step.
         joints: quantity name -> joint whose position (the first 3 values of a free joint, the
             angle of a hinge) is read from the rollout state, as the env reads it from ``qpos``.
+        shaping: ``f(quantities, constants) -> {term: cost (N, H)}``: the task's object-directed
+            shaping terms, unweighted (distances in metres, angles in radians); ``None`` when
+            the task has none. The planner weighs them with ``MPPIConfig.task_shaping``.
+        shaping_names: the names of the terms ``shaping`` returns (checked against the
+            weights a user passes).
     """
 
     task: str
@@ -49,6 +57,8 @@ class TaskAdapter:
     sensors: tuple[SensorSpec, ...] = ()
     constants: Callable[[Any], dict[str, Any]] = field(default=lambda env: {})
     joints: dict[str, str] = field(default_factory=dict)
+    shaping: Callable[[Quantities, Mapping[str, Any]], dict[str, np.ndarray]] | None = None
+    shaping_names: tuple[str, ...] = ()
     _qpos: dict[str, slice] = field(default_factory=dict, init=False, repr=False)
 
     def bind_model(self, model: Any) -> None:
@@ -72,17 +82,28 @@ class TaskAdapter:
                 f"{type(env).__name__} does not have; pass reward_fn=<callable on the planner quantities>"
             ) from exc
 
+    def with_joints(self, q: Quantities) -> Quantities:
+        """``q`` plus the positions of :attr:`joints`, read from the rollout ``qpos``."""
+        if not self.joints:
+            return q
+        if len(self._qpos) != len(self.joints):
+            raise RuntimeError("call bind_model(planner model) before reward()")
+        qpos = q["qpos"]
+        return dict(q) | {n: (qpos[..., s] if s.stop - s.start > 1 else qpos[..., s.start])
+                          for n, s in self._qpos.items()}
+
     def reward(self, q: Quantities, consts: Mapping[str, Any]) -> np.ndarray:
         """The task reward of a batch, shape (N, H)."""
-        if self.joints:
-            if len(self._qpos) != len(self.joints):
-                raise RuntimeError("call bind_model(planner model) before reward()")
-            qpos = q["qpos"]
-            q = dict(q) | {n: (qpos[..., s] if s.stop - s.start > 1 else qpos[..., s.start])
-                           for n, s in self._qpos.items()}
+        q = self.with_joints(q)
         kw = self.kwargs(q, consts)
         out = kw["reward"] if self.fn is None else self.fn(**kw)
         return np.asarray(out[0] if isinstance(out, tuple) else out, dtype=np.float64)
+
+    def shaping_terms(self, q: Quantities, consts: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """The task's unweighted object-directed shaping terms of a batch, each (N, H)."""
+        if self.shaping is None:
+            return {}
+        return {k: np.asarray(v, dtype=np.float64) for k, v in self.shaping(self.with_joints(q), consts).items()}
 
 
 def site_position(env: Any, name: str) -> np.ndarray:

@@ -18,3 +18,20 @@ MANIPULATION_PLANNING = {"num_samples": 24, "horizon": 15, "num_knots": 3, "nois
 
 def _dist(a, b) -> float:
     return float(R._dist(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)))
+
+
+def push_point(obj: np.ndarray, goal: np.ndarray, offset: float) -> np.ndarray:
+    """Where a hand goes to push ``obj`` toward ``goal``: ``offset`` behind it on the far side
+    from the goal, in the horizontal plane, at the object's height. Batched over leading axes."""
+    u = goal[..., :2] - obj[..., :2]
+    u = u / np.maximum(np.linalg.norm(u, axis=-1, keepdims=True), 1e-6)
+    out = np.array(obj, dtype=np.float64, copy=True)
+    out[..., :2] -= offset * u
+    return out
+
+
+def nearest_hand_distance(q, point: np.ndarray) -> np.ndarray:
+    """Distance from ``point`` to the nearer of the two hands (planner quantities ``left_hand`` and
+    ``right_hand``): the H1 has no fingers, so either forearm end may do the work."""
+    return np.minimum(np.linalg.norm(q["left_hand"] - point, axis=-1),
+                      np.linalg.norm(q["right_hand"] - point, axis=-1))

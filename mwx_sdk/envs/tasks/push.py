@@ -13,20 +13,32 @@ from mwx_sdk.task import Composition, Task
 from .. import rewards as R
 from .. import scalar as S
 from ..base import H1Env
-from .manipulation import MANIPULATION_PLANNING, _dist
+from .manipulation import MANIPULATION_PLANNING, _dist, nearest_hand_distance, push_point
+
+BOX_HALF = 0.1  # m; half the box's edge
+
+
+def _shaping(q, c):
+    """Object-directed terms: a hand behind the box on the far side from the goal, the box at it."""
+    box = q["box"]
+    return {"hand_to_object": nearest_hand_distance(q, push_point(box, c["goal"], BOX_HALF + 0.02)),
+            "object_to_goal": np.linalg.norm(box - c["goal"], axis=-1)}
 
 
 def _planner_reward():
-    """The push reward on the planner's rollout quantities (the goal read from the env)."""
-    from ...planning.rewards_adapter import LEFT_HAND, TaskAdapter
+    """The push reward on the planner's rollout quantities (the goal read from the env), and the
+    shaping that leads the sampled plans to it."""
+    from ...planning.rewards_adapter import LEFT_HAND, RIGHT_HAND, TaskAdapter
 
     return TaskAdapter(
         "push",
         lambda q, c: {"box_pos": q["box"], "goal": c["goal"], "left_hand": q["left_hand"]},
         R.push_reward,
-        sensors=(LEFT_HAND,),
+        sensors=(LEFT_HAND, RIGHT_HAND),
         joints={"box": "free_object"},
         constants=lambda env: {"goal": np.asarray(env.goal, dtype=np.float64).copy()},
+        shaping=_shaping,
+        shaping_names=("hand_to_object", "object_to_goal"),
     )
 
 
@@ -43,7 +55,12 @@ TASK = Task(
     object_qpos0=(0.7, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),
     composition=Composition(instruction="push the box to the goal on the table", experts=("stand", "walk", "reach"),
                             lead_skill="reach"),
-    planning=MANIPULATION_PLANNING,
+    # The arms do the work and the legs balance it, so both get sampling noise; the shaping
+    # brings a hand behind the box and the box to the goal, which the task's own reward (the
+    # left hand's distance to the box, the box's to the goal) only hints at within a short horizon.
+    planning={**MANIPULATION_PLANNING, "num_samples": 32, "horizon": 20, "noise_std": 0.1,
+              "noise_weights": {"torso": 0.25, "hip|knee|ankle": 0.3},
+              "task_shaping": {"hand_to_object": 1.0, "object_to_goal": 5.0}},
     planner_reward=_planner_reward,
 )
 
