@@ -4,13 +4,19 @@
                             [--planner mppi] [--prior auto] [--set num_samples=32 ...]
                             [--out bench_planner.json] [--window 100]
 
-The prior a_ref comes from the task's lead skill (``Task.composition.lead_skill``: ``stand``,
-``walk``, ``sit`` for sit_simple ...) built with the task's options for it (the walk expert at
-1.15 m/s, the run expert at 5 m/s) unless ``--prior-set`` says otherwise, else from the keyframe
-pose (stand) or the hand-written :class:`mwx_sdk.planning.GaitPrior` (walk); ``--prior-expert``
-picks another expert. The expert's actions over the
-planning horizon are passed as ``ctx.a_ref_horizon`` and its pose as ``ctx.reference_qpos``. The summary prints each task's success bar. Timings depend
-on how busy the machine is.
+Each episode runs an :class:`mwx_sdk.agent.Agent` that plays one prior through the planner,
+composed like every agent (``compose`` with the env's task beneath the settings here, router
+``uniform``) and run by the one episode loop (:func:`mwx_sdk.episode.run_agent_episode`), every
+component seeded from the episode's seed. The prior a_ref comes from the task's lead skill
+(``Task.composition.lead_skill``: ``stand``, ``walk``, ``sit`` for sit_simple ...) built with the
+task's options for it (the walk expert at 1.15 m/s, the run expert at 5 m/s) unless
+``--prior-set`` says otherwise; ``--prior-expert`` picks another expert, ``--prior keyframe``
+holds the keyframe pose, ``--prior gait`` plays the hand-written
+:class:`mwx_sdk.planning.GaitPrior` (also the fallback of a walk or run lead skill that is not
+installed). The agent passes the expert's actions over the planning horizon as
+``ctx.a_ref_horizon`` and its pose as ``ctx.reference_qpos``. The summary prints each task's
+success bar. Timings depend on how busy the machine is; ``plan ms`` is the planner's own time
+where it reports it (``mppi``), else the agent's whole step.
 With ``--window N`` each episode also prints, per N control steps, the mean reward, the forward
 speed and the pelvis yaw (degrees, mean over the window); the JSON output always holds them
 (100-step windows unless ``--window`` says otherwise).
@@ -50,28 +56,76 @@ def _bar(task: str) -> float:
     return get_task(task).success_bar
 
 
-def _prior(task: str, kind: str, env: Any, cfg: dict | None = None, expert_name: str | None = None):
-    """The expert giving a_ref (built with ``cfg``), or ``None`` for the keyframe pose."""
+def _keyframe_expert(base: Any) -> Any:
+    """An expert holding the keyframe pose (``--prior keyframe``)."""
+    from mwx_sdk.interfaces import Expert, ExpertSpec
+    from mwx_sdk.planning.sim import ctrl_to_action
+
+    nu = base.model.nu  # the robot's joints follow the root; task objects come after them
+    action = ctrl_to_action(base.model.key_qpos[0, 7 : 7 + nu], base.model.actuator_ctrlrange)
+
+    class Keyframe(Expert):
+        spec = ExpertSpec(name="keyframe", description="Hold the keyframe pose.", robot="h1", action_dim=nu)
+
+        def act(self, obs: np.ndarray, ctx: Any) -> np.ndarray:
+            return action
+
+    return Keyframe()
+
+
+def _prior(task: str, kind: str, base: Any, cfg: dict | None = None, expert_name: str | None = None) -> Any:
+    """The prior giving a_ref: a registered expert's name (built by ``compose`` with the task's
+    options for it beneath ``cfg``), or an expert instance (the keyframe pose, the gait prior)."""
     cfg = cfg or {}
     from mwx_sdk.planning import GaitPrior
-    from mwx_sdk.plugins import UnknownComponentError, get_expert
+    from mwx_sdk.plugins import list_experts
     from mwx_sdk.task import get_task
 
     composition = get_task(task).composition
-
     if kind == "keyframe":
-        return None
+        return _keyframe_expert(base)
     if kind == "gait":
         return GaitPrior(**cfg)
-    if kind in ("auto", "expert"):
-        try:
-            name = expert_name or (composition.lead_skill if composition else task)
-            task_opts = composition.options_for(name) if composition else {}
-            return get_expert(name, **{**task_opts, **cfg})
-        except UnknownComponentError:
-            if kind == "expert":
-                raise
-    return GaitPrior(**cfg) if task in ("walk", "run") else None
+    name = expert_name or (composition.lead_skill if composition else task)
+    if kind == "expert" or name in {e.name for e in list_experts()}:
+        return name  # an unknown name fails in compose, with the registry's message
+    # the lead skill is not installed: a locomotion skill falls back to the hand-written gait
+    return GaitPrior(**cfg) if name in ("walk", "run") else _keyframe_expert(base)
+
+
+class _Trace:
+    """Episode callback: the figures of one bench episode (timing, forward motion, reward terms)."""
+
+    def __init__(self) -> None:
+        self.plan_ms: list[float] = []
+        self.env_ms: list[float] = []
+        self.rewards: list[float] = []
+        self.xs: list[float] = []
+        self.yaws: list[float] = []
+        self.terms: dict[str, float] = {}
+        self.wall = 0.0
+
+    def on_start(self, env: Any, agent: Any, obs: Any, plan: Any) -> None:
+        self.base, self.agent = env.unwrapped, agent
+        self.xs = [float(self.base.data.qpos[0])]
+        self.t_start = time.perf_counter()
+
+    def on_step(self, step: Any) -> None:
+        from mwx_sdk.motion.rotations import quat_yaw
+
+        # the planner's own time where it reports it (mppi), else the agent's whole step
+        own = (self.agent.diagnostics.planner or {}).get("ms")
+        self.plan_ms.append(float(own) if own is not None else step.agent_s * 1e3)
+        self.env_ms.append(step.env_s * 1e3)
+        self.rewards.append(step.reward)
+        self.xs.append(float(self.base.data.qpos[0]))
+        self.yaws.append(float(quat_yaw(self.base.data.qpos[3:7])))
+        for k, v in step.info.items():
+            if isinstance(v, (float, np.floating)) and k != "per_timestep_reward":
+                self.terms[k] = self.terms.get(k, 0.0) + float(v)
+
+    def on_end(self, outcome: Any) -> None:
+        self.wall = time.perf_counter() - self.t_start
 
 
 def _windows(rewards: list[float], xs: list[float], yaws: list[float], dt: float, size: int) -> list[dict]:
@@ -86,86 +140,56 @@ def _windows(rewards: list[float], xs: list[float], yaws: list[float], dt: float
 
 def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str, overrides: dict,
                 prior_cfg: dict | None = None, prior_expert: str | None = None, window: int = 100) -> dict:
-    """One episode; returns its figures."""
-    from mwx_sdk.interfaces import StepContext
-    from mwx_sdk.motion.rotations import quat_yaw
-    from mwx_sdk.planning import prior_horizon
-    from mwx_sdk.planning.sim import ctrl_to_action
-    from mwx_sdk.plugins import get_planner, make_env
+    """One episode of an agent playing the prior alone through ``planner_name``; returns its figures.
+
+    The agent is composed like every other (``compose`` with the env's task beneath the
+    settings here) and run by the one episode loop, seeded from ``seed``.
+    """
+    from mwx_sdk.agent import AgentConfig, compose
+    from mwx_sdk.episode import run_agent_episode, seed_everything
+    from mwx_sdk.plugins import make_env
 
     env = make_env(f"mwx/h1-{task}-v0")
-    obs, _ = env.reset(seed=seed)
     base = env.unwrapped
-    ctx = StepContext(env=base, dt=base.dt, rng=np.random.default_rng(seed))
-    cfg = dict(overrides)
-    if planner_name == "mppi":
-        cfg.setdefault("task", task)
-        cfg.setdefault("seed", seed)
-    planner = get_planner(planner_name, **cfg)
-    planner.reset(base, ctx)
+    seed_everything(seed)
     expert = _prior(task, prior, base, prior_cfg, prior_expert)
-    if expert is not None:
-        expert.reset(ctx)
-    nu = base.model.nu  # the robot's joints follow the root; task objects come after them
-    keyframe = ctrl_to_action(base.model.key_qpos[0, 7 : 7 + nu], base.model.actuator_ctrlrange)
-    horizon = getattr(getattr(planner, "config", None), "horizon", 1)
-    x0 = float(base.data.qpos[0])
-    total, fell, n, plan_ms, env_ms = 0.0, False, 0, [], []
-    rewards, xs, yaws = [], [x0], []  # per control step, for the windowed trace
-    terms: dict[str, float] = {}
-    t_start = time.perf_counter()
-    for t in range(steps):
-        ctx.step = t
-        if expert is None:
-            a_ref = keyframe
-        else:
-            a_ref = expert.act(obs, ctx)
-            ctx.a_ref_horizon = prior_horizon(expert, obs, ctx, horizon)
-            ref = expert.reference_qpos(ctx)
-            if ref is not None:
-                ctx.reference_qpos = ref
-        t0 = time.perf_counter()
-        action = planner.plan(obs, a_ref, ctx)
-        plan_ms.append((time.perf_counter() - t0) * 1e3)
-        t1 = time.perf_counter()
-        obs, r, terminated, truncated, info = env.step(action)
-        env_ms.append((time.perf_counter() - t1) * 1e3)
-        total += float(r)
-        rewards.append(float(r))
-        xs.append(float(base.data.qpos[0]))
-        yaws.append(float(quat_yaw(base.data.qpos[3:7])))
-        for k, v in info.items():
-            if isinstance(v, (float, np.floating)) and k != "per_timestep_reward":
-                terms[k] = terms.get(k, 0.0) + float(v)
-        n += 1
-        if terminated:
-            fell = True
-            break
-        if truncated:
-            break
-    wall = time.perf_counter() - t_start
+    named = isinstance(expert, str)
+    composition = base.task_def.composition
+    agent = compose(
+        experts=[expert], router="uniform", planner=planner_name, vlm="lexical", env=env,
+        planner_config=dict(overrides), expert_config={expert: dict(prior_cfg or {})} if named else None,
+        # the prior plays the whole episode: a change of sub-goal would reset it (restart its clip)
+        config=AgentConfig(min_subgoal_steps=steps, subgoal_timeout_steps=0, keep_history=False),
+    )
+    trace = _Trace()
+    instruction = composition.instruction if composition else base.task_def.description
+    outcome = run_agent_episode(env, agent, instruction, seed=seed, steps=steps, callbacks=[trace])
+    n = outcome.steps
     sim_time = n * base.dt
+    plan_ms, env_ms = np.mean(trace.plan_ms), np.mean(trace.env_ms)
+    played = agent.experts[0]
     out = {
         "task": task,
         "seed": seed,
         "planner": planner_name,
-        "prior": type(expert).__name__ if expert is not None else "keyframe",
+        "prior": "keyframe" if played.spec.name == "keyframe" else type(played).__name__,
         "steps": n,
-        "return": total,
-        "fell": fell,
-        "mean_forward_speed": (float(base.data.qpos[0]) - x0) / sim_time if sim_time else 0.0,
-        "plan_ms_per_step": float(np.mean(plan_ms)),
-        "wall_ms_per_step": wall * 1e3 / max(n, 1),
-        "env_ms_per_step": float(np.mean(env_ms)),
+        "return": outcome.episode_return,
+        "fell": outcome.terminated,
+        "mean_forward_speed": (trace.xs[-1] - trace.xs[0]) / sim_time if sim_time else 0.0,
+        "plan_ms_per_step": float(plan_ms),
+        "wall_ms_per_step": trace.wall * 1e3 / max(n, 1),
+        "env_ms_per_step": float(env_ms),
         # planning cost in units of one real env step (10 physics steps), measured side by side
-        "plan_over_env_step": float(np.mean(plan_ms) / max(np.mean(env_ms), 1e-9)),
-        "mean_reward_terms": {k: v / max(n, 1) for k, v in terms.items()},
+        "plan_over_env_step": float(plan_ms / max(env_ms, 1e-9)),
+        "mean_reward_terms": {k: v / max(n, 1) for k, v in trace.terms.items()},
         "window_steps": window,
-        "windows": _windows(rewards, xs, yaws, base.dt, window),
-        "config": {k: v for k, v in getattr(getattr(planner, "config", None), "__dict__", {}).items()
-                   if isinstance(v, (int, float, str, bool, type(None)))},
+        "windows": _windows(trace.rewards, trace.xs, trace.yaws, base.dt, window),
+        # the sampler's seed is the episode's (the row's "seed"), handed over at reset
+        "config": {k: v for k, v in getattr(getattr(agent.planner, "config", None), "__dict__", {}).items()
+                   if isinstance(v, (int, float, str, bool, type(None))) and k != "seed"},
     }
-    planner.close()
+    agent.close()
     env.close()
     return out
 
