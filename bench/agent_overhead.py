@@ -8,7 +8,9 @@ Setup: six experts, router ``fusion``, the plan cached at reset, planner ``direc
   overhead (plan lookup, sub-goal logic, routing, blending, planner call, diagnostics);
 - *bundled experts*: the installed motion-prior skills, for the end-to-end figure.
 
-Physics: ``env.step`` (10 MuJoCo substeps, reward, predicates) with a fixed action.
+Every agent runs through the one episode loop (:func:`mwx_sdk.episode.run_agent_episode`), which
+times ``agent.act`` and ``env.step`` apart; the agent's time is its ``act`` alone, after 20
+warm-up steps. Physics: ``env.step`` (10 MuJoCo substeps, reward, predicates) with a fixed action.
 Target: agent overhead <= 0.3 ms per step. Figures depend on machine load: run it on an idle
 machine and compare the columns of one run, not runs with each other.
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import warnings
 
 import numpy as np
@@ -45,31 +46,48 @@ def _free_experts(bundled):
     return [FreeExpert(e, 0.1 * i - 0.25) for i, e in enumerate(bundled)]
 
 
-def _time_agent(agent, env, instruction: str, steps: int) -> float:
-    obs, _ = env.reset(seed=0)
-    agent.reset(instruction, env)
-    for _ in range(20):  # warm caches
-        agent.act(obs)
-    agent.history.clear()
-    t = 0.0
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        agent.act(obs)
-        t += time.perf_counter() - t0
-    return t / steps
+class _StepTimes:
+    """Episode callback: the agent's and the env's time per step, after ``warm`` warm-up steps."""
+
+    def __init__(self, warm: int) -> None:
+        self.warm, self.n, self.agent_s, self.env_s = warm, 0, 0.0, 0.0
+
+    def on_start(self, env, agent, obs, plan) -> None:
+        pass
+
+    def on_step(self, step) -> None:
+        if self.warm:
+            self.warm -= 1
+            return
+        self.n += 1
+        self.agent_s += step.agent_s
+        self.env_s += step.env_s
+
+    def on_end(self, outcome) -> None:
+        pass
 
 
-def _time_physics(env, steps: int) -> float:
-    env.reset(seed=0)
-    a = np.zeros(env.action_space.shape)
-    t = 0.0
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        _, _, term, trunc, _ = env.step(a)
-        t += time.perf_counter() - t0
-        if term or trunc:
-            env.reset(seed=0)
-    return t / steps
+def _step_times(agent, env, instruction: str, steps: int, warm: int = 0) -> _StepTimes:
+    """Run ``agent`` through the one episode loop, episode after episode (seeds 0, 1 ...), until
+    ``steps`` steps after the warm-up are timed (a falling robot ends an episode early)."""
+    from mwx_sdk.episode import run_agent_episode
+
+    times = _StepTimes(warm)
+    seed = 0
+    while times.n < steps:
+        run_agent_episode(env, agent, instruction, seed=seed, steps=steps - times.n + times.warm, callbacks=[times])
+        seed += 1
+    return times
+
+
+class _Hold:
+    """An agent sending a fixed action: the physics alone."""
+
+    def reset(self, instruction: str, env, seed: int | None = None) -> None:
+        self.action = np.zeros(env.action_space.shape)
+
+    def act(self, obs) -> np.ndarray:
+        return self.action
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -90,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     if len(bundled) < 6:
         print(f"note: only {len(bundled)} experts installed for this env")
     free = _free_experts(bundled)
-    physics = _time_physics(env, args.steps)
+    physics = _step_times(_Hold(), env, "stand still", args.steps).env_s / args.steps
     rows = []
     for label, experts, instr, hist in (
         ("agent own, 1 sub-goal", free, "walk forward", True),
@@ -98,10 +116,11 @@ def main(argv: list[str] | None = None) -> None:
         ("agent own, no history kept", free, "walk forward", False),
         ("agent + bundled experts", bundled, "walk forward", True),
     ):
-        agent = compose(experts=experts, router="fusion", planner="direct", vlm="lexical",
+        # built as every entry point builds an agent: the env's task beneath the settings here
+        agent = compose(experts=experts, router="fusion", planner="direct", vlm="lexical", env=env,
                         config=AgentConfig(keep_history=hist))
         steps = args.steps if experts is free else max(args.steps // 10, 50)
-        rows.append((label, _time_agent(agent, env, instr, steps)))
+        rows.append((label, _step_times(agent, env, instr, steps, warm=20).agent_s / steps))
     print(f"{'per control step':44s} {'ms':>8s} {'x physics':>10s}")
     print(f"{'physics: env.step (10 substeps + reward)':44s} {physics * 1e3:8.3f} {1.0:10.2f}")
     for label, t in rows:
