@@ -1,7 +1,10 @@
 """Distilling a neural expert from a planner teacher with DAgger-style relabelling.
 
-The teacher is a planner (``mppi`` by default) seeded by the skill's motion-prior expert, the
-same pairing the agent uses at run time. Round 0 rolls the teacher out; every later round
+The teacher is the agent :func:`mwx_sdk.agent.compose` builds for the skill's motion-prior expert
+and a planner (``mppi`` by default) on the env's task (:func:`teacher_agent`): the same pairing,
+task options and published horizon as at run time. Every episode, collected or evaluated, runs
+through the one episode loop (:func:`mwx_sdk.episode.run_agent_episode`) and is seeded from its
+own seed. Round 0 rolls the teacher out; every later round
 rolls out a mixture (the teacher's action with probability ``beta_k``, else the student's),
 labels every visited state with the teacher's action and retrains the student on all labels
 so far. The student is a small MLP (:mod:`mwx_sdk.learn.mlp_policy`) run with numpy.
@@ -14,6 +17,7 @@ interrupted run resumes at the next round. A folder that holds a run is reused o
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import zipfile
@@ -25,7 +29,6 @@ from typing import Any
 import numpy as np
 
 from ..fileio import atomic_path, atomic_write_text
-from ..interfaces import StepContext
 from .checkpoint import CheckpointError
 from .mlp_policy import MLPPolicyConfig, NumpyMLP, load_mlp, policy_features, save_mlp
 from .runs import EXPERT, RunFolderError, check_same_options, claim_run_folder
@@ -130,7 +133,7 @@ def fit_mlp(
     torch.manual_seed(seed)
     dims = [cfg.in_dim, *cfg.hidden, cfg.action_dim]
     layers: list[torch.nn.Module] = []
-    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(dims)):
         layers.append(torch.nn.Linear(a, b))
         if i < len(dims) - 2:
             layers.append(torch.nn.ReLU())
@@ -167,23 +170,90 @@ def fit_mlp(
     return params, mse
 
 
+class StudentActor:
+    """The student alone, as an agent of the one episode loop: its action goes to the env as is
+    (the ``direct`` planner's job), with its time input and its previous action carried."""
+
+    def __init__(self, net: NumpyMLP) -> None:
+        self.net = net
+        self.t, self.dt = 0, 0.02
+        self.action = np.zeros(net.cfg.action_dim, np.float32)
+
+    def reset(self, instruction: str, env: Any, seed: int | None = None) -> None:
+        self.t, self.dt = 0, float(getattr(getattr(env, "unwrapped", env), "dt", 0.02))
+        self.action = np.zeros(self.net.cfg.action_dim, np.float32)
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        self.action = self.net(obs, self.t * self.dt, self.action)
+        self.t += 1
+        return self.action
+
+
 def evaluate_mlp(net: NumpyMLP, env_id: str, steps: int, seed: int) -> dict[str, float]:
     """Run the student alone (the ``direct`` planner) for up to ``steps`` steps."""
+    from ..episode import run_agent_episode
     from ..plugins import make_env
 
     env = make_env(env_id)
-    obs, _ = env.reset(seed=seed)
-    dt = float(getattr(env.unwrapped, "dt", 0.02))
-    ret, t = 0.0, 0
-    a = np.zeros(net.cfg.action_dim, np.float32)
-    for t in range(1, steps + 1):
-        a = net(obs, (t - 1) * dt, a)
-        obs, r, term, trunc, _ = env.step(a)
-        ret += float(r)
-        if term or trunc:
-            break
-    env.close()
-    return {"return": ret, "length": float(t)}
+    try:
+        out = run_agent_episode(env, StudentActor(net), net.cfg.skill or "act", seed=seed, steps=steps)
+    finally:
+        env.close()
+    return {"return": out.episode_return, "length": float(out.steps)}
+
+
+def teacher_agent(cfg: DistillConfig, env: Any) -> Any:
+    """The teacher: the skill's expert through the teacher planner, composed as every agent is
+    (:func:`mwx_sdk.agent.compose`: the env's task options for the expert beneath
+    ``teacher_config``), so it publishes what the planner reads, the prior's actions over the
+    planning horizon included, and seeds the planner from each episode's seed."""
+    from ..agent import AgentConfig, compose
+
+    return compose(
+        experts=[cfg.skill], router="uniform", planner=cfg.teacher, vlm="lexical", env=env,
+        planner_config=dict(cfg.teacher_config or {}),
+        # the prior plays the whole episode: a change of sub-goal would reset it (restart its clip)
+        config=AgentConfig(min_subgoal_steps=cfg.episode_steps, subgoal_timeout_steps=0, keep_history=False),
+    )
+
+
+def _instruction(cfg: DistillConfig, env: Any) -> str:
+    """What the teacher is told: its task's instruction where the env has a task."""
+    from ..task import task_for_env
+
+    task = task_for_env(env)
+    return task.composition.instruction if task is not None and task.composition else cfg.skill
+
+
+class _DAggerActor:
+    """One collection episode as an agent of the one episode loop: every visited state is
+    labelled with the teacher's action; the executed action is the teacher's with probability
+    ``beta`` (always without a student), else the student's, plus the exploration noise."""
+
+    def __init__(self, teacher: Any, student: NumpyMLP | None, beta: float, mcfg: MLPPolicyConfig,
+                 rng: np.random.Generator, action_noise: float) -> None:
+        self.teacher, self.student, self.beta, self.mcfg = teacher, student, beta, mcfg
+        self.rng, self.noise = rng, action_noise
+        self.x: list[np.ndarray] = []
+        self.y: list[np.ndarray] = []
+
+    def reset(self, instruction: str, env: Any, seed: int | None = None) -> Any:
+        plan = self.teacher.reset(instruction, env, seed=seed)
+        self.t, self.dt = 0, float(getattr(getattr(env, "unwrapped", env), "dt", 0.02))
+        self.a_prev = np.zeros(self.mcfg.action_dim, np.float32)
+        return plan
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        t, a_prev = self.t * self.dt, self.a_prev
+        a_t = self.teacher.act(obs)
+        self.x.append(policy_features(self.mcfg, obs, t, a_prev))
+        self.y.append(a_t.astype(np.float32))
+        a = a_t if (self.student is None or self.rng.random() < self.beta) else self.student(obs, t, a_prev)
+        self.a_prev = np.asarray(a, np.float32)
+        if self.noise > 0:
+            a = np.clip(a + self.rng.normal(0.0, self.noise, self.mcfg.action_dim), -1, 1)
+        self.t += 1
+        return a
 
 
 def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
@@ -207,17 +277,19 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
             ``resume`` finds nothing to resume, or the run used other options.
         CheckpointError: the files to resume are damaged.
     """
-    from ..plugins import get_expert, get_planner, make_env
+    from ..episode import run_agent_episode
+    from ..plugins import make_env
 
     out = Path(out)
     env = make_env(cfg.env_id)
     obs_dim = int(np.prod(env.observation_space.shape))
     act_dim = int(np.prod(env.action_space.shape))
-    prior = get_expert(cfg.skill)
+    teacher = teacher_agent(cfg, env)
+    prior = teacher.experts[0]
     period = prior_cycle(prior) if cfg.phase_period == -1 else cfg.phase_period
     mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=period,
                            skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
-    teacher = get_planner(cfg.teacher, **(cfg.teacher_config or {}))
+    instruction = _instruction(cfg, env)
     claim_run_folder(out, EXPERT, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
@@ -246,36 +318,15 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         net = load_mlp(out / "expert")
         params = _params_of(net)
         log(f"resuming at round {start} with {len(xs)} labelled states")
-    dt = float(getattr(env.unwrapped, "dt", 0.02))
     student = NumpyMLP(mcfg, params) if params is not None else None
     for k in range(start, cfg.rounds + 1):
         beta = 1.0 if student is None else cfg.beta_decay**k
-        new_x, new_y, rets = [], [], []
+        actor = _DAggerActor(teacher, student, beta, mcfg, rng, cfg.action_noise)
+        rets = []
         for ep in range(cfg.episodes_per_round):
             seed = int(cfg.seed * 10_007 + k * 101 + ep)
-            obs, _ = env.reset(seed=seed)
-            ctx = StepContext(step=0, dt=dt, env=env.unwrapped, rng=np.random.default_rng(seed))
-            prior.reset(ctx)
-            teacher.reset(env.unwrapped, ctx)
-            ret = 0.0
-            a_prev = np.zeros(act_dim, np.float32)
-            for t in range(cfg.episode_steps):
-                a_ref = prior.act(obs, ctx)
-                q_ref = prior.reference_qpos(ctx)
-                ctx.reference_qpos = q_ref
-                a_t = np.clip(teacher.plan(obs, a_ref, ctx), -1, 1)
-                new_x.append(policy_features(mcfg, obs, t * dt, a_prev))
-                new_y.append(a_t.astype(np.float32))
-                a = a_t if (student is None or rng.random() < beta) else student(obs, t * dt, a_prev)
-                a_prev = np.asarray(a, np.float32)
-                if cfg.action_noise > 0:
-                    a = np.clip(a + rng.normal(0.0, cfg.action_noise, act_dim), -1, 1)
-                obs, r, term, trunc, _ = env.step(a)
-                ret += float(r)
-                ctx.step = t + 1
-                if term or trunc:
-                    break
-            rets.append(ret)
+            rets.append(run_agent_episode(env, actor, instruction, seed=seed, steps=cfg.episode_steps).episode_return)
+        new_x, new_y = actor.x, actor.y
         xs = np.concatenate([xs, np.asarray(new_x, np.float32)])
         ys = np.concatenate([ys, np.asarray(new_y, np.float32)])
         params, mse = fit_mlp(xs, ys, mcfg, cfg.epochs, cfg.batch_size, cfg.lr, init=params, seed=cfg.seed + k)
@@ -290,6 +341,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
         atomic_write_text(progress, json.dumps({"next_round": k + 1, "history": history,
                                                 "rng": rng.bit_generator.state, "config": asdict(cfg)}))
     teacher.close()
+    env.close()
     return {"rounds": len(history), "labels": len(xs), "last": history[-1] if history else {}}
 
 
