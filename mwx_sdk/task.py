@@ -111,7 +111,11 @@ class Task:
         humanoid_bench: the HumanoidBench task of the same name (its ids ``h1-<name>-v0`` and
             ``h1hand-<name>-v0`` pass through :func:`mwx_sdk.make_env`), or ``None``.
         objects: scene objects for ``near(<name>)`` predicates and sub-goal targets:
-            name -> (``"body"`` or ``"site"``, MJCF element name).
+            name -> (``"body"`` or ``"site"``, MJCF element name), or (``"attr"``, the name of
+            the env attribute holding a point the task draws at reset, e.g. ``"goal"``).
+        object_words: other words an instruction may call an object by (``{"basketball":
+            ("ball",)}``), beyond its name and the common synonyms of
+            :mod:`mwx_sdk.semantic.targets`.
         composition: the agent composed for this task by default.
         planning: ``mppi`` defaults for this task (fields of
             :class:`mwx_sdk.planning.MPPIConfig`: sampling and the shaping terms of its
@@ -134,6 +138,7 @@ class Task:
     success_bar: float = math.inf
     humanoid_bench: str | None = None
     objects: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    object_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     composition: Composition | None = None
     planning: Mapping[str, Any] = field(default_factory=dict)
     planner_reward: Callable[[], Any] | None = None
@@ -151,7 +156,17 @@ class Task:
             raise ValueError(f"task {self.name!r}: env must be 'module:Class', got {self.env!r}")
         if int(self.max_episode_steps) < 1:
             raise ValueError(f"task {self.name!r}: max_episode_steps must be >= 1, got {self.max_episode_steps}")
+        for obj_name, ref in dict(self.objects).items():
+            if not (isinstance(ref, (tuple, list)) and len(ref) == 2 and ref[0] in ("body", "site", "attr")):
+                raise ValueError(
+                    f"task {self.name!r}: object {obj_name!r} must be ('body' | 'site' | 'attr', name), got {ref!r}"
+                )
         object.__setattr__(self, "objects", _frozen(self.objects))
+        unknown = sorted(set(self.object_words) - set(self.objects))
+        if unknown:
+            raise ValueError(f"task {self.name!r}: object_words names {unknown}, which are not among its objects")
+        object.__setattr__(self, "object_words",
+                           _frozen({k: tuple(str(w) for w in v) for k, v in self.object_words.items()}))
         object.__setattr__(self, "planning", _frozen(self.planning))
         object.__setattr__(self, "object_qpos0", tuple(float(v) for v in self.object_qpos0))
 

@@ -433,7 +433,22 @@ class H1Env(gym.Env):
     def object_position(self, name: str) -> np.ndarray:
         """World position of a scene object listed in ``scene_objects`` (a copy)."""
         kind, idx = self._object_ids[name]
+        if kind == "attr":
+            return np.asarray(getattr(self, idx), dtype=np.float64).reshape(3).copy()
         return (self.data.xpos[idx] if kind == "body" else self.data.site_xpos[idx]).copy()
+
+    def object_pose(self, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """World position and orientation (quaternion ``w, x, y, z``) of a scene object; the
+        orientation is ``None`` for sites and points (a goal the task draws).
+
+        Raises:
+            KeyError: ``name`` is not one of :attr:`scene_objects`, with the names it has.
+        """
+        if name not in self._object_ids:
+            raise KeyError(f"{self.task!r} has no object {name!r}; its objects: {', '.join(self._object_ids) or 'none'}")
+        kind, idx = self._object_ids[name]
+        quat = self.data.xquat[idx].copy() if kind == "body" else None
+        return self.object_position(name), quat
 
     def object_distances(self) -> dict[str, float]:
         """Horizontal distance from the pelvis to every scene object, nearest first."""
@@ -594,6 +609,7 @@ class H1Env(gym.Env):
     def _object_ids(self) -> dict[str, tuple[str, int]]:
         ids = self.__dict__.get("_object_ids_cache")
         if ids is None:
-            ids = {n: (k, self._body(e) if k == "body" else self._site(e)) for n, (k, e) in self.scene_objects.items()}
+            ids = {n: (k, self._body(e) if k == "body" else self._site(e) if k == "site" else e)
+                   for n, (k, e) in self.scene_objects.items()}
             self.__dict__["_object_ids_cache"] = ids
         return ids

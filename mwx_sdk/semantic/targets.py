@@ -8,8 +8,9 @@ resolves to positions at every step.
 The offline reading is rule-based and deterministic:
 
 - an object is mentioned by its name or one of its words (``table`` for ``table``, ``package``
-  for ``package_a``) or by a synonym (``box`` / ``cube`` / ``package`` for an ``object`` or a
-  ``box``, ``target`` for ``goal``, ``seat`` for ``chair``);
+  for ``package_a``), by a common synonym (``cube`` for a ``box``, ``target`` for ``goal``,
+  ``seat`` for ``chair``) or by the other words its task gives it (``Task.object_words``:
+  ``ball`` for ``basketball``);
 - the object after a destination preposition (``to``, ``onto``, ``into``, ``toward`` ...) of a
   clause that also names another object is the destination; the other one is the target;
 - ``it`` / ``them`` refer to the previous clause's target, as does ``through`` in a clause that
@@ -25,25 +26,19 @@ experts, so that "walk to the chair" is read as walking, not as sitting.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["ClauseTargets", "UnknownObjectError", "find_targets", "strip_objects"]
 
-#: Other words for the objects the bundled scenes publish, by the object's name or word.
+#: Other words for common scene objects, by the object's name or one of its words; a task adds its
+#: own (:attr:`mwx_sdk.task.Task.object_words`).
 OBJECT_SYNONYMS: dict[str, tuple[str, ...]] = {
     "object": ("box", "cube", "block", "crate", "object"),
     "box": ("box", "cube", "block", "crate", "object", "package", "parcel"),
-    "package": ("package", "parcel", "box"),
     "goal": ("goal", "target", "mark", "marker", "spot", "point"),
     "chair": ("chair", "seat", "stool"),
     "table": ("table", "desk", "counter"),
-    "door": ("door", "doorway", "gate", "hatch"),
-    "destination": ("destination", "drop", "dropoff"),
-    "basketball": ("basketball", "ball"),
-    "hoop": ("hoop", "basket", "rim"),
-    "truck": ("truck", "lorry", "van"),
-    "tunnel": ("tunnel",),
 }
 
 # Words after "the" that name the robot, a direction or a way of moving, not a scene object.
@@ -78,11 +73,16 @@ class ClauseTargets:
     destination: str | None = None
 
 
-def _words(name: str) -> set[str]:
+Objects = Sequence[str] | Mapping[str, Sequence[str]]
+
+
+def _words(name: str, objects: Objects = ()) -> set[str]:
     parts = [p for p in re.split(r"[^a-z]+", name.lower()) if p and not p.isdigit() and len(p) > 1]
     out = set(parts)
     for p in [name.lower(), *parts]:
         out |= set(OBJECT_SYNONYMS.get(p, ()))
+    if isinstance(objects, Mapping):
+        out |= {str(w).lower() for w in objects.get(name, ())}
     return out
 
 
@@ -90,12 +90,12 @@ def _singular(word: str) -> str:
     return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
 
 
-def _mentions(clause: str, objects: Sequence[str]) -> list[tuple[int, str]]:
+def _mentions(clause: str, objects: Objects) -> list[tuple[int, str]]:
     """(word index, object) for each mention in ``clause``, in order; a word names the object whose
     own name it is before one it is only a synonym of."""
     words = [_singular(w) for w in re.findall(r"[a-z]+", clause.lower())]
     exact = {o: {p for p in re.split(r"[^a-z]+", o.lower()) if p and len(p) > 1} for o in objects}
-    loose = {o: _words(o) for o in objects}
+    loose = {o: _words(o, objects) for o in objects}
     found: list[tuple[int, str]] = []
     for i, w in enumerate(words):
         hit = next((o for o in objects if w in exact[o] or w == o.lower()), None)
@@ -106,13 +106,13 @@ def _mentions(clause: str, objects: Sequence[str]) -> list[tuple[int, str]]:
     return found
 
 
-def find_targets(clause: str, objects: Sequence[str], previous: str | None = None,
+def find_targets(clause: str, objects: Objects, previous: str | None = None,
                  scene: str = "this scene") -> ClauseTargets:
     """The target and destination ``clause`` names among the scene's ``objects``.
 
     Args:
         clause: one action clause ("push the box to the goal").
-        objects: the names of the objects the task publishes.
+        objects: the names of the objects the task publishes, or name -> other words for it.
         previous: the target of the clause before, for ``it`` / ``them``.
         scene: how to name the scene in an error (an env id).
 
@@ -124,7 +124,7 @@ def find_targets(clause: str, objects: Sequence[str], previous: str | None = Non
     """
     words = [_singular(w) for w in re.findall(r"[a-z]+", clause.lower())]
     mentions = _mentions(clause, objects)
-    known_words = set().union(*(_words(o) for o in objects)) if objects else set()
+    known_words = set().union(*(_words(o, objects) for o in objects)) if objects else set()
     for m in _UNKNOWN_AFTER.finditer(clause.lower()):
         w = _singular(m.group(1))
         if w not in known_words and w not in _NOT_OBJECTS and w not in _REFS:
@@ -150,9 +150,9 @@ def find_targets(clause: str, objects: Sequence[str], previous: str | None = Non
     return ClauseTargets(target=target, destination=destination)
 
 
-def strip_objects(clause: str, objects: Sequence[str]) -> str:
+def strip_objects(clause: str, objects: Objects) -> str:
     """``clause`` without the words that name scene objects (what remains says how to act)."""
-    names = set().union(*(_words(o) for o in objects)) if objects else set()
+    names = set().union(*(_words(o, objects) for o in objects)) if objects else set()
     kept = [w for w in re.findall(r"[A-Za-z]+|[^A-Za-z]+", clause) if _singular(w.lower()) not in names]
     out = "".join(kept)
     return " ".join(out.split()) or clause

@@ -266,3 +266,29 @@ def test_constructor_arguments_are_checked():
     with pytest.raises(ValueError, match="shape"):
         env.step(np.zeros(3))
 
+
+
+def test_objects_resolve_to_poses_and_drawn_goals():
+    import mwx_sdk
+
+    env = mwx_sdk.make_env("mwx/h1-push-v0")
+    env.reset(seed=2)
+    base = env.unwrapped
+    goal, no_quat = base.object_pose("goal")  # a point the task draws at reset
+    np.testing.assert_array_equal(goal, base.goal)
+    assert no_quat is None
+    box, quat = base.object_pose("box")
+    assert box.shape == (3,) and quat.shape == (4,) and abs(np.linalg.norm(quat) - 1) < 1e-9
+    assert "near(goal)" in base.predicates()
+    with pytest.raises(KeyError, match="has no object 'fridge'; its objects: box, goal, table"):
+        base.object_pose("fridge")
+    env.close()
+
+
+def test_object_declarations_are_checked():
+    from mwx_sdk.task import Task
+
+    with pytest.raises(ValueError, match="object 'box' must be"):
+        Task(name="t", env="m:C", objects={"box": ("geom", "box")})
+    with pytest.raises(ValueError, match="object_words names \\['ball'\\]"):
+        Task(name="t", env="m:C", objects={"box": ("body", "box")}, object_words={"ball": ("sphere",)})

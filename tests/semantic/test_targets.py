@@ -40,3 +40,8 @@ def test_object_words_do_not_vote_for_skills():
     assert strip_objects("walk to the chair", ["chair"]) == "walk to the"
     assert strip_objects("sit down", ["chair"]) == "sit down"
     assert strip_objects("walk forward", []) == "walk forward"
+
+
+def test_a_task_gives_its_objects_other_words():
+    objects = {"basketball": ("ball",), "hoop": ("basket", "rim")}
+    assert find_targets("throw the ball into the basket", objects) == ClauseTargets("basketball", "hoop")

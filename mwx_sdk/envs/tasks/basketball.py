@@ -40,6 +40,7 @@ TASK = Task(
     humanoid_bench="basketball",
     in_suite=True,
     objects={"basketball": ("body", "basketball"), "hoop": ("site", "hoop_center")},
+    object_words={"basketball": ("ball",), "hoop": ("basket", "rim")},
     scene_dims=(33, 31),
     object_qpos0=(0.35, 0.9, 2.0, 1.0, 0.0, 0.0, 0.0),
     composition=Composition(instruction="catch the ball and throw it into the hoop",

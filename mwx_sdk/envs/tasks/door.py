@@ -40,6 +40,7 @@ TASK = Task(
     humanoid_bench="door",
     in_suite=True,
     objects={"door": ("body", "door")},
+    object_words={"door": ("doorway", "gate")},
     scene_dims=(28, 27),
     object_qpos0=(0.0, 0.0),
     composition=Composition(instruction="walk to the door, open it and walk through",

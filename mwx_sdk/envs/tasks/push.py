@@ -1,6 +1,6 @@
 """push: the H1 pushes a box on a table to a random goal; the episode ends with +1000 within 5 cm.
 
-Predicates: ``at_goal`` (box within 0.05 m of the goal), ``touching(object)`` (hand < 0.2 m).
+Predicates: ``at_goal`` (box within 0.05 m of the goal), ``touching(box)`` (hand < 0.2 m).
 Success bar 700 over 500 steps.
 """
 
@@ -50,7 +50,7 @@ TASK = Task(
     success_bar=700.0,
     humanoid_bench="push",
     in_suite=True,
-    objects={"table": ("body", "table"), "object": ("body", "object")},
+    objects={"box": ("body", "object"), "goal": ("attr", "goal"), "table": ("body", "table")},
     scene_dims=(33, 31),
     object_qpos0=(0.7, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),
     composition=Composition(instruction="push the box to the goal on the table", experts=("stand", "walk", "reach"),
@@ -114,4 +114,4 @@ class PushEnv(H1Env):
     def _task_predicates(self):
         d, b = self.v, self._box_q
         return {"at_goal": lambda: _dist(d.qpos[b : b + 3], self.goal) < 0.05,
-                "touching(object)": lambda: _dist(self.q.left_hand_pos(d), d.qpos[b : b + 3]) < 0.2}
+                "touching(box)": lambda: _dist(self.q.left_hand_pos(d), d.qpos[b : b + 3]) < 0.2}

@@ -36,6 +36,7 @@ TASK = Task(
     max_episode_steps=1000,
     success_bar=12000.0,
     humanoid_bench="reach",
+    objects={"goal": ("attr", "goal")},
     scene_dims=(26, 25),
     composition=Composition(instruction="reach the target with your left hand", experts=("stand", "reach"),
                             lead_skill="reach"),
