@@ -76,19 +76,27 @@ def reference_model_path(task: str, robot: str = "h1") -> Path:
     return root / f"{robot}_pos_{task}.xml"
 
 
-def default_model_path(task: str) -> Path:
+def default_model_path(task: str, variant: str | None = None) -> Path:
     """The project's own H1 scene for ``task`` when present, else the HumanoidBench reference XML.
 
+    Args:
+        task: task name.
+        variant: H1 model variant (``mwx_sdk.envs.assets.VARIANTS``: ``"primitive"``, the
+            default, or ``"mesh"``, the links' meshes as collision shapes).
+
     Raises:
+        ValueError: for an unknown variant.
         FileNotFoundError: when neither exists.
     """
     try:
-        from .assets import scene_path  # the project's own H1 MJCF scenes
+        from .assets import DEFAULT_VARIANT, VARIANTS, scene_path  # the project's own H1 MJCF scenes
     except ImportError:
         scene_path = None
     if scene_path is not None:
+        if variant is not None and variant not in VARIANTS:
+            raise ValueError(f"unknown model_variant {variant!r}: valid variants are {', '.join(VARIANTS)}")
         try:
-            p = Path(scene_path(task))
+            p = Path(scene_path(task, variant=variant or DEFAULT_VARIANT))
             if p.is_file():
                 return p
         except (KeyError, ValueError, FileNotFoundError):
@@ -177,7 +185,10 @@ class H1Env(gym.Env):
 
     Args:
         model_path: MJCF of the robot + task scene (HumanoidBench element names); defaults to
-            :func:`default_model_path`.
+            :func:`default_model_path` of the task and ``model_variant``.
+        model_variant: which bundled H1 model to load when ``model_path`` is not given:
+            ``"primitive"`` (the default; primitive collision shapes) or ``"mesh"`` (the links'
+            meshes, as in HumanoidBench); see :mod:`mwx_sdk.envs.assets`.
         render_mode: ``None`` or ``"rgb_array"``.
         randomness: half-width of the uniform qpos noise added on reset.
         keyframe: keyframe name or index to reset from (default 0).
@@ -224,7 +235,10 @@ class H1Env(gym.Env):
         height: int = 256,
         camera: str | int | None = None,
         nonfinite_actions: str = "raise",
+        model_variant: str | None = None,
     ) -> None:
+        if model_path is not None and model_variant is not None:
+            raise ValueError("pass model_path or model_variant, not both: model_variant picks a bundled scene")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         if nonfinite_actions not in ("raise", "pass"):
@@ -232,7 +246,7 @@ class H1Env(gym.Env):
         self.nonfinite_actions = nonfinite_actions
         if randomness < 0:
             raise ValueError(f"randomness must be >= 0, got {randomness}")
-        path = Path(model_path) if model_path is not None else default_model_path(self.task)
+        path = Path(model_path) if model_path is not None else default_model_path(self.task, model_variant)
         if not path.is_file():
             raise FileNotFoundError(f"model_path {path} does not exist; pass an MJCF file path")
         self.model_path = path
