@@ -3,7 +3,12 @@
 Mechanics (HumanoidBench task specification, section 1):
 
 - action ``a in [-1, 1]^nu`` maps affinely onto each actuator's ctrlrange,
-  ``ctrl = lo + (a + 1) / 2 (hi - lo)``; MuJoCo clamps values outside the range;
+  ``ctrl = (a + 1) / 2 (hi - lo) + lo``; MuJoCo clamps values outside the range. As in the
+  reference, ``lo`` and ``hi`` are the ctrlrange rounded to float32 (gymnasium's ``MujocoEnv``
+  keeps its action bounds in float32) and the map runs in numpy's dtype of the action with
+  them: a float32 action (the action space's dtype) gives a float32 ctrl, a float64 one a
+  float64 ctrl. (A map in float64 differs from the reference in the last bits of ctrl, and the
+  contacts grow such differences into visibly different trajectories within a second);
 - each step holds the controls for ``frame_skip = 10`` physics steps of 2 ms, then runs
   ``mj_rnePostConstraint`` once and *no* ``mj_forward``: sites, bodies, sensors and actuator
   forces describe the start of the last substep, ``qpos``/``qvel`` the end (as in the reference);
@@ -268,8 +273,12 @@ class H1Env(gym.Env):
         lo, hi = m.actuator_ctrlrange[:, 0].copy(), m.actuator_ctrlrange[:, 1].copy()
         if not np.all(m.actuator_ctrllimited):
             raise ValueError(f"{path}: every actuator needs a ctrlrange (ctrllimited) for the affine action map")
-        self._mid = (lo + hi) / 2.0
+        # the bounds of HumanoidBench's action map: gymnasium's MujocoEnv stores the ctrlrange as
+        # float32, and the reference computes (a + 1) / 2 * (high - low) + low with them
+        self._mid = (lo + hi) / 2.0  # the map in float64 (benches and tests compare with it)
         self._half = (hi - lo) / 2.0
+        self._lo32 = lo.astype(np.float32)
+        self._span32 = hi.astype(np.float32) - self._lo32
         self._act_shape = (m.nu,)
         self._free_quat = [int(m.jnt_qposadr[j]) + 3 for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE]
         self._ball_quat = [int(m.jnt_qposadr[j]) for j in range(m.njnt) if m.jnt_type[j] == mujoco.mjtJoint.mjJNT_BALL]
@@ -387,9 +396,9 @@ class H1Env(gym.Env):
         nonfinite = False
         if not a @ a <= _SCREEN_BOUND:
             a, nonfinite = self._screen_action(a)
-        ctrl = self._ctrl
-        np.multiply(a, self._half, out=ctrl)  # float32 actions are cast into the float64 ctrl
-        ctrl += self._mid
+        # HumanoidBench's arithmetic and dtype: float32 bounds, so a float32 action gives a float32
+        # ctrl (cast into MjData's float64 ctrl) and a float64 action a float64 one
+        self._ctrl[:] = (a + 1) / 2 * self._span32 + self._lo32
         self._step()
         obs = self._get_obs()
         reward, info = self._reward_info()

@@ -117,8 +117,8 @@ def test_step_mechanics_match_manual_physics():
     d.qpos[:], d.qvel[:] = env.data.qpos, env.data.qvel
     mujoco.mj_forward(m, d)
     a = np.linspace(-1, 1, 19)
-    lo, hi = m.actuator_ctrlrange.T
-    d.ctrl[:] = lo + (a + 1) / 2 * (hi - lo)
+    lo, hi = m.actuator_ctrlrange.T.astype(np.float32)  # HumanoidBench's float32 action bounds
+    d.ctrl[:] = (a + 1) / 2 * (hi - lo) + lo
     for _ in range(10):
         mujoco.mj_step(m, d)
     mujoco.mj_rnePostConstraint(m, d)
