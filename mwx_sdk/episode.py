@@ -9,27 +9,69 @@ hands the seed to its components through :attr:`mwx_sdk.interfaces.StepContext.s
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import random
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["EpisodeCallback", "EpisodeOutcome", "StepRecord", "run_agent_episode", "seed_everything"]
+__all__ = [
+    "EpisodeCallback",
+    "EpisodeOutcome",
+    "StepRecord",
+    "global_rng_kept",
+    "instruction_for",
+    "run_agent_episode",
+    "seed_everything",
+]
 
 
 def seed_everything(seed: int) -> None:
     """Seed Python's, numpy's and (when imported) torch's global generators."""
     random.seed(seed)
     np.random.seed(seed % (2**32))
-    import sys
-
     torch = sys.modules.get("torch")
     if torch is not None:
         torch.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def global_rng_kept() -> Iterator[None]:
+    """Restore Python's, numpy's and torch's global generators after the block.
+
+    An episode run inside another process that draws from them (an evaluation in the middle of
+    training) seeds them from its own seed; around it, the outer process's streams go on as if
+    the episode had not run.
+    """
+    torch = sys.modules.get("torch")
+    py, npy = random.getstate(), np.random.get_state()
+    th = torch.get_rng_state() if torch is not None else None
+    cuda = torch.cuda.get_rng_state_all() if torch is not None and torch.cuda.is_initialized() else None
+    try:
+        yield
+    finally:
+        random.setstate(py)
+        np.random.set_state(npy)
+        if th is not None:
+            torch.set_rng_state(th)
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+
+
+def instruction_for(env: Any, fallback: str) -> str:
+    """The instruction of ``env``'s task (:attr:`mwx_sdk.task.Composition.instruction`), else
+    ``fallback``: what an agent is told where the caller does not say."""
+    from .task import task_for_env
+
+    task = task_for_env(env)
+    if task is not None and task.composition is not None:
+        return task.composition.instruction
+    return fallback
 
 
 @dataclass
