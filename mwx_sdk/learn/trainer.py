@@ -21,11 +21,12 @@ only to resume it (with the same task and model options) or, when asked, to star
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from ..fileio import atomic_write_text
-from ..interfaces import StepContext
 from .checkpoint import CheckpointError, read_config
 from .replay import ReplayBuffer
 from .runs import WORLD_MODEL, check_same_options, claim_run_folder
@@ -134,9 +134,10 @@ class Trainer:
 
     def __init__(self, cfg: TrainConfig, out: str | os.PathLike, resume: bool = False, loggers: Sequence = (),
                  overwrite: bool = False) -> None:
-        import torch
+        import torch  # noqa: F401  (loaded before seed_everything, which seeds it when loaded)
 
-        from ..plugins import get_expert, make_env
+        from ..episode import instruction_for, seed_everything
+        from ..plugins import make_env
         from .tdmpc2 import TDMPC2Agent, TDMPC2Config
         from .tdmpc2.persist import load_agent
 
@@ -147,7 +148,12 @@ class Trainer:
         obs_dim = int(np.prod(self.env.observation_space.shape))
         act_dim = int(np.prod(self.env.action_space.shape))
         need_experts = cfg.guided or cfg.imitation_coef > 0
-        self.experts = [get_expert(n) for n in cfg.experts] if need_experts else []
+        # the experts as an agent composed the task-defaults way, one per env: an evaluation
+        # resets its own guide, never the one of the training episode it interrupts
+        self.guide = guide_agent(cfg.experts, self.env) if need_experts else None
+        self.eval_guide = guide_agent(cfg.experts, self.eval_env) if need_experts else None
+        self.experts = self.guide.experts if self.guide is not None else []
+        self.instruction = instruction_for(self.env, " and ".join(cfg.experts) or "act")
         for e in self.experts:
             if e.spec.action_dim != act_dim:
                 raise ValueError(f"expert {e.spec.name!r} outputs {e.spec.action_dim} actions; {cfg.env_id} takes {act_dim}")
@@ -194,8 +200,7 @@ class Trainer:
                 ) from None
             self._truncate_metrics(self.counters["env_steps"])
         else:
-            torch.manual_seed(cfg.seed)
-            np.random.seed(cfg.seed)
+            seed_everything(cfg.seed)
             self.agent = TDMPC2Agent(acfg)
             cap = cfg.steps + cfg.steps // 10 + 1000
             self.buffer = ReplayBuffer(obs_dim, act_dim, cap, acfg.horizon, seed=cfg.seed)
@@ -237,26 +242,18 @@ class Trainer:
         for lg in self.loggers:
             lg.log(step, {f"{kind}/{k}": v for k, v in values.items()})
 
-    def _a_ref(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray | None:
-        if not self.experts:
-            return None
-        return np.clip(np.mean([e.act(obs, ctx) for e in self.experts], axis=0), -1, 1)
-
-    def _imitation(self, env: Any, ctx: StepContext) -> float:
+    def _imitation(self, env: Any) -> float:
         if self.cfg.imitation_coef <= 0:
             return 0.0
         from ..motion.imitation import imitation_reward
 
+        ctx = self.guide.ctx
         refs = [r for r in (e.reference_qpos(ctx) for e in self.experts) if r is not None]
         if not refs:
             return 0.0
         ref = np.mean(refs, axis=0)
         q = np.asarray(env.unwrapped.data.qpos)[-len(ref):]
         return float(imitation_reward(q, ref))
-
-    def _ctx(self, env: Any, seed: int) -> StepContext:
-        u = env.unwrapped
-        return StepContext(step=0, dt=float(getattr(u, "dt", 0.02)), env=u, rng=np.random.default_rng(seed))
 
     def _observe_returns(self, values: list[float], rewards: list[float], terminated: bool) -> None:
         """Hand the agent's acting-time values and the discounted returns that followed them to
@@ -287,26 +284,19 @@ class Trainer:
 
     # -- evaluation --------------------------------------------------------------------------
     def evaluate(self) -> dict[str, float]:
-        """Run ``eval_episodes`` episodes with the planner's mean action; return mean return/length."""
+        """Run ``eval_episodes`` episodes with the planner's mean action through the one episode
+        loop; return mean return/length. The training's random generators and the learner's
+        warm-start plan are as they were afterwards, so evaluating changes nothing in training."""
+        from ..episode import global_rng_kept, run_agent_episode
+
         returns, lengths = [], []
-        for k in range(self.cfg.eval_episodes):
-            seed = 10_000 + self.cfg.seed * 100 + k
-            obs, _ = self.eval_env.reset(seed=seed)
-            ctx = self._ctx(self.eval_env, seed)
-            for e in self.experts:
-                e.reset(ctx)
-            self.agent.reset()
-            ret, t, done = 0.0, 0, False
-            while not done:
-                a_ref = self._a_ref(obs, ctx) if self.cfg.guided else None
-                a = self.agent.act(obs, a_ref, t0=t == 0, eval_mode=True)
-                obs, r, term, trunc, _ = self.eval_env.step(a)
-                ret += float(r)
-                t += 1
-                ctx.step = t
-                done = term or trunc
-            returns.append(ret)
-            lengths.append(t)
+        actor = LearnerActor(self.agent, self.eval_guide, guided=self.cfg.guided, eval_mode=True)
+        with global_rng_kept(), _warm_start_kept(self.agent):
+            for k in range(self.cfg.eval_episodes):
+                seed = 10_000 + self.cfg.seed * 100 + k
+                out = run_agent_episode(self.eval_env, actor, self.instruction, seed=seed)
+                returns.append(out.episode_return)
+                lengths.append(out.steps)
         return {"return": float(np.mean(returns)), "length": float(np.mean(lengths))}
 
     # -- the loop ----------------------------------------------------------------------------
@@ -328,20 +318,20 @@ class Trainer:
             last_eval = self.evaluate()
             c["evals"] += 1
             self._log(0, "eval", {**last_eval, **self._trust_values()})
+        actor = LearnerActor(self.agent, self.guide, guided=cfg.guided)
+        # the trainer's own loop, not run_agent_episode: it steps the learner itself (random
+        # seed-phase actions, updates and evaluations between steps, episodes cut by the budget)
         while c["env_steps"] < cfg.steps:
             ep_seed = cfg.seed * 1_000_003 + c["episodes"]
             obs, _ = self.env.reset(seed=ep_seed)
-            ctx = self._ctx(self.env, ep_seed)
-            for e in self.experts:
-                e.reset(ctx)
-            self.agent.reset()
+            actor.reset(self.instruction, self.env, seed=ep_seed)
             self.buffer.start_episode(obs)
             c["episodes"] += 1
             ep_ret, t, done, term = 0.0, 0, False, False
             values: list[float] = []  # acting-time values, NaN where the action was random
             rewards: list[float] = []
             while not done and c["env_steps"] < cfg.steps:
-                a_ref = self._a_ref(obs, ctx) if cfg.guided else None
+                a_ref = actor.reference(obs)
                 if c["env_steps"] < cfg.seed_steps:
                     a = self.rng.uniform(-1, 1, self.agent.cfg.action_dim).astype(np.float32)
                     values.append(float("nan"))
@@ -351,8 +341,7 @@ class Trainer:
                 next_obs, r, term, trunc, _ = self.env.step(a)
                 rewards.append(float(r))
                 t += 1
-                ctx.step = t
-                imit = self._imitation(self.env, ctx)
+                imit = self._imitation(self.env)
                 self.buffer.add(a, float(r), next_obs, bool(term), a_ref=a_ref, imitation=imit)
                 obs, ep_ret, done = next_obs, ep_ret + float(r), term or trunc
                 c["env_steps"] += 1
@@ -406,6 +395,64 @@ def returns_to_go(rewards: Sequence[float], gamma: float, terminated: bool) -> n
         return g
     tail = len(rewards) if gamma >= 1 else int(np.ceil(np.log(0.05) / np.log(gamma)))
     return g[: max(len(rewards) - tail, 0)]
+
+
+def guide_agent(experts: Sequence[str], env: Any) -> Any:
+    """The experts blended uniformly into a_ref, as an :class:`~mwx_sdk.agent.Agent` composed the
+    way every entry point composes one (the env's task options for the experts beneath), with
+    the ``direct`` planner: its action is the clipped a_ref."""
+    from ..agent import AgentConfig, compose
+
+    return compose(
+        experts=list(experts), router="uniform", planner="direct", vlm="lexical", env=env,
+        # the experts guide the whole episode: a change of sub-goal would reset them
+        config=AgentConfig(min_subgoal_steps=2**31, subgoal_timeout_steps=0, keep_history=False),
+    )
+
+
+class LearnerActor:
+    """The TD-MPC2 learner acting around the guide's a_ref, as an agent of the one episode loop.
+
+    Args:
+        learner: a :class:`~mwx_sdk.learn.tdmpc2.TDMPC2Agent`.
+        guide: the experts' agent (:func:`guide_agent`), stepped every control step, or ``None``.
+        guided: pass the guide's action to the learner as a_ref (else the guide only keeps the
+            experts' phase for the imitation reward).
+        eval_mode: act with the plan's mean (no exploration noise).
+    """
+
+    def __init__(self, learner: Any, guide: Any = None, guided: bool = True, eval_mode: bool = False) -> None:
+        self.learner, self.guide, self.guided, self.eval_mode = learner, guide, guided and guide is not None, eval_mode
+        self.t = 0
+
+    def reset(self, instruction: str, env: Any, seed: int | None = None) -> Any:
+        plan = self.guide.reset(instruction, env, seed=seed) if self.guide is not None else None
+        self.learner.reset()
+        self.t = 0
+        return plan
+
+    def reference(self, obs: np.ndarray) -> np.ndarray | None:
+        """Step the guide; its action is a_ref when guided (else ``None``)."""
+        if self.guide is None:
+            return None
+        a_ref = self.guide.act(obs)
+        return a_ref if self.guided else None
+
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        a = self.learner.act(obs, self.reference(obs), t0=self.t == 0, eval_mode=self.eval_mode)
+        self.t += 1
+        return a
+
+
+@contextlib.contextmanager
+def _warm_start_kept(learner: Any) -> Iterator[None]:
+    """Put the learner's warm-start plan back after the block (an evaluation in the middle of a
+    training episode must not hand that episode another episode's plan)."""
+    kept = learner._prev_mean.clone()
+    try:
+        yield
+    finally:
+        learner._prev_mean.copy_(kept)
 
 
 def _agent_options(agent: dict[str, Any], config_cls: type) -> dict[str, Any]:

@@ -147,9 +147,9 @@ def test_guided_training_on_the_h1_walk_task_logs_trust_and_starts_at_the_expert
     # trainer feeds observed returns to the trust measure once updates have begun
     import json
 
-    from mwx_sdk.interfaces import StepContext
-    from mwx_sdk.learn.trainer import TrainConfig, Trainer
-    from mwx_sdk.plugins import get_expert, make_env
+    from mwx_sdk.episode import run_agent_episode
+    from mwx_sdk.learn.trainer import TrainConfig, Trainer, guide_agent
+    from mwx_sdk.plugins import make_env
 
     agent = {k: v for k, v in TINY.items() if k not in ("model_size", "device")}
     cfg = TrainConfig(env_id="mwx/h1-walk-v0", experts=("walk",), steps=300, seed=0, seed_steps=50,
@@ -163,14 +163,7 @@ def test_guided_training_on_the_h1_walk_task_logs_trust_and_starts_at_the_expert
     assert [r["step"] for r in evals] == [0, 300]
     assert all(0.0 <= r["trust"] <= 1.0 and r["anchor"] >= 0.05 for r in rows if "trust" in r)
     assert any("value_r2" in r for r in rows if r["kind"] == "episode")  # returns were observed
-    env, expert = make_env("mwx/h1-walk-v0"), get_expert("walk")
-    obs, _ = env.reset(seed=10_000)
-    ctx = StepContext(step=0, dt=float(env.unwrapped.dt), env=env.unwrapped, rng=np.random.default_rng(10_000))
-    expert.reset(ctx)
-    ret, done, t = 0.0, False, 0
-    while not done:
-        obs, r, term, trunc, _ = env.step(np.clip(expert.act(obs, ctx), -1, 1))
-        ret, t = ret + r, t + 1
-        ctx.step = t
-        done = term or trunc
+    # the expert alone: the trainer's guide (the task's walk expert, direct) on the same episode
+    env = make_env("mwx/h1-walk-v0")
+    ret = run_agent_episode(env, guide_agent(["walk"], env), trainer.instruction, seed=10_000).episode_return
     assert evals[0]["return"] >= 0.9 * ret
