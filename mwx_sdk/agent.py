@@ -214,13 +214,23 @@ class Agent:
         self._horizon_steps = max(0, int(getattr(self.planner, "wants_prior_horizon", 0) or 0))
         return self.plan
 
-    def replan(self, instruction: str | None = None) -> None:
-        """Ask for a new plan at the next step (optionally for a new instruction)."""
+    def reinterpret(self, instruction: str | None = None) -> None:
+        """Have the VLM interpret the instruction again at the next step (optionally a new one)."""
         if instruction is not None:
             if not instruction.strip():
                 raise ValueError("instruction is empty")
             self.ctx.instruction = instruction
         self._replan_requested = True
+
+    def replan(self, instruction: str | None = None) -> None:
+        """Deprecated alias of :meth:`reinterpret` (removed in the next minor release)."""
+        warnings.warn(
+            "Agent.replan is deprecated: call reinterpret instead "
+            "(replan is removed in the next minor release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        self.reinterpret(instruction)
 
     @property
     def predicate_names(self) -> list[str]:
@@ -242,7 +252,7 @@ class Agent:
         if plan is not None:
             return plan
         image = self._image()
-        plan = self.vlm.plan(instruction, self.specs, image=image, state=state, predicates=tuple(self._predicates))
+        plan = self.vlm.interpret(instruction, self.specs, image=image, state=state, predicates=tuple(self._predicates))
         self.plan_calls += 1
         self._plan_cache[key] = plan
         return plan

@@ -15,8 +15,9 @@ This module imports only numpy and the standard library.
 from __future__ import annotations
 
 import abc
+import warnings
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -318,21 +319,72 @@ class Planner(abc.ABC):
         """Release threads, processes or files the planner holds."""
 
 
+def _warn_plan_called(backend: VLMBackend) -> None:
+    warnings.warn(
+        f"{type(backend).__qualname__}.plan is deprecated: call interpret instead "
+        "(plan is removed in the next minor release)",
+        DeprecationWarning,
+        stacklevel=3,  # the caller of plan
+    )
+
+
+def _deprecated_plan(interpret: Callable[..., SemanticPlan]) -> Callable[..., SemanticPlan]:
+    """``plan``, the pre-rename name of ``interpret``: warns, then runs ``interpret``.
+
+    It calls the ``interpret`` of the class it is attached to rather than ``self.interpret``,
+    so that ``super().plan(...)`` inside an old-style subclass reaches its parent's code instead
+    of coming back to the subclass.
+    """
+
+    def plan(self: VLMBackend, *args: Any, **kwargs: Any) -> SemanticPlan:
+        _warn_plan_called(self)
+        return interpret(self, *args, **kwargs)
+
+    plan.__doc__ = "Deprecated alias of :meth:`interpret` (removed in the next minor release)."
+    return plan
+
+
 class VLMBackend(abc.ABC):
-    """Maps an instruction (and optionally an image and a state summary) to a semantic plan.
+    """Interprets an instruction (and optionally an image and a state summary) as a semantic plan.
 
     Optional capability: :meth:`supports_vision` (default ``False``) says whether the agent
     should render and send a camera image.
+
+    Renamed method: :meth:`interpret` was called ``plan`` (``plan`` now names only
+    :meth:`Planner.plan`). For one release the old name still works, and it is removed in the
+    next minor release:
+
+    - a subclass that defines ``plan`` and not ``interpret`` is used as is: its ``plan`` becomes
+      its ``interpret``, and defining the class emits a ``DeprecationWarning`` that names it;
+    - ``backend.plan(...)`` on any backend warns and returns ``backend.interpret(...)``.
+
+    A subclass that defines neither method stays abstract and cannot be instantiated.
     """
 
     name: str = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own = vars(cls)
+        if "plan" in own and "interpret" not in own:
+            # written against the old name: keep it working, and tell its author once
+            warnings.warn(
+                f"{cls.__module__}.{cls.__qualname__} defines VLMBackend.plan, which is renamed: "
+                "rename the method to interpret (plan is removed in the next minor release)",
+                DeprecationWarning,
+                stacklevel=3,  # this frame, ABCMeta.__new__, then the class statement
+            )
+            cls.interpret = own["plan"]
+            cls.plan = _deprecated_plan(own["plan"])
+        elif "interpret" in own and "plan" not in own:
+            cls.plan = _deprecated_plan(own["interpret"])
 
     def supports_vision(self) -> bool:
         """Whether the backend uses a camera image (the agent renders one only then)."""
         return False
 
     @abc.abstractmethod
-    def plan(
+    def interpret(
         self,
         instruction: str,
         experts: Sequence[ExpertSpec],
@@ -353,3 +405,16 @@ class VLMBackend(abc.ABC):
         Returns:
             A ``SemanticPlan`` whose weights only name experts from ``experts``.
         """
+
+    def plan(
+        self,
+        instruction: str,
+        experts: Sequence[ExpertSpec],
+        *,
+        image: np.ndarray | None = None,
+        state: Mapping[str, Any] | None = None,
+        predicates: Sequence[str] = (),
+    ) -> SemanticPlan:
+        """Deprecated alias of :meth:`interpret` (removed in the next minor release)."""
+        _warn_plan_called(self)
+        return self.interpret(instruction, experts, image=image, state=state, predicates=predicates)

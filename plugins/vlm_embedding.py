@@ -1,7 +1,7 @@
 """Offline VLM backends: ``embedding`` (MiniLM sentence embeddings, the default) and ``lexical``.
 
 Neither needs a network or an API key. ``embedding`` needs the ``embed`` extra; without it, it
-warns once and plans with the lexical scorer, so an episode never fails for lack of the extra.
+warns once and interprets with the lexical scorer, so an episode never fails for lack of the extra.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 from mwx_sdk import hookimpl
 from mwx_sdk.interfaces import ExpertSpec, SemanticPlan, VLMBackend
 from mwx_sdk.semantic.lexical import LexicalScorer
-from mwx_sdk.semantic.offline import OfflinePlanner
+from mwx_sdk.semantic.offline import OfflineInterpreter
 from mwx_sdk.semantic.parsing import DEFAULT_TAU
 
 
@@ -42,17 +42,17 @@ class EmbeddingBackendConfig:
 
 
 class EmbeddingBackend(VLMBackend):
-    """Offline planner: clauses scored against expert descriptions with MiniLM embeddings."""
+    """Offline interpreter: clauses scored against expert descriptions with MiniLM embeddings."""
 
     name = "embedding"
 
     def __init__(self, **cfg: Any) -> None:
         self.config = EmbeddingBackendConfig(**cfg)
-        self._planner: OfflinePlanner | None = None
+        self._interpreter: OfflineInterpreter | None = None
         self._plans: dict[tuple, SemanticPlan] = {}
 
-    def _get_planner(self) -> OfflinePlanner:
-        if self._planner is None:
+    def _get_interpreter(self) -> OfflineInterpreter:
+        if self._interpreter is None:
             try:
                 from mwx_sdk.semantic.embedding import EmbeddingScorer
 
@@ -62,10 +62,10 @@ class EmbeddingBackend(VLMBackend):
             except (ImportError, OSError) as exc:  # extra not installed, or model files missing
                 warnings.warn(f"{exc}; planning with the lexical scorer instead", stacklevel=3)
                 scorer, backend = LexicalScorer(), "lexical"
-            self._planner = OfflinePlanner(scorer, tau=self.config.tau, backend=backend)
-        return self._planner
+            self._interpreter = OfflineInterpreter(scorer, tau=self.config.tau, backend=backend)
+        return self._interpreter
 
-    def plan(
+    def interpret(
         self,
         instruction: str,
         experts: Sequence[ExpertSpec],
@@ -77,23 +77,23 @@ class EmbeddingBackend(VLMBackend):
         key = (instruction, tuple((e.name, e.description, e.tags) for e in experts), tuple(predicates))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._get_planner().plan(instruction, experts, predicates)
+            plan = self._get_interpreter().interpret(instruction, experts, predicates)
             self._plans[key] = plan
         return plan
 
 
 class LexicalBackend(EmbeddingBackend):
-    """Offline planner using word overlap only (no extra dependencies)."""
+    """Offline interpreter using word overlap only (no extra dependencies)."""
 
     name = "lexical"
 
-    def _get_planner(self) -> OfflinePlanner:
-        if self._planner is None:
-            self._planner = OfflinePlanner(LexicalScorer(), tau=self.config.tau, backend="lexical")
-        return self._planner
+    def _get_interpreter(self) -> OfflineInterpreter:
+        if self._interpreter is None:
+            self._interpreter = OfflineInterpreter(LexicalScorer(), tau=self.config.tau, backend="lexical")
+        return self._interpreter
 
 
 @hookimpl
 def register_vlm_backends(register):
     register(EmbeddingBackend, name="embedding", description="Offline default: MiniLM sentence embeddings + word overlap per clause")
-    register(LexicalBackend, name="lexical", description="Offline word-overlap planner (no extra dependencies)")
+    register(LexicalBackend, name="lexical", description="Offline word-overlap interpreter (no extra dependencies)")

@@ -5,7 +5,7 @@ completion predicates, a compact state summary, and a camera image when the mode
 vision); the answer is strict JSON parsed by :func:`mwx_sdk.semantic.parse_plan` with the
 tau = 0.3 softmax. Requests are retried with exponential backoff and a timeout, validated plans
 are cached on disk keyed by (model, endpoint, prompt, image hash), and persistent failure falls
-back to the offline planner with a warning, so an episode never crashes on the network or on
+back to the offline interpreter with a warning, so an episode never crashes on the network or on
 what the model answers.
 
 Replies are untrusted: one above ``max_reply_bytes`` is refused before parsing, the parser
@@ -212,7 +212,7 @@ class LiteLLMBackend(VLMBackend):
         return found
 
     # -- VLMBackend ------------------------------------------------------------------------
-    def plan(
+    def interpret(
         self,
         instruction: str,
         experts: Sequence[ExpertSpec],
@@ -278,7 +278,7 @@ class LiteLLMBackend(VLMBackend):
             f"planning offline with {self.config.fallback!r} instead",
             stacklevel=2,
         )
-        return self._offline().plan(
+        return self._offline().interpret(
             instruction, experts, image=image, state=state, predicates=predicates
         )
 

@@ -297,7 +297,8 @@ def vlm_targets(instructions: Sequence[str], experts: Sequence[Any], backend: An
     """Weights of each instruction's first sub-goal under ``backend``, ordered like ``experts``."""
     specs = [e.spec if hasattr(e, "spec") else e for e in experts]
     names = [s.name for s in specs]
-    return np.stack([backend.plan(t, specs).weight_vector(0, names) for t in instructions]).astype(np.float32)
+    targets = [backend.interpret(t, specs).weight_vector(0, names) for t in instructions]
+    return np.stack(targets).astype(np.float32)
 
 
 def agreement(net: IRMNet, encoder: InstructionEncoder, instructions: Sequence[str], targets: np.ndarray) -> float:

@@ -8,7 +8,7 @@ Pieces shared by the VLM backends (each in its own small module):
 - :mod:`.cache` is the on-disk response cache (atomic JSON files).
 - :mod:`.clauses` splits a compound instruction into ordered clauses.
 - :mod:`.lexical` and :mod:`.embedding` score clauses against expert descriptions offline;
-  :mod:`.offline` turns those scores into a plan.
+  :mod:`.offline` turns those scores into a plan (:class:`~mwx_sdk.semantic.offline.OfflineInterpreter`).
 
 Only the standard library and numpy are imported here; sentence-transformers is imported inside
 :class:`~mwx_sdk.semantic.embedding.EmbeddingScorer` when it is first used.
@@ -16,16 +16,18 @@ Only the standard library and numpy are imported here; sentence-transformers is 
 
 from __future__ import annotations
 
+from typing import Any
+
 from .cache import ResponseCache, default_cache_dir
 from .clauses import split_clauses
 from .lexical import LexicalScorer
-from .offline import OfflinePlanner, choose_predicate
+from .offline import OfflineInterpreter, _deprecated_name, choose_predicate
 from .parsing import PlanParseError, parse_plan, scores_to_weights
 from .prompt import build_messages, state_summary_text
 
 __all__ = [
     "LexicalScorer",
-    "OfflinePlanner",
+    "OfflineInterpreter",
     "PlanParseError",
     "ResponseCache",
     "build_messages",
@@ -36,3 +38,8 @@ __all__ = [
     "split_clauses",
     "state_summary_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # OfflinePlanner, the old name of OfflineInterpreter, still imports for one release (warns)
+    return _deprecated_name(__name__, name)

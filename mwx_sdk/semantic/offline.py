@@ -1,16 +1,21 @@
-"""Plans without a VLM: split the instruction into clauses and score each against the experts.
+"""Interprets an instruction without a VLM: split it into clauses and score each against the experts.
 
 Each clause becomes one sub-goal. Its raw scores are min-max rescaled to [0, 1] (so the paper's
 tau = 0.3 keeps the meaning it has for a VLM's 0-1 scores) and turned into weights by the same
 temperature softmax. Its completion predicate is the published predicate whose words best
 match the clause (:func:`choose_predicate`). Everything is deterministic.
+
+``OfflinePlanner`` and ``OfflinePlanner.plan`` are the names :class:`OfflineInterpreter` and
+:meth:`OfflineInterpreter.interpret` had before; they still work, with a ``DeprecationWarning``,
+and are removed in the next minor release.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -75,8 +80,8 @@ def choose_predicate(clause: str, predicates: Sequence[str]) -> str | None:
     return best
 
 
-class OfflinePlanner:
-    """Builds a :class:`SemanticPlan` from clause scores.
+class OfflineInterpreter:
+    """Interprets an instruction as a :class:`SemanticPlan` built from clause scores.
 
     Args:
         scorer: an object with ``scores(clause, experts) -> array``.
@@ -91,10 +96,10 @@ class OfflinePlanner:
         self.tau = float(tau)
         self.backend = backend
 
-    def plan(
+    def interpret(
         self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = ()
     ) -> SemanticPlan:
-        """Plan ``instruction`` over ``experts``.
+        """Interpret ``instruction`` over ``experts``.
 
         Args:
             instruction: the instruction.
@@ -122,3 +127,32 @@ class OfflinePlanner:
                 )
             )
         return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=self.backend)
+
+    def plan(
+        self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = ()
+    ) -> SemanticPlan:
+        """Deprecated alias of :meth:`interpret` (removed in the next minor release)."""
+        warnings.warn(
+            "OfflineInterpreter.plan is deprecated: call interpret instead "
+            "(plan is removed in the next minor release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.interpret(instruction, experts, predicates)
+
+
+def _deprecated_name(module: str, name: str) -> Any:
+    """``OfflinePlanner``, the old name of :class:`OfflineInterpreter`, with a warning."""
+    if name == "OfflinePlanner":
+        warnings.warn(
+            f"{module}.OfflinePlanner is renamed OfflineInterpreter; use that name "
+            "(OfflinePlanner is removed in the next minor release)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return OfflineInterpreter
+    raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+
+def __getattr__(name: str) -> Any:
+    return _deprecated_name(__name__, name)

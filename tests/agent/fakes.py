@@ -45,7 +45,7 @@ class ScriptedBackend(VLMBackend):
         self.calls = 0
         self.seen_predicates: tuple = ()
 
-    def plan(self, instruction, experts, *, image=None, state=None, predicates=()):
+    def interpret(self, instruction, experts, *, image=None, state=None, predicates=()):
         self.calls += 1
         self.seen_predicates = tuple(predicates)
         return SemanticPlan(

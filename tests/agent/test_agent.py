@@ -96,7 +96,7 @@ def test_plan_cache_and_replan():
         obs = env.step(agent.act(obs))
     # replans at steps 5 and 10 see a new state summary (x moved), so they reach the backend
     assert backend.calls == 3
-    agent.replan("go back")
+    agent.reinterpret("go back")
     agent.act(obs)
     assert backend.calls == 4 and agent.ctx.instruction == "go back"
 

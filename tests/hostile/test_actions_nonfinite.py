@@ -78,7 +78,7 @@ class _Fixed(Expert):
 class _Plan(VLMBackend):
     name = "fixed"
 
-    def plan(self, instruction, experts, *, image=None, state=None, predicates=()):
+    def interpret(self, instruction, experts, *, image=None, state=None, predicates=()):
         return SemanticPlan(instruction, [SubGoal("go", {e.name: 1.0 for e in experts})], backend=self.name)
 
 

@@ -73,7 +73,7 @@ def _plan(backend, instruction="walk forward"):
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as rec:
         warnings.simplefilter("always")
-        plan = backend.plan(instruction, EXPERTS, predicates=PREDICATES)
+        plan = backend.interpret(instruction, EXPERTS, predicates=PREDICATES)
     assert time.perf_counter() - t0 < 20.0
     return plan, [str(w.message) for w in rec]
 

@@ -33,7 +33,7 @@ class KeywordVLM(VLMBackend):
 
     name = "keyword"
 
-    def plan(self, instruction, experts, *, image=None, state=None, predicates=()):
+    def interpret(self, instruction, experts, *, image=None, state=None, predicates=()):
         text = instruction.lower()
         scores = np.array([sum(w in text for w in KEYWORDS.get(e.name, [e.name])) for e in experts], float)
         w = np.exp(3 * scores)

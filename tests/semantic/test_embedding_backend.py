@@ -24,9 +24,9 @@ def test_registered_backends():
         names = {e.name for e in mwx_sdk.list_vlm_backends()}
     assert {"embedding", "lexical", "litellm"} <= names
     lex = mwx_sdk.get_vlm_backend("lexical")
-    plan = lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"])
+    plan = lex.interpret("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"])
     assert [s.lead for s in plan.subgoals] == ["walk", "sit"]
-    assert lex.plan("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"]) is plan
+    assert lex.interpret("walk to the chair and sit down", EXPERTS, predicates=["near(chair)", "seated"]) is plan
     with pytest.raises(TypeError, match="unknown option 'tua' for vlm backend 'embedding'; did you mean 'tau'"):
         mwx_sdk.get_vlm_backend("embedding", tua=1)
     with pytest.raises(ValueError, match="tau must be positive"):
@@ -37,7 +37,7 @@ def test_embedding_backend_plans_compound_instruction():
     pytest.importorskip("sentence_transformers", reason="needs the embed extra")
     from mwx_plugins.vlm_embedding import EmbeddingBackend
 
-    plan = EmbeddingBackend().plan(
+    plan = EmbeddingBackend().interpret(
         "walk forward then sit on the chair", EXPERTS, predicates=["standing", "near(chair)", "seated"]
     )
     assert plan.backend == "embedding"
@@ -51,7 +51,7 @@ def test_missing_extra_falls_back_to_lexical(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
     monkeypatch.setattr("mwx_sdk.semantic.embedding._MODELS", {})
     with pytest.warns(UserWarning, match=r"pip install 'mwx-sdk\[embed\]'.*lexical"):
-        plan = EmbeddingBackend().plan("sit down", EXPERTS)
+        plan = EmbeddingBackend().interpret("sit down", EXPERTS)
     assert plan.backend == "lexical" and plan.subgoals[0].lead == "sit"
 
 
@@ -60,5 +60,5 @@ def test_missing_model_files_fall_back(tmp_path):
     from mwx_plugins.vlm_embedding import EmbeddingBackend
 
     with pytest.warns(UserWarning, match="lexical"):
-        plan = EmbeddingBackend(model_path=str(tmp_path / "no-model")).plan("stand still", EXPERTS)
+        plan = EmbeddingBackend(model_path=str(tmp_path / "no-model")).interpret("stand still", EXPERTS)
     assert plan.backend == "lexical"

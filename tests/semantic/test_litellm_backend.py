@@ -63,7 +63,7 @@ def backend_factory(tmp_path, monkeypatch, server):
 
 
 def _plan(backend, instruction="walk to the chair and sit down", **kw):
-    return backend.plan(instruction, EXPERTS, predicates=PREDICATES, **kw)
+    return backend.interpret(instruction, EXPERTS, predicates=PREDICATES, **kw)
 
 
 def test_plan_over_http_parsed_with_tau_softmax(server, backend_factory):

