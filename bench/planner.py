@@ -146,7 +146,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
     settings here) and run by the one episode loop, seeded from ``seed``.
     """
     from mwx_sdk.agent import AgentConfig, compose
-    from mwx_sdk.episode import run_agent_episode, seed_everything
+    from mwx_sdk.episode import instruction_for, run_agent_episode, seed_everything
     from mwx_sdk.plugins import make_env
 
     env = make_env(f"mwx/h1-{task}-v0")
@@ -154,7 +154,6 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
     seed_everything(seed)
     expert = _prior(task, prior, base, prior_cfg, prior_expert)
     named = isinstance(expert, str)
-    composition = base.task_def.composition
     agent = compose(
         experts=[expert], router="uniform", planner=planner_name, vlm="lexical", env=env,
         planner_config=dict(overrides), expert_config={expert: dict(prior_cfg or {})} if named else None,
@@ -162,7 +161,7 @@ def run_episode(task: str, seed: int, steps: int, planner_name: str, prior: str,
         config=AgentConfig(min_subgoal_steps=steps, subgoal_timeout_steps=0, keep_history=False),
     )
     trace = _Trace()
-    instruction = composition.instruction if composition else base.task_def.description
+    instruction = instruction_for(env, base.task_def.description)
     outcome = run_agent_episode(env, agent, instruction, seed=seed, steps=steps, callbacks=[trace])
     n = outcome.steps
     sim_time = n * base.dt

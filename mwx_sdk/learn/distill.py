@@ -217,14 +217,6 @@ def teacher_agent(cfg: DistillConfig, env: Any) -> Any:
     )
 
 
-def _instruction(cfg: DistillConfig, env: Any) -> str:
-    """What the teacher is told: its task's instruction where the env has a task."""
-    from ..task import task_for_env
-
-    task = task_for_env(env)
-    return task.composition.instruction if task is not None and task.composition else cfg.skill
-
-
 class _DAggerActor:
     """One collection episode as an agent of the one episode loop: every visited state is
     labelled with the teacher's action; the executed action is the teacher's with probability
@@ -277,7 +269,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
             ``resume`` finds nothing to resume, or the run used other options.
         CheckpointError: the files to resume are damaged.
     """
-    from ..episode import run_agent_episode
+    from ..episode import instruction_for, run_agent_episode
     from ..plugins import make_env
 
     out = Path(out)
@@ -289,7 +281,7 @@ def distill(cfg: DistillConfig, out: str | os.PathLike, resume: bool = False,
     period = prior_cycle(prior) if cfg.phase_period == -1 else cfg.phase_period
     mcfg = MLPPolicyConfig(obs_dim=obs_dim, action_dim=act_dim, hidden=cfg.hidden, phase_period=period,
                            skill=cfg.skill, env_id=cfg.env_id, prev_action=cfg.prev_action)
-    instruction = _instruction(cfg, env)
+    instruction = instruction_for(env, cfg.skill)
     claim_run_folder(out, EXPERT, resume=resume, overwrite=overwrite)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(cfg.seed)
