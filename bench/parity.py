@@ -1,8 +1,9 @@
-"""Physics and reward parity of the H1 models: embedded (primitive) scene, HumanoidBench's
-reference scene, and the real HumanoidBench package when it is installed.
+"""Physics and reward parity of the H1 models: the embedded scenes (primitive and mesh H1),
+HumanoidBench's reference scene, and the real HumanoidBench package when it is installed.
 
     python -m bench.parity                          # stand and walk, both sequences, 1 s each
     python -m bench.parity --tasks stand walk run --steps 50
+    python -m bench.parity --sources reference mesh embedded --timing 5   # + ms per env.step
     python -m bench.parity --save parity_4.0.json   # keep the trajectories ...
     python -m bench.parity --against parity_4.0.json  # ... and compare another mujoco with them
 
@@ -14,7 +15,8 @@ here from ``--seed``, velocities, warm start and time zeroed) and receives the s
 - ``walk``: a walking sequence recorded at run time from the walk skill driving the embedded
   model with its feedback on, then replayed open loop everywhere.
 
-Sources: ``embedded`` (``mwx/h1-<task>-v0``), ``reference`` (the same task class on
+Sources: ``embedded`` (``mwx/h1-<task>-v0``, the default primitive H1), ``mesh`` (the same
+task on the bundled mesh H1, ``model_variant="mesh"``), ``reference`` (the same task class on
 HumanoidBench's own MJCF, ``model_path=reference_model_path(task)``), ``hb`` (the package's env
 through :mod:`mwx_sdk.envs.humanoid_bench`, when ``import humanoid_bench`` works) and, with
 ``--against FILE``, the sources saved by another run (another mujoco version), named
@@ -34,8 +36,8 @@ the sequence) and the fraction of steps whose contact sets (unordered pairs of t
 touching geoms, the floor being ``world``) are equal. The bars it judges against:
 
 - same scene, same mujoco version (``hb`` vs ``reference``): qpos within 1e-6 over 1 s;
-- embedded model vs reference scene: every reward term within 1% and the same contact pairs
-  on at least 95% of the steps.
+- embedded model (``embedded`` or ``mesh``) vs reference scene: every reward term within 1% and
+  the same contact pairs on at least 95% of the steps.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ TERM_BAR = 0.01
 CONTACT_BAR = 0.95
 TERM_FLOOR = 0.01
 SEQUENCES = ("stand", "walk")
+SOURCES = ("embedded", "mesh", "reference", "hb")
+#: The sources that run the bundled models (judged against the reference scene).
+EMBEDDED = {"embedded", "mesh"}
 
 
 @dataclass
@@ -85,12 +90,14 @@ def hb_available() -> bool:
 
 
 def make_source(name: str, task: str) -> Any:
-    """The gymnasium env of a source (``embedded``, ``reference`` or ``hb``)."""
+    """The gymnasium env of a source (``embedded``, ``mesh``, ``reference`` or ``hb``)."""
     import mwx_sdk
     from mwx_sdk.envs.base import reference_model_path
 
     if name == "embedded":
         return mwx_sdk.make_env(f"mwx/h1-{task}-v0")
+    if name == "mesh":
+        return mwx_sdk.make_env(f"mwx/h1-{task}-v0", model_variant="mesh")
     if name == "reference":
         path = reference_model_path(task)
         if not path.is_file():
@@ -232,15 +239,38 @@ def verdict(pair: tuple[str, str], c: dict[str, Any]) -> str:
     versions = {p.split("@")[1] if "@" in p else "" for p in pair}
     if names == {"hb", "reference"} and len(versions) == 1:
         return "pass" if c["qpos_max"] <= QPOS_BAR else "FAIL"
-    if names == {"embedded", "reference"} and len(versions) == 1:
+    if len(names) == 2 and "reference" in names and names & EMBEDDED and len(versions) == 1:
         ok = all(v <= TERM_BAR for v in c["terms"].values()) and c["contacts"] >= CONTACT_BAR
         return "pass" if ok else "FAIL"
     return "-"
 
 
+def step_time(env: Any, actions: np.ndarray, qpos0: np.ndarray, qvel0: np.ndarray, repeats: int = 5) -> float:
+    """Milliseconds of thread CPU time per ``env.step``, the median over ``repeats`` replays of
+    ``actions`` from ``(qpos0, qvel0)`` (other processes' load does not count)."""
+    import time
+
+    per_step = []
+    for _ in range(repeats):
+        set_state(env, qpos0, qvel0)
+        acts = actions.astype(np.float32)
+        n, spent = 0, 0.0
+        for a in acts:
+            t0 = time.thread_time()
+            terminated = env.step(a)[2]
+            spent += time.thread_time() - t0
+            n += 1
+            if terminated:
+                break
+        per_step.append(1e3 * spent / n)
+    return float(np.median(per_step))
+
+
 def run(tasks: list[str], sequences: list[str], steps: int, seed: int, noise: float, sources: list[str],
-        against: dict[str, Any] | None = None, planner: bool = False, planner_start: int = 20) -> dict[str, Any]:
-    """Play every sequence on every source of every task; returns traces and comparisons."""
+        against: dict[str, Any] | None = None, planner: bool = False, planner_start: int = 20,
+        timing: int = 0) -> dict[str, Any]:
+    """Play every sequence on every source of every task; returns traces and comparisons (and,
+    with ``timing`` > 0, each source's ms per env.step over that many replays of each sequence)."""
     import mujoco
 
     version = mujoco.__version__
@@ -266,6 +296,9 @@ def run(tasks: list[str], sequences: list[str], steps: int, seed: int, noise: fl
                 for s, d in saved.get("traces", {}).items():
                     traces[f"{s}@{against['mujoco']}"] = Trace.from_json(d)
                 result["tasks"].setdefault(task, {})[seq] = {"traces": traces, "actions": actions}
+                if timing > 0:
+                    result.setdefault("timing", {}).setdefault(task, {})[seq] = {
+                        s: step_time(env, actions, qpos0, qvel0, timing) for s, env in envs.items()}
             if planner:
                 walk = walk_actions(task, max(steps, planner_start + 25), qpos0, qvel0)
                 result.setdefault("planner", {})[task] = {
@@ -346,7 +379,17 @@ def planner_table(task: str, results: dict[str, dict[str, dict[str, float]]]) ->
     return "\n".join(lines)
 
 
-PAIRS_ORDER = ("hb", "reference", "embedded")
+def timing_table(task: str, times: dict[str, dict[str, float]], repeats: int) -> str:
+    """Printed ms per env.step of one task (rows: sequence, columns: source)."""
+    sources = list(next(iter(times.values())))
+    lines = [f"== {task} / ms per env.step (thread CPU time, median of {repeats} replays of each sequence)",
+             f"{'sequence':<10}" + "".join(f"{s:>12}" for s in sources)]
+    for seq, row in times.items():
+        lines.append(f"{seq:<10}" + "".join(f"{row[s]:>12.3f}" for s in sources))
+    return "\n".join(lines)
+
+
+PAIRS_ORDER = ("hb", "reference", "mesh", "embedded")
 
 
 def pairs_of(names: list[str]) -> list[tuple[str, str]]:
@@ -388,18 +431,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=50, help="control steps per sequence (50 = 1 s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--noise", type=float, default=0.05, help="noise on the stand prior (fraction of range)")
-    parser.add_argument("--sources", nargs="+", default=None,
-                        help="embedded reference hb (default: all that are available)")
+    parser.add_argument("--sources", nargs="+", default=None, choices=SOURCES,
+                        help="embedded mesh reference hb (default: all that are available)")
     parser.add_argument("--planner", action="store_true",
                         help="also measure each source's mppi planner model against its physics")
     parser.add_argument("--planner-start", type=int, default=20,
                         help="walk steps played before the planner-model comparison starts")
+    parser.add_argument("--timing", type=int, default=0, metavar="N",
+                        help="also print each source's ms per env.step (median of N replays of each sequence)")
     parser.add_argument("--save", type=Path, help="write the traces to this JSON file")
     parser.add_argument("--against", type=Path, help="compare with the traces of an earlier --save")
     args = parser.parse_args(argv)
     if args.steps < 1:
         parser.error("--steps must be >= 1")
-    sources = args.sources or ["reference", "embedded"] + (["hb"] if hb_available() else [])
+    if args.timing < 0:
+        parser.error("--timing must be >= 0")
+    sources = args.sources or ["reference", "mesh", "embedded"] + (["hb"] if hb_available() else [])
     if "hb" in sources and not hb_available():
         parser.error("source 'hb' needs the humanoid_bench package (see docs/humanoid_bench.md)")
     against = None
@@ -413,12 +460,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mujoco {mujoco.__version__}; sources: {', '.join(sources)}"
           + (f"; against {args.against} (mujoco {against['mujoco']})" if against else ""))
     res = run(args.tasks, args.sequences, args.steps, args.seed, args.noise, sources, against,
-              planner=args.planner, planner_start=args.planner_start)
+              planner=args.planner, planner_start=args.planner_start, timing=args.timing)
     for task, seqs in res["tasks"].items():
         for seq, r in seqs.items():
             print(table(task, seq, r["traces"]))
         if task in res.get("planner", {}):
             print(planner_table(task, res["planner"][task]))
+        if task in res.get("timing", {}):
+            print(timing_table(task, res["timing"][task], args.timing))
     if args.save is not None:
         from mwx_sdk.fileio import atomic_write_text
 

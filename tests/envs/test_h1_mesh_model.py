@@ -218,3 +218,26 @@ def test_reference_scene_on_h1env_reproduces_the_package():
     finally:
         ours.close()
         theirs.close()
+
+
+# ---------------------------------------------------------------- parity tooling (bench/parity.py)
+
+
+def test_parity_judges_the_mesh_model_against_the_reference_and_times_steps():
+    parity = importlib.import_module("bench.parity")
+    assert parity.pairs_of(["embedded", "mesh", "reference"]) == [
+        ("mesh", "reference"), ("embedded", "reference"), ("embedded", "mesh")]
+    same = {"qpos_max": 0.0, "terms": {"reward": 0.0}, "contacts": 1.0}
+    assert parity.verdict(("mesh", "reference"), same) == "pass"
+    assert parity.verdict(("mesh", "reference"), {**same, "contacts": 0.9}) == "FAIL"
+    assert parity.verdict(("mesh", "reference"), {**same, "terms": {"reward": 0.02}}) == "FAIL"
+    assert parity.verdict(("mesh", "hb"), same) == "-"
+    env = parity.make_source("mesh", "stand")
+    try:
+        assert env.unwrapped.model.nmesh == 21
+        qpos0, qvel0 = parity.initial_state(env.unwrapped.model, seed=0)
+        assert parity.step_time(env, parity.stand_actions(3, seed=0, noise=0.05), qpos0, qvel0, repeats=1) > 0
+    finally:
+        env.close()
+    with pytest.raises(SystemExit):
+        parity.main(["--sources", "stl"])
