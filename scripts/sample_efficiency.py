@@ -36,7 +36,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-EXPERTS = {"mwx/h1-stand-v0": "stand", "mwx/h1-walk-v0": "walk"}
+#: the experiment's tasks; the guided condition's expert is each task's lead skill
+ENVS = ("mwx/h1-stand-v0", "mwx/h1-walk-v0")
+
+
+def lead_skill(env: str) -> str:
+    """The task's lead skill (:attr:`mwx_sdk.task.Composition.lead_skill`): ``stand``, ``walk``."""
+    from mwx_sdk.task import get_task
+
+    return get_task(env).composition.lead_skill
 
 
 def _task(env: str) -> str:
@@ -110,25 +118,17 @@ def queue(args: argparse.Namespace) -> None:
 
 
 def _direct_return(env_id: str, expert: str, seed: int) -> dict:
-    """The experts alone (``direct``) on the trainer's evaluation episode of run seed ``seed``."""
-    import numpy as np
+    """The experts alone (``direct``) on the trainer's evaluation episode of run seed ``seed``: the
+    trainer's own guide (the task's options for the expert) through the one episode loop."""
+    from mwx_sdk.episode import instruction_for, run_agent_episode
+    from mwx_sdk.learn.trainer import guide_agent
+    from mwx_sdk.plugins import make_env
 
-    from mwx_sdk.interfaces import StepContext
-    from mwx_sdk.plugins import get_expert, make_env
-
-    env, e = make_env(env_id), get_expert(expert)
+    env = make_env(env_id)
     ep_seed = 10_000 + seed * 100  # Trainer.evaluate's first episode
-    obs, _ = env.reset(seed=ep_seed)
-    u = env.unwrapped
-    ctx = StepContext(step=0, dt=float(getattr(u, "dt", 0.02)), env=u, rng=np.random.default_rng(ep_seed))
-    e.reset(ctx)
-    ret, t, done = 0.0, 0, False
-    while not done:
-        obs, r, term, trunc, _ = env.step(np.clip(e.act(obs, ctx), -1, 1))
-        ret, t = ret + float(r), t + 1
-        ctx.step = t
-        done = term or trunc
-    return {"return": ret, "length": float(t)}
+    out = run_agent_episode(env, guide_agent([expert], env), instruction_for(env, expert), seed=ep_seed)
+    env.close()
+    return {"return": out.episode_return, "length": float(out.steps)}
 
 
 def untrained(args: argparse.Namespace) -> None:
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     def common(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--env", default="mwx/h1-stand-v0", choices=sorted(EXPERTS))
+        q.add_argument("--env", default="mwx/h1-stand-v0", choices=ENVS)
         q.add_argument("--experts", default=None, help="expert of the guided condition (default: the task's)")
         q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
         q.add_argument("--steps", type=int, default=10000)
@@ -266,12 +266,12 @@ def main(argv: list[str] | None = None) -> None:
     qu.add_argument("--episode-steps", type=int, default=1000)
     qu.set_defaults(fn=queue)
     rep = sub.add_parser("report")
-    rep.add_argument("--env", default="mwx/h1-stand-v0", choices=sorted(EXPERTS))
+    rep.add_argument("--env", default="mwx/h1-stand-v0", choices=ENVS)
     rep.add_argument("--episode-steps", type=int, default=1000, help="length of a full evaluation episode")
     rep.set_defaults(fn=report)
     args = p.parse_args(argv)
     if getattr(args, "experts", "") is None:
-        args.experts = EXPERTS[args.env]
+        args.experts = lead_skill(args.env)
     args.fn(args)
 
 

@@ -53,3 +53,11 @@ def test_report_from_metric_logs(tmp_path, monkeypatch):
     se.report(argparse.Namespace(env="mwx/h1-stand-v0", episode_steps=1000))
     doc = json.loads((res / "summary.json").read_text())
     assert doc["runs"]["plain-s1"]["first_step_holding_full_episode"] == "not reached"
+
+
+def test_the_guided_expert_is_the_tasks_lead_skill():
+    import mwx_sdk
+
+    se = _load()
+    assert [se.lead_skill(env) for env in se.ENVS] == ["stand", "walk"]
+    assert all(se.lead_skill(env) == mwx_sdk.get_task(env).composition.lead_skill for env in se.ENVS)
