@@ -71,7 +71,9 @@ OVERWRITE_HELP = "Replace the run already in OUT (its checkpoint, metrics and ev
     "Example: mwx train world-model --out runs/wm --steps 40000 --resume"))
 def world_model(
     env: str = typer.Option("mwx/h1-stand-v0", "--env", help="Environment id."),
-    experts: list[str] | None = typer.Option(None, "--experts", help="Experts blended into a_ref (comma list)."),
+    experts: list[str] | None = typer.Option(
+        None, "--experts", help="Experts blended uniformly into a_ref, with the env's task options for them (comma list)."
+    ),
     steps: int = typer.Option(20000, help="Environment steps."),
     out: Path = typer.Option(..., "--out", help="Run folder (checkpoint, metrics, event files)."),
     eval_every: int = typer.Option(2000, "--eval-every", help="Evaluate every N steps (0: at the end)."),
@@ -185,7 +187,8 @@ def expert(
     resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT (dataset and weights)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace the run already in OUT instead of refusing."),
 ) -> None:
-    """Distil a neural expert from the teacher planner seeded by the skill's prior (DAgger)."""
+    """Distil a neural expert (DAgger) from the teacher: the skill's expert through the teacher planner,
+    composed as at run time (the env's task options for it, its horizon published to the planner)."""
     from rich.console import Console
 
     from mwx_sdk.learn.distill import DistillConfig, distill
