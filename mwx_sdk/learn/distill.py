@@ -89,6 +89,8 @@ class DistillConfig:
     def __post_init__(self) -> None:
         if self.rounds < 0 or self.episodes_per_round < 1 or self.episode_steps < 1 or self.epochs < 1:
             raise ValueError("rounds >= 0, episodes_per_round, episode_steps and epochs >= 1 are required")
+        if self.eval_steps < 1:
+            raise ValueError(f"eval_steps must be >= 1, got {self.eval_steps}")
         if not 0 <= self.beta_decay <= 1:
             raise ValueError("beta_decay must be in [0, 1]")
         if self.action_noise < 0:

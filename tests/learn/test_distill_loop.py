@@ -65,3 +65,8 @@ def test_student_evaluation_runs_the_one_loop(tmp_path):
     out = run_agent_episode(env, StudentActor(net), "stand", seed=5, steps=6)
     env.close()
     assert ev == {"return": out.episode_return, "length": 6.0}
+
+
+def test_an_evaluation_needs_a_step():
+    with pytest.raises(ValueError, match="eval_steps"):
+        DistillConfig(skill="stand", env_id="mwx/h1-stand-v0", eval_steps=0)
