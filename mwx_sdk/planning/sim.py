@@ -304,16 +304,24 @@ def get_state(model, data) -> tuple[np.ndarray, np.ndarray]:
     return state, data.qacc_warmstart.copy()
 
 
+def _bounds(ctrlrange: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # the env (like HumanoidBench, through gymnasium's float32 action bounds) keeps the low bound
+    # and the span in float32; rollouts that use the exact bounds drift from it in the last bits
+    b = np.asarray(ctrlrange).astype(np.float32)
+    return b[:, 0], b[:, 1] - b[:, 0]
+
+
 def action_to_ctrl(actions: np.ndarray, ctrlrange: np.ndarray) -> np.ndarray:
-    """Map actions in [-1, 1] to actuator controls (the HumanoidBench affine map)."""
-    lo, hi = ctrlrange[:, 0], ctrlrange[:, 1]
-    return lo + (actions + 1.0) * 0.5 * (hi - lo)
+    """Map actions in [-1, 1] to actuator controls with the env's arithmetic (the HumanoidBench
+    affine map ``(a + 1) / 2 * span + lo`` with float32 bounds, in the actions' dtype)."""
+    lo, span = _bounds(ctrlrange)
+    return (np.asarray(actions) + 1) / 2 * span + lo
 
 
 def ctrl_to_action(ctrl: np.ndarray, ctrlrange: np.ndarray) -> np.ndarray:
     """Inverse of :func:`action_to_ctrl`."""
-    lo, hi = ctrlrange[:, 0], ctrlrange[:, 1]
-    return 2.0 * (ctrl - lo) / (hi - lo) - 1.0
+    lo, span = _bounds(ctrlrange)
+    return 2.0 * (np.asarray(ctrl) - lo) / span - 1.0
 
 
 _NAME_RE = re.compile(r"(h1[a-z]*-)?(?P<task>[a-z_]+)(-v\d+)?$")

@@ -157,9 +157,9 @@ def test_state_copy_is_exact():
     a = np.clip(a_ref + rng.normal(0, 0.05, a_ref.shape), -1, 1)
     x0, warm = sim.get_state(env.model, env.data)
     env.step(a)
-    # the control the env applied: its action map uses HumanoidBench's float32 bounds, which
-    # sim.action_to_ctrl does not, and this test is about the state copy
-    ctrl = np.repeat(env.data.ctrl.copy()[None, None], 10, axis=1)
+    # the planner maps actions to controls with the env's arithmetic, bit for bit
+    ctrl = np.repeat(sim.action_to_ctrl(a[None, None], env.model.actuator_ctrlrange), 10, axis=1)
+    np.testing.assert_array_equal(ctrl[0, 0], env.data.ctrl)
     state, _ = planner._roller.run(x0, warm, ctrl)
     lay = planner.layout
     q0 = lay.qpos0
