@@ -34,10 +34,11 @@ def input_errors() -> tuple[type[BaseException], ...]:
     from mwx_sdk.learn.irm import DemosError
     from mwx_sdk.learn.runs import RunFolderError
     from mwx_sdk.plugins import ComponentOptionError, EnvMismatchError, PluginError, UnknownComponentError
+    from mwx_sdk.semantic.targets import UnknownObjectError
 
     errors: list[type[BaseException]] = [
         UnknownComponentError, ComponentOptionError, CompositionError, EnvMismatchError, ConfigError,
-        PluginError, FileNotFoundError, RenderError, CheckpointError, RunFolderError, DemosError,
+        PluginError, FileNotFoundError, RenderError, CheckpointError, RunFolderError, DemosError, UnknownObjectError,
     ]
     try:
         from gymnasium.error import Error as GymnasiumError

@@ -24,9 +24,19 @@ from typing import Any
 
 import numpy as np
 
-from .interfaces import Expert, Planner, Router, SemanticPlan, StepContext, StepDiagnostics, VLMBackend
+from .interfaces import (
+    Expert,
+    Planner,
+    Router,
+    SemanticPlan,
+    StepContext,
+    StepDiagnostics,
+    Target,
+    VLMBackend,
+)
 from .planning.prior import prior_horizon
 from .semantic.prompt import state_summary_text
+from .semantic.targets import UnknownObjectError
 
 REFERENCE_QPOS_KEY = "reference_qpos"
 #: ``ctx.extras`` key of the fused prior actions over the planner's horizon, shape (T, nu).
@@ -206,6 +216,7 @@ class Agent:
         self._subgoal_steps = 0
         self._replan_requested = False
         self._set_plan(self._make_plan(instruction), keep_index=False)
+        self.ctx.target = self._resolve_target()
         for e in self.experts:
             e.reset(self.ctx)
         self.router.reset(self.experts, self.ctx)
@@ -271,7 +282,32 @@ class Agent:
             warnings.warn(f"could not render an image for the VLM ({exc}); planning without one", stacklevel=3)
             return None
 
+    def _check_targets(self, plan: SemanticPlan) -> None:
+        """Every target and destination the plan names is an object of the env's scene."""
+        objects = getattr(self.env, "scene_objects", None)
+        if objects is None or not callable(getattr(self.env, "object_pose", None)):
+            return
+        for k, sg in enumerate(plan.subgoals, 1):
+            for role, name in (("target", sg.target), ("destination", sg.destination)):
+                if name is not None and name not in objects:
+                    task = getattr(self.env, "task", "this scene")
+                    raise UnknownObjectError(
+                        f"sub-goal {k} ({sg.description!r}) names the {role} {name!r}, which {task!r} does not have "
+                        f"(its objects: {', '.join(objects) or 'none'}); name one of them in the instruction"
+                    )
+
+    def _resolve_target(self) -> Target | None:
+        """The active sub-goal's target and destination in the scene now."""
+        sg = self.plan.subgoals[self.ctx.subgoal_index]
+        if sg.target is None or self.env is None or not callable(getattr(self.env, "object_pose", None)):
+            return None
+        pos, quat = self.env.object_pose(sg.target)
+        dest = self.env.object_pose(sg.destination)[0] if sg.destination is not None else None
+        return Target(name=sg.target, position=pos, orientation=quat, destination=sg.destination,
+                      destination_position=dest)
+
     def _set_plan(self, plan: SemanticPlan, keep_index: bool) -> None:
+        self._check_targets(plan)
         old = self.plan
         same = old is not None and [s.description for s in old.subgoals] == [s.description for s in plan.subgoals]
         self.plan = plan
@@ -293,6 +329,7 @@ class Agent:
         if (fn is not None and fn()) or (timeout and n >= timeout):
             self.ctx.subgoal_index = i + 1
             self._subgoal_steps = 0
+            self.ctx.target = self._resolve_target()
             for e in self.experts:
                 e.reset(self.ctx)
 
@@ -313,6 +350,7 @@ class Agent:
             self._replan_requested = False
             self._set_plan(self._make_plan(ctx.instruction), keep_index=True)
         self._advance()
+        ctx.target = self._resolve_target()
         w_sem = self._w_sem[ctx.subgoal_index]
         fused = self.router.weights(obs, w_sem, ctx)
         acts, wvec, a_ref = self._acts, self._wvec, self._a_ref

@@ -26,6 +26,7 @@ __all__ = [
     "SubGoal",
     "SemanticPlan",
     "StepContext",
+    "Target",
     "StepDiagnostics",
     "Expert",
     "Router",
@@ -74,12 +75,18 @@ class SubGoal:
         predicate: completion condition chosen from the task's predicates
             (``"near(chair)"``, ``"seated"``), or ``None`` to run until re-planning.
         scores: the raw per-expert scores before the softmax, kept for diagnostics.
+        target: the scene object the sub-goal acts on (``"chair"``, ``"box"``), one of the
+            objects the task publishes, or ``None``; the agent resolves it at every step into
+            :attr:`StepContext.target`.
+        destination: where the target goes or where to (``"goal"``, ``"table"``), or ``None``.
     """
 
     description: str
     weights: dict[str, float]
     predicate: str | None = None
     scores: dict[str, float] = field(default_factory=dict)
+    target: str | None = None
+    destination: str | None = None
 
     def __post_init__(self) -> None:
         if not self.weights:
@@ -130,6 +137,26 @@ class SemanticPlan:
         return w / s if s > 0 else np.full(len(expert_names), 1.0 / len(expert_names))
 
 
+@dataclass(frozen=True)
+class Target:
+    """The active sub-goal's target resolved in the scene at this control step.
+
+    Args:
+        name: the object's name among the task's objects (``"box"``).
+        position: its world position (3,), metres.
+        orientation: its world orientation as a quaternion ``(w, x, y, z)``, or ``None`` for a
+            point (a site, a goal the task draws).
+        destination: the sub-goal's destination object, or ``None``.
+        destination_position: the destination's world position (3,), or ``None``.
+    """
+
+    name: str
+    position: np.ndarray
+    orientation: np.ndarray | None = None
+    destination: str | None = None
+    destination_position: np.ndarray | None = None
+
+
 @dataclass
 class StepContext:
     """Everything a component may read about the current control step.
@@ -152,6 +179,9 @@ class StepContext:
             = T > 0), ``None`` otherwise.
         reference_qpos: the fused joint targets of the experts' motion priors now
             (``Expert.reference_qpos``), ``None`` when no expert has one or the planner ignores it.
+        target: the active sub-goal's target and destination resolved in the scene now
+            (:class:`Target`), ``None`` when the sub-goal names none. Object-directed experts
+            (reach, push) aim at it; locomotion experts may steer toward it.
 
     The agent-planner contract is these typed fields; ``extras`` is for what components publish
     to one another beyond it (it also mirrors ``"a_ref_horizon"`` and ``"reference_qpos"`` for
@@ -169,6 +199,7 @@ class StepContext:
     seed: int | None = None
     a_ref_horizon: np.ndarray | None = None
     reference_qpos: np.ndarray | None = None
+    target: Target | None = None
 
     @property
     def subgoal(self) -> SubGoal | None:

@@ -18,6 +18,7 @@ from mwx_sdk.interfaces import ExpertSpec, SemanticPlan, VLMBackend
 from mwx_sdk.semantic.lexical import LexicalScorer
 from mwx_sdk.semantic.offline import OfflineInterpreter
 from mwx_sdk.semantic.parsing import DEFAULT_TAU
+from mwx_sdk.semantic.targets import scene_objects
 
 
 @dataclass
@@ -74,10 +75,14 @@ class EmbeddingBackend(VLMBackend):
         state: Mapping[str, Any] | None = None,
         predicates: Sequence[str] = (),
     ) -> SemanticPlan:
-        key = (instruction, tuple((e.name, e.description, e.tags) for e in experts), tuple(predicates))
+        objects = scene_objects(state)
+        key = (instruction, tuple((e.name, e.description, e.tags) for e in experts), tuple(predicates),
+               None if objects is None else tuple((k, tuple(v)) for k, v in objects.items()))
         plan = self._plans.get(key)
         if plan is None:
-            plan = self._get_interpreter().interpret(instruction, experts, predicates)
+            task = (state or {}).get("task")
+            scene = f"the {task} scene" if task else "this scene"
+            plan = self._get_interpreter().interpret(instruction, experts, predicates, objects=objects, scene=scene)
             self._plans[key] = plan
         return plan
 

@@ -34,6 +34,7 @@ from mwx_sdk.interfaces import ExpertSpec, SemanticPlan, VLMBackend
 from mwx_sdk.semantic.cache import ResponseCache, cache_key
 from mwx_sdk.semantic.parsing import DEFAULT_TAU, PlanParseError, parse_plan, plan_to_json
 from mwx_sdk.semantic.prompt import build_messages, encode_png
+from mwx_sdk.semantic.targets import scene_objects
 from mwx_sdk.textsafe import clean_text, known_secrets, redact
 
 MISSING_EXTRA = "the litellm VLM backend needs litellm: pip install 'mwx-sdk[vlm]'"
@@ -222,6 +223,8 @@ class LiteLLMBackend(VLMBackend):
         predicates: Sequence[str] = (),
     ) -> SemanticPlan:
         names = [e.name for e in experts]
+        found = scene_objects(state)
+        objects = None if found is None else list(found)
         image_url = image_sha = None
         if image is not None and self.supports_vision():
             image_url, image_sha = encode_png(image)
@@ -240,7 +243,7 @@ class LiteLLMBackend(VLMBackend):
             text = self.cache.get(key)
             if text is not None:
                 try:
-                    return self._parse(text, instruction, names, predicates)
+                    return self._parse(text, instruction, names, predicates, objects)
                 except PlanParseError:
                     pass  # a stale or corrupted entry: ask again
         api_key = None
@@ -258,7 +261,7 @@ class LiteLLMBackend(VLMBackend):
                 text = self._request(messages, api_key)
                 # a reply that echoes a credential is used redacted and never stored
                 safe = redact(text, secrets)
-                plan = self._parse(safe, instruction, names, predicates)
+                plan = self._parse(safe, instruction, names, predicates, objects)
             except (VLMRequestError, PlanParseError) as exc:
                 last = str(exc)
                 continue
@@ -288,7 +291,8 @@ class LiteLLMBackend(VLMBackend):
             found.insert(0, api_key)
         return found
 
-    def _parse(self, text: str, instruction: str, names: list[str], predicates: Sequence[str]) -> SemanticPlan:
+    def _parse(self, text: str, instruction: str, names: list[str], predicates: Sequence[str],
+               objects: Sequence[str] | None = None) -> SemanticPlan:
         return parse_plan(
             text,
             instruction,
@@ -297,6 +301,7 @@ class LiteLLMBackend(VLMBackend):
             tau=self.config.tau,
             backend=f"litellm:{self.config.model}",
             max_chars=int(self.config.max_reply_bytes),
+            objects=objects,
         )
 
 

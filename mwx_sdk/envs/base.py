@@ -514,10 +514,14 @@ class H1Env(gym.Env):
 
         Returns:
             dict with task, head_height, pelvis_height, upright, speed, position (x, y), the
-            nearest objects with distances, and the predicates that hold now.
+            nearest objects with distances, the predicates that hold now, and ``objects``: every
+            scene object's name -> the other words its task gives it (empty without objects).
         """
         nearest = {k: round(v, 3) for k, v in list(self.object_distances().items())[:3]}
-        return robot_state_summary(self.task, self.q, self.data, nearest, self.evaluate_predicates())
+        out = robot_state_summary(self.task, self.q, self.data, nearest, self.evaluate_predicates())
+        words = dict(getattr(self.task_def, "object_words", None) or {}) if self.task_def is not None else {}
+        out["objects"] = {name: list(words.get(name, ())) for name in self.scene_objects}
+        return out
 
     # -- internals --------------------------------------------------------------------------
     def _screen_action(self, a: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -23,6 +23,7 @@ from ..interfaces import ExpertSpec, SemanticPlan, SubGoal
 from .clauses import split_clauses
 from .lexical import tokens
 from .parsing import DEFAULT_TAU, scores_to_weights
+from .targets import find_targets, strip_objects
 
 
 class ClauseScorer(Protocol):
@@ -97,7 +98,8 @@ class OfflineInterpreter:
         self.backend = backend
 
     def interpret(
-        self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = ()
+        self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = (),
+        objects: Sequence[str] | Mapping[str, Sequence[str]] | None = None, scene: str = "this scene",
     ) -> SemanticPlan:
         """Interpret ``instruction`` over ``experts``.
 
@@ -105,16 +107,28 @@ class OfflineInterpreter:
             instruction: the instruction.
             experts: expert specs, in the agent's order.
             predicates: predicates the task publishes.
+            objects: the scene objects the task publishes (names, or name -> other words for
+                it); each clause's target and destination are read among them
+                (:func:`mwx_sdk.semantic.targets.find_targets`) and their words do not vote for
+                a skill. ``None`` (no scene known) reads no targets.
+            scene: the scene's name for error messages (an env id or task name).
 
         Returns:
             One sub-goal per clause.
+
+        Raises:
+            UnknownObjectError: a clause names an object the scene does not have.
         """
         if not experts:
             raise ValueError("no experts to plan over; compose at least one expert")
         names = [e.name for e in experts]
         subgoals = []
+        previous = None
         for clause in split_clauses(instruction):
-            raw = np.asarray(self.scorer.scores(clause, experts), dtype=np.float64)
+            found = find_targets(clause, objects, previous, scene)
+            previous = found.target or previous
+            raw = np.asarray(self.scorer.scores(strip_objects(clause, objects) if objects else clause, experts),
+                             dtype=np.float64)
             lo, hi = float(raw.min()), float(raw.max())
             scaled = (raw - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(raw)
             w = scores_to_weights(scaled, self.tau)
@@ -124,6 +138,8 @@ class OfflineInterpreter:
                     weights=dict(zip(names, w.tolist())),
                     predicate=choose_predicate(clause, predicates),
                     scores=dict(zip(names, raw.tolist())),
+                    target=found.target,
+                    destination=found.destination,
                 )
             )
         return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=self.backend)

@@ -186,6 +186,7 @@ def parse_plan(
     tau: float = DEFAULT_TAU,
     backend: str = "",
     max_chars: int = MAX_RESPONSE_CHARS,
+    objects: Iterable[str] | None = None,
 ) -> SemanticPlan:
     """Turn a model answer into a plan over ``expert_names``.
 
@@ -205,6 +206,8 @@ def parse_plan(
         tau: softmax temperature over scores.
         backend: name recorded in the plan.
         max_chars: longest answer accepted (:data:`MAX_RESPONSE_CHARS`).
+        objects: the scene objects a ``target`` or ``destination`` may name; one the scene does
+            not have is dropped with a warning. ``None`` (scene unknown) keeps what the model says.
 
     Returns:
         The parsed plan.
@@ -218,6 +221,7 @@ def parse_plan(
         raise ValueError("expert_names is empty")
     lookup = {n.lower(): n for n in names}
     preds = {normalise_predicate(p): p for p in predicates}
+    known_objects = None if objects is None else {str(o).strip().lower(): str(o) for o in objects}
     if isinstance(text, str):
         check_response(text, max_chars)
     extract_json(text)  # raises with the right message when nothing decodes
@@ -265,12 +269,14 @@ def parse_plan(
                     stacklevel=2,
                 )
         desc = clean_text(item.get("description") or item.get("goal") or "", MAX_DESCRIPTION_CHARS)
+        roles = {role: _object_name(item.get(role), known_objects, k, role) for role in ("target", "destination")}
         subgoals.append(
             SubGoal(
                 description=desc or f"sub-goal {k + 1}",
                 weights={n: float(x) for n, x in zip(names, w)},
                 predicate=chosen,
                 scores={n: float(x) for n, x in zip(names, vec)},
+                **roles,
             )
         )
     if unknown:
@@ -293,6 +299,23 @@ def parse_plan(
     return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=backend, raw=text)
 
 
+def _object_name(value: Any, known: Mapping[str, str] | None, k: int, role: str) -> str | None:
+    """A sub-goal's target or destination from the answer: a scene object's name or ``None``."""
+    if not isinstance(value, str) or not value.strip() or value.strip().lower() in {"null", "none"}:
+        return None
+    name = clean_text(value.strip(), 60)
+    if known is None:
+        return name
+    found = known.get(name.lower())
+    if found is None:
+        warnings.warn(
+            f"plan sub-goal {k}: {role} {name!r} is not an object of the scene "
+            f"(known: {', '.join(known.values()) or 'none'}); ignoring it",
+            stacklevel=3,
+        )
+    return found
+
+
 def plan_to_json(plan: SemanticPlan) -> str:
     """The validated content of ``plan`` in the answer schema (description, scores, predicate).
 
@@ -302,7 +325,8 @@ def plan_to_json(plan: SemanticPlan) -> str:
     return json.dumps(
         {
             "subgoals": [
-                {"description": sg.description, "scores": dict(sg.scores), "predicate": sg.predicate}
+                {"description": sg.description, "scores": dict(sg.scores), "predicate": sg.predicate,
+                 "target": sg.target, "destination": sg.destination}
                 for sg in plan.subgoals
             ]
         },

@@ -7,7 +7,7 @@ the task publishes. The answer must be strict JSON::
     {"subgoals": [
         {"description": "walk to the chair",
          "scores": {"walk": 0.9, "stand": 0.2, "sit": 0.1},
-         "predicate": "near(chair)"},
+         "predicate": "near(chair)", "target": "chair", "destination": null},
         ...]}
 
 Scores are in [0, 1]; the parser turns them into weights with a temperature softmax.
@@ -32,9 +32,11 @@ SYSTEM_PROMPT = (
     "expert skills. Split the user's instruction into ordered sub-goals. For each sub-goal, score "
     "EVERY expert from 0.0 (irrelevant) to 1.0 (exactly the right skill), and choose the "
     "completion predicate (from the given list, or null) that becomes true when the sub-goal is "
-    "done. Reply with ONE JSON object and nothing else, of the form "
+    "done. When the sub-goal acts on a scene object, name it as its target (from the given list "
+    "of objects), and where it goes or where to as its destination; null otherwise. Reply with "
+    "ONE JSON object and nothing else, of the form "
     '{"subgoals": [{"description": str, "scores": {expert_name: number}, '
-    '"predicate": str or null}]}.'
+    '"predicate": str or null, "target": str or null, "destination": str or null}]}.'
 )
 
 
@@ -109,6 +111,11 @@ def user_text(
         tags = f" [tags: {', '.join(e.tags)}]" if e.tags else ""
         lines.append(f"- {e.name}: {desc}{tags}")
     lines += ["", "Completion predicates: " + (", ".join(predicates) if predicates else "(none)")]
+    objects = (state or {}).get("objects")
+    if isinstance(objects, Mapping):
+        shown = [f"{k} (also: {', '.join(v)})" if v else str(k) for k, v in objects.items()]
+        lines += ["Scene objects: " + (", ".join(shown) if shown else "(none)")]
+        state = {k: v for k, v in state.items() if k != "objects"}
     summary = state_summary_text(state)
     if summary:
         lines += ["", "Current state:", summary]

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["ClauseTargets", "UnknownObjectError", "find_targets", "strip_objects"]
+__all__ = ["ClauseTargets", "UnknownObjectError", "find_targets", "scene_objects", "strip_objects"]
 
 #: Other words for common scene objects, by the object's name or one of its words; a task adds its
 #: own (:attr:`mwx_sdk.task.Task.object_words`).
@@ -106,13 +106,14 @@ def _mentions(clause: str, objects: Objects) -> list[tuple[int, str]]:
     return found
 
 
-def find_targets(clause: str, objects: Objects, previous: str | None = None,
+def find_targets(clause: str, objects: Objects | None, previous: str | None = None,
                  scene: str = "this scene") -> ClauseTargets:
     """The target and destination ``clause`` names among the scene's ``objects``.
 
     Args:
         clause: one action clause ("push the box to the goal").
-        objects: the names of the objects the task publishes, or name -> other words for it.
+        objects: the names of the objects the task publishes, or name -> other words for it;
+            ``None`` when the scene is not known (nothing is read or checked).
         previous: the target of the clause before, for ``it`` / ``them``.
         scene: how to name the scene in an error (an env id).
 
@@ -122,6 +123,8 @@ def find_targets(clause: str, objects: Objects, previous: str | None = None,
     Raises:
         UnknownObjectError: the clause names an object the scene does not have.
     """
+    if objects is None:
+        return ClauseTargets()
     words = [_singular(w) for w in re.findall(r"[a-z]+", clause.lower())]
     mentions = _mentions(clause, objects)
     known_words = set().union(*(_words(o, objects) for o in objects)) if objects else set()
@@ -156,3 +159,14 @@ def strip_objects(clause: str, objects: Objects) -> str:
     kept = [w for w in re.findall(r"[A-Za-z]+|[^A-Za-z]+", clause) if _singular(w.lower()) not in names]
     out = "".join(kept)
     return " ".join(out.split()) or clause
+
+
+def scene_objects(state: Mapping[str, object] | None) -> dict[str, tuple[str, ...]] | None:
+    """The objects a state summary lists (``state["objects"]``: names, or name -> other words);
+    ``None`` when it does not say (no scene known: nothing is checked against it)."""
+    objs = (state or {}).get("objects")
+    if isinstance(objs, Mapping):
+        return {str(k): tuple(str(w) for w in (v or ())) for k, v in objs.items()}
+    if isinstance(objs, (list, tuple)):
+        return {str(k): () for k in objs}
+    return None

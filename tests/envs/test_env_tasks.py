@@ -289,6 +289,7 @@ def test_object_declarations_are_checked():
     from mwx_sdk.task import Task
 
     with pytest.raises(ValueError, match="object 'box' must be"):
-        Task(name="t", env="m:C", objects={"box": ("geom", "box")})
+        Task(name="t", env="m:C", description="d", objects={"box": ("geom", "box")})
     with pytest.raises(ValueError, match="object_words names \\['ball'\\]"):
-        Task(name="t", env="m:C", objects={"box": ("body", "box")}, object_words={"ball": ("sphere",)})
+        Task(name="t", env="m:C", description="d", objects={"box": ("body", "box")},
+             object_words={"ball": ("sphere",)})
