@@ -338,7 +338,7 @@ def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[s
         "success": success,
         "task_success": bool(rec.task_success),
         "terminated": bool(terminated),
-        "fell": metrics.fell(rec.trimmed("pelvis_z"), terminated, spec.fall_height),
+        "fell": metrics.fell(rec.trimmed("pelvis_z"), terminated, spec.fall_height, succeeded=bool(rec.task_success)),
         "ms_per_step": agent_ms + env_ms,
         "agent_ms_per_step": agent_ms,
         "env_ms_per_step": env_ms,

@@ -150,20 +150,24 @@ def rms_joint_error(q: np.ndarray, q_ref: np.ndarray) -> float:
     return float(_rms(q[rows], r[rows], mode="time"))
 
 
-def fell(pelvis_z: np.ndarray, terminated: bool, fall_height: float = DEFAULT_FALL_HEIGHT) -> bool:
+def fell(pelvis_z: np.ndarray, terminated: bool, fall_height: float = DEFAULT_FALL_HEIGHT,
+         succeeded: bool = False) -> bool:
     """Whether an episode counts as a fall.
 
     Args:
         pelvis_z: pelvis height at each recorded step (m).
         terminated: the environment ended the episode before its step budget.
         fall_height: pelvis height under which the robot has fallen (m).
+        succeeded: the episode ended on the task's own success (push ends when the box reaches
+            the goal): that termination is not a fall.
 
     Returns:
-        ``True`` when the env terminated the episode or the pelvis went below ``fall_height``.
+        ``True`` when the env terminated the episode other than by success, or the pelvis went
+        below ``fall_height``.
     """
     z = np.asarray(pelvis_z, dtype=np.float64)
     z = z[np.isfinite(z)]
-    return bool(terminated) or bool(z.size and z.min() < fall_height)
+    return (bool(terminated) and not succeeded) or bool(z.size and z.min() < fall_height)
 
 
 def imitation_term(q: np.ndarray, q_ref: np.ndarray) -> np.ndarray:

@@ -65,6 +65,9 @@ def test_fall_from_termination_or_low_pelvis():
     low[12] = 0.3
     assert metrics.fell(low, terminated=False)
     assert not metrics.fell(low, terminated=False, fall_height=0.2)
+    # a task that ends on its own success (push) did not fall; a low pelvis still counts
+    assert not metrics.fell(standing, terminated=True, succeeded=True)
+    assert metrics.fell(low, terminated=True, succeeded=True)
 
 
 def test_mean_std_is_population_std_and_ignores_missing():

@@ -53,8 +53,8 @@ TASK = Task(
     objects={"box": ("body", "object"), "goal": ("attr", "goal"), "table": ("body", "table")},
     scene_dims=(33, 31),
     object_qpos0=(0.7, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0),
-    composition=Composition(instruction="push the box to the goal on the table", experts=("stand", "walk", "reach"),
-                            lead_skill="reach"),
+    composition=Composition(instruction="push the box to the goal on the table", experts=("stand", "push"),
+                            library=("stand", "walk", "reach", "push"), lead_skill="push"),
     # The arms do the work and the legs balance it, so both get sampling noise; the shaping
     # brings a hand behind the box and the box to the goal, which the task's own reward (the
     # left hand's distance to the box, the box's to the goal) only hints at within a short horizon.
