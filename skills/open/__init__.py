@@ -1,0 +1,128 @@
+"""Bundled skill ``open``: stand at a door, turn its handle with one hand and pull the door open."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from mwx_sdk import hookimpl
+from mwx_sdk.interfaces import ExpertSpec, StepContext
+from mwx_sdk.motion.expert import MotionPriorExpert, physics_data
+from mwx_sdk.motion.object_directed import ArmAimer, hand_position
+
+from .._prior import load_prior
+
+DESCRIPTION = (
+    "Open a door by its handle while standing in front of it: put one hand on the handle's "
+    "lever, press the lever down to turn the handle and free the latch, then pull the door "
+    "toward the robot with the hand hooked on the lever. Use it to open, unlatch or pull a door, "
+    "a gate or a hatch, or to turn a handle or a lever. Needs a target door or handle (a door "
+    "scene that publishes its handle is used through it). Parameters: hand (left, right or "
+    "nearest, default left), pull (m the hand draws the lever toward the robot once the handle "
+    "is turned, default 0.15), turn (rad of handle turn before pulling, default 0.9). Its motion "
+    "prior is the quiet standing of CMU capture 115_06 retargeted to the H1 (no door-opening "
+    "clip exists), with the working arm edited by inverse kinematics onto the lever; the H1 has "
+    "no fingers, so it presses and hooks the lever with the end of the forearm."
+)
+
+#: The working point on the lever in the handle's frame (HumanoidBench's door: x toward the far
+#: side of the door, the inside lever 0.141 m in front of the handle's centre, pointing to -y at
+#: zero turn): 0.12 m along the lever, a little toward the door so the forearm's end lies on
+#: and behind the lever rather than slipping off its front.
+GRIP = (-0.105, -0.12, 0.0)
+#: How far above the lever (handle frame z) the hand comes down from, and where it presses to.
+ABOVE, PRESS = 0.08, 0.02
+
+
+def _rotation(quat: np.ndarray) -> np.ndarray:
+    w, x, y, z = (float(v) for v in quat)
+    return np.array([[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+                     [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+                     [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
+
+
+class OpenExpert(MotionPriorExpert):
+    """Stands on the standing prior and works a door handle with one arm aimed by IK: onto the
+    lever, down (turning the handle), then toward the robot (pulling the door)."""
+
+    spec = ExpertSpec(name="open", description=DESCRIPTION, robot="h1", action_dim=19,
+                      tags=("manipulation", "open", "door", "handle", "pull", "lever", "hands", "arm"))
+
+    def __init__(self, hand: str = "left", pull: float = 0.15, turn: float = 0.9,
+                 prior: str | os.PathLike | None = None, **tracking) -> None:
+        from mwx_skills import stand
+
+        if not (0.0 <= pull <= 0.5) or not (0.0 < turn < 2.0):
+            raise ValueError(f"open needs 0 <= pull <= 0.5 m and 0 < turn < 2 rad, got pull={pull}, turn={turn}")
+        tracking.setdefault("blend_in", 0.5)
+        tracking.setdefault("capture_gain", 12.0)
+        tracking.setdefault("capture_roll_gain", 3.0)
+        super().__init__(load_prior(stand.__file__, prior), **tracking)
+        self.pull, self.turn = float(pull), float(turn)
+        self.arms = ArmAimer(self.clip.joint_names, hand=hand)
+        self.stage = "reach"
+        self._rest: np.ndarray | None = None
+
+    def reset(self, ctx: StepContext) -> None:
+        super().reset(ctx)
+        self.arms.reset()
+        self.stage = "reach"
+        self._rest = None
+
+    @staticmethod
+    def handle_pose(ctx: StepContext) -> tuple[np.ndarray, np.ndarray] | None:
+        """World position and rotation matrix of the handle: the target when it is the handle,
+        else the scene's ``handle`` object, else the target itself (its orientation, or upright)."""
+        target = ctx.target
+        env = getattr(ctx.env, "unwrapped", ctx.env)
+        pose = None
+        if target is not None and target.name == "handle":
+            pose = (target.position, target.orientation)
+        elif env is not None and "handle" in (getattr(env, "scene_objects", None) or ()):
+            pose = env.object_pose("handle")
+        elif target is not None:
+            pose = (target.position, target.orientation)
+        if pose is None:
+            return None
+        pos, quat = pose
+        rot = np.eye(3) if quat is None else _rotation(np.asarray(quat, dtype=np.float64))
+        return np.asarray(pos, dtype=np.float64), rot
+
+    def hand_point(self, data, model, pos: np.ndarray, rot: np.ndarray) -> np.ndarray:
+        """Where the working hand goes now: above the lever, down on it (turning the handle),
+        then, turned, toward the robot (pulling the door)."""
+        grip = pos + rot @ np.asarray(GRIP)
+        above = grip + rot @ np.array([0.0, 0.0, ABOVE])
+        press = grip + rot @ np.array([0.0, 0.0, PRESS])
+        side = self.arms.side_for(data, model, grip)
+        hand = hand_position(data, model, side)
+        # the handle's turn: the lever's direction (the frame's -y) against the door's horizontal
+        lever = -rot[:, 1]
+        turned = float(np.arctan2(-lever[2], np.hypot(lever[0], lever[1])))
+        if self.stage == "reach" and np.linalg.norm(hand - above) < 0.05:
+            self.stage = "turn"
+        elif self.stage in ("turn", "pull") and np.linalg.norm(hand - grip) > 0.15:
+            self.stage = "reach"  # the hand slipped off the lever: come back over it
+        if self.stage == "turn" and turned >= self.turn:
+            self.stage = "pull"
+        if self.stage == "reach":
+            return above
+        if self.stage == "turn":
+            return press
+        return press - self.pull * rot[:, 0]  # toward the robot, along the door's normal
+
+    def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
+        a = super().act(obs, ctx)
+        data = physics_data(ctx)
+        pose = self.handle_pose(ctx) if data is not None else None
+        if pose is None:
+            return a
+        model = ctx.env.model
+        point = self.hand_point(data, model, *pose)
+        return self.joints_to_action(self.arms.aim(self.action_to_joints(a), data, model, point))
+
+
+@hookimpl
+def register_experts(register):
+    register(OpenExpert, name="open")

@@ -1,0 +1,72 @@
+"""The ``open`` skill: the standing prior with one arm aimed by IK onto the door handle's lever."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import mwx_sdk
+from mwx_sdk.interfaces import StepContext, Target
+from mwx_sdk.plugins import get_expert
+
+
+def _run(experts, steps=30):
+    env = mwx_sdk.make_env("mwx/h1-door-v0")
+    agent = mwx_sdk.compose(env=env, experts=experts, planner="direct", vlm="lexical")
+    obs, _ = env.reset(seed=0)
+    agent.reset("open the door", env)
+    for _ in range(steps):
+        obs, *_ = env.step(agent.act(obs))
+    return env, agent
+
+
+def test_the_hand_goes_toward_the_handle():
+    env, agent = _run(["open"])
+    base = env.unwrapped
+    handle = base.object_position("handle")
+    hand = base.data.site("left_hand").xpos
+    env_s, _ = _run(["stand"])
+    stand_hand = env_s.unwrapped.data.site("left_hand").xpos
+    # the standing prior keeps the arm at the side; the open skill brings the hand onto the lever
+    assert np.linalg.norm(hand - handle) < np.linalg.norm(stand_hand - handle) - 0.2
+    assert agent.experts[0].stage in ("reach", "turn", "pull")
+    env.close()
+    env_s.close()
+
+
+def test_the_handle_pose_comes_from_the_scene_or_the_target():
+    env = mwx_sdk.make_env("mwx/h1-door-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    open_ = get_expert("open")
+    door = Target("door", base.object_position("door"), None)
+    pos, rot = open_.handle_pose(StepContext(env=base, target=door))
+    np.testing.assert_allclose(pos, base.object_position("handle"))  # the scene publishes its handle
+    np.testing.assert_allclose(rot, base.data.xmat[base._hatch_body].reshape(3, 3), atol=1e-9)
+    env.close()
+    # a scene without a handle: the target itself, upright
+    env = mwx_sdk.make_env("mwx/h1-stand-v0")
+    env.reset(seed=0)
+    point = Target("lever", np.array([0.6, 0.2, 1.2]), None)
+    pos, rot = open_.handle_pose(StepContext(env=env.unwrapped, target=point))
+    np.testing.assert_allclose(pos, point.position)
+    assert open_.handle_pose(StepContext(env=env.unwrapped)) is None
+    env.close()
+
+
+def test_without_a_handle_or_target_it_stands():
+    open_, stand = get_expert("open"), get_expert("stand")
+    env = mwx_sdk.make_env("mwx/h1-stand-v0")
+    obs, _ = env.reset(seed=0)
+    ctx = StepContext(env=env.unwrapped)
+    open_.reset(ctx)
+    stand.reset(ctx)
+    np.testing.assert_array_equal(open_.act(obs, ctx), stand.act(obs, ctx))
+    env.close()
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ValueError, match="0 <= pull <= 0.5"):
+        get_expert("open", pull=1.0)
+    with pytest.raises(ValueError, match="hand must be"):
+        get_expert("open", hand="both")
