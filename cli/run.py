@@ -115,10 +115,14 @@ def pick_env(instruction: str) -> str:
     # ties go to the simpler task: tasks come in registration order, the bundled papers' tasks first;
     # the task's name (walk, sit_simple) counts like an expert name
     docs = [ExpertSpec(t.name.replace("_", " "), t.description or t.name, "env", 1) for t in tasks]
+    # a task's own instruction ("walk to the chair and sit down") says how users phrase it
+    said = [ExpertSpec(t.name.replace("_", " "), t.composition.instruction if t.composition else t.name, "env", 1)
+            for t in tasks]
     scorer = LexicalScorer()
     last = scorer.scores(split_clauses(instruction)[-1], docs)
     whole = scorer.scores(instruction, docs)
-    best = max(range(len(tasks)), key=lambda i: (last[i], whole[i], -i))
+    phrased = scorer.scores(instruction, said)
+    best = max(range(len(tasks)), key=lambda i: (last[i] + phrased[i], whole[i], -i))
     if last[best] == 0 and whole[best] == 0:
         return "mwx/h1-stand-v0"
     return tasks[best].env_id

@@ -13,8 +13,8 @@ The offline reading is rule-based and deterministic:
   ``ball`` for ``basketball``);
 - the object after a destination preposition (``to``, ``onto``, ``into``, ``toward`` ...) of a
   clause that also names another object is the destination; the other one is the target;
-- ``it`` / ``them`` refer to the previous clause's target, as does ``through`` in a clause that
-  names nothing ("go through" after "open the door");
+- ``it`` / ``them`` refer to the previous clause's target, and a clause that names no object
+  keeps acting on it ("sit down" after "walk to the chair", "go through" after "open the door");
 - a noun phrase ``the <word>`` after an action verb or a preposition that is neither a published
   object nor a word about the robot itself is an unknown object: :class:`UnknownObjectError`
   names it and lists the scene's objects.
@@ -148,8 +148,8 @@ def find_targets(clause: str, objects: Objects | None, previous: str | None = No
             destination = obj
     if target is None and mentions:
         target = mentions[0][1]
-    if target is None and previous is not None and "through" in words:
-        target = previous  # "go through" after "open the door"
+    if target is None and previous is not None:
+        target = previous  # "sit down" after "walk to the chair", "go through" after "open the door"
     return ClauseTargets(target=target, destination=destination)
 
 

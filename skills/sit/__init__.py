@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
 from mwx_sdk import hookimpl
-from mwx_sdk.interfaces import ExpertSpec
-from mwx_sdk.motion.expert import MotionPriorExpert
+from mwx_sdk.interfaces import ExpertSpec, StepContext
+from mwx_sdk.motion.expert import MotionPriorExpert, physics_data
+from mwx_sdk.motion.rotations import quat_yaw
 
 from .._prior import load_prior, time_where
+
+TURN_TOLERANCE = 0.3  # rad between the robot's heading and the seat's before it sits
+TURN_SPEED = 0.3  # m/s of the walking prior that turns it
 
 DESCRIPTION = (
     "Sit down: lower the hips backwards onto a chair, bench or box behind the robot and stay "
@@ -20,7 +25,8 @@ DESCRIPTION = (
     "capture, about 0.55 m on the H1; a higher value gives a shallower sit for a taller seat) "
     "and get_up (default false; true plays the full sit-then-stand-up motion). Its motion prior "
     "is the sit-down, seated and stand-up segments of CMU capture 113_15 (subject 113, sit in a "
-    "chair and get up) retargeted to the H1."
+    "chair and get up) retargeted to the H1. Given a target seat (\"sit on the chair\"), it first "
+    "steps around on the walking prior (CMU 07_01, played slowly) until its back faces the seat."
 )
 
 
@@ -55,6 +61,43 @@ class SitExpert(MotionPriorExpert):
             end = (b - 1) / clip.fps
         tracking.setdefault("blend_in", 0.4)
         super().__init__(clip, loop=False, end_time=end, **tracking)
+        self._turner = None
+        self._turning = False
+
+    # -- turning the back to a target seat ----------------------------------------------------
+    def _seat_yaw(self, ctx: StepContext) -> float | None:
+        t = ctx.target
+        if t is None or t.orientation is None:
+            return None
+        return quat_yaw(np.asarray(t.orientation, dtype=np.float64))
+
+    def _heading_error(self, ctx: StepContext, seat_yaw: float) -> float:
+        data = physics_data(ctx)
+        return float(np.angle(np.exp(1j * (seat_yaw - quat_yaw(np.asarray(data.qpos[3:7], dtype=np.float64))))))
+
+    def reset(self, ctx: StepContext) -> None:
+        super().reset(ctx)
+        seat = self._seat_yaw(ctx)
+        self._turning = (seat is not None and physics_data(ctx) is not None
+                         and abs(self._heading_error(ctx, seat)) > TURN_TOLERANCE)
+        if self._turning:
+            if self._turner is None:
+                from mwx_skills.walk import WalkExpert
+
+                self._turner = WalkExpert(speed=TURN_SPEED)
+            self._turner.reset(ctx)
+
+    def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
+        if self._turning:
+            seat = self._seat_yaw(ctx)
+            if seat is None or abs(self._heading_error(ctx, seat)) <= TURN_TOLERANCE:
+                self._turning = False
+                super().reset(ctx)  # the sit-down segment starts now, from the pose the turn left
+            else:
+                # step around on the walking prior, slowly, until the back faces the seat
+                self._turner._user_heading = seat
+                return self._turner.act(obs, replace(ctx, target=None))
+        return super().act(obs, ctx)
 
 
 @hookimpl

@@ -70,7 +70,11 @@ def test_env_is_picked_from_the_instruction():
         pytest.skip("bundled envs not installed")
     from mwx_cli.run import pick_env
 
-    assert pick_env("walk forward then sit on the chair") == "mwx/h1-sit_simple-v0"
+    # the chair ahead of the robot is walk_sit's; sit_simple's chair is behind it
+    assert pick_env("walk forward then sit on the chair") == "mwx/h1-walk_sit-v0"
+    assert pick_env("walk to the chair and sit down") == "mwx/h1-walk_sit-v0"
+    assert pick_env("sit down on the chair behind you") == "mwx/h1-sit_simple-v0"
+    assert pick_env("open the door and walk through") == "mwx/h1-door-v0"
     assert pick_env("walk forward") == "mwx/h1-walk-v0"
     assert pick_env("run fast") == "mwx/h1-run-v0"
     assert pick_env("stand still") == "mwx/h1-stand-v0"

@@ -44,7 +44,7 @@ def _reference(task, env, states):
         return R.stand_reward(s["head"], s["up"], s["vel"], s["force"])
     if task in ("walk", "run"):
         return R.walk_reward(s["head"], s["up"], s["vel"], s["force"], env.speed)
-    if task in ("sit_simple", "sit_hard"):
+    if task in ("sit_simple", "sit_hard", "walk_sit"):
         return R.sit_reward(s["root"], s["chair"], s["head"], s["imu"][:, 2], s["up"], s["vel"], s["force"])
     if task == "crawl":
         return R.crawl_reward(s["head"], s["imu"], s["pquat"], s["vel"], s["force"])
@@ -72,7 +72,7 @@ def _quantities(env):
         "pquat": q.pelvis_quat(d).copy(), "rqvel": d.qvel[: q.robot_nv].copy(),
     }
     task = env.task
-    if task.startswith("sit"):
+    if task.startswith("sit") or task == "walk_sit":
         out["chair"] = d.xpos[env._chair].copy()
     elif task in ("reach", "push"):
         out["goal"] = np.array(env.goal, dtype=np.float64)

@@ -15,7 +15,7 @@ from mwx_sdk.envs.quantities import H1Quantities
 from mwx_sdk.envs.registration import TASK_SPECS
 from mwx_sdk.envs.tasks import TASKS
 
-OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "reach": 57,
+OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "walk_sit": 64, "reach": 57,
            "door": 55, "push": 63, "package": 73, "truck": 116, "basketball": 64}
 
 # info keys per the HumanoidBench sample infos (plus the success flag every env reports)
@@ -26,6 +26,7 @@ INFO_KEYS = {
     "crawl": {"crawling", "crawling_head", "small_control", "move", "in_tunnel"},
     "sit_simple": {"small_control", "sit_reward", "dont_move", "sitting", "upright", "sitting_posture"},
     "sit_hard": {"small_control", "sit_reward", "dont_move", "sitting", "upright", "sitting_posture"},
+    "walk_sit": {"small_control", "sit_reward", "dont_move", "sitting", "upright", "sitting_posture", "seated_steps"},
     "reach": {"hand_dist", "healthy_reward", "motion_penalty", "reward_close", "reward_success"},
     "door": {"stand_reward", "small_control", "door_openness_reward", "door_hatch_openness_reward",
              "hand_hatch_proximity_reward", "passage_reward"},
@@ -80,7 +81,7 @@ def test_smoke(task, which):
         assert np.isfinite(r) and isinstance(term, bool) and trunc is False
         assert info["per_timestep_reward"] == r
         assert INFO_KEYS[task] <= set(info) and "success" in info
-        if task in ("stand", "walk", "run", "sit_simple", "sit_hard", "crawl"):
+        if task in ("stand", "walk", "run", "sit_simple", "sit_hard", "walk_sit", "crawl"):
             assert 0.0 <= r <= 1.0
         if term:
             break

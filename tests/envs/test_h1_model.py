@@ -29,6 +29,7 @@ EXPECTED_DIMS = {
     "package": (33, 31),
     "truck": (61, 55),
     "basketball": (33, 31),
+    "walk_sit": (33, 31),
 }
 
 HOLD_STEPS = 500  # 1 s at the 2 ms timestep

@@ -13,6 +13,7 @@ from mwx_sdk.semantic.targets import ClauseTargets, UnknownObjectError, find_tar
         ("push the box to the goal on the table", ["table", "object", "goal"], None, ("object", "goal")),
         ("walk to the chair", ["chair"], None, ("chair", None)),
         ("sit down", ["chair"], None, (None, None)),
+        ("sit down", ["chair"], "chair", ("chair", None)),
         ("open it", ["door"], "door", ("door", None)),
         ("go through", ["door"], "door", ("door", None)),
         ("put it on the table", ["box", "table"], "box", ("box", "table")),

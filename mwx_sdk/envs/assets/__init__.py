@@ -48,6 +48,7 @@ TASKS: tuple[str, ...] = (
     "package",
     "truck",
     "basketball",
+    "walk_sit",
 )
 
 #: Environment variable naming a HumanoidBench ``assets`` folder (the one holding ``envs/``).

@@ -17,7 +17,7 @@ from typing import Any
 _CLASSES = {
     "StandEnv": "stand", "WalkEnv": "walk", "RunEnv": "run", "CrawlEnv": "crawl",
     "SitSimpleEnv": "sit", "SitHardEnv": "sit", "ReachEnv": "reach", "DoorEnv": "door", "PushEnv": "push",
-    "PackageEnv": "package", "BasketballEnv": "basketball", "TruckEnv": "truck",
+    "PackageEnv": "package", "BasketballEnv": "basketball", "TruckEnv": "truck", "WalkSitEnv": "walk_sit",
 }
 
 __all__ = ["TASKS", *_CLASSES]  # noqa: PLE0604

@@ -1,0 +1,70 @@
+"""The composite task walk_sit: a chair 2.5-3.5 m ahead, yawed up to 20 degrees, seeded; success =
+seated for 1 s."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import mwx_sdk
+from mwx_sdk.envs.tasks.walk_sit import SEATED_STEPS, WalkSitEnv
+
+
+def _layout(seed):
+    env = mwx_sdk.make_env("mwx/h1-walk_sit-v0")
+    env.reset(seed=seed)
+    base = env.unwrapped
+    out = (base.data.body("chair").xpos.copy(), base.chair_yaw())
+    env.close()
+    return out
+
+
+def test_the_chair_is_placed_ahead_from_the_seed():
+    layouts = [_layout(s) for s in range(8)]
+    for pos, yaw in layouts:
+        assert 2.5 <= pos[0] <= 3.5 and abs(pos[1]) < 1e-9
+        assert abs(math.remainder(yaw - math.pi, math.tau)) <= math.radians(20) + 1e-9
+    assert len({round(p[0], 6) for p, _ in layouts}) == len(layouts)
+    again = _layout(3)
+    np.testing.assert_array_equal(again[0], layouts[3][0])
+
+
+def test_facing_away_is_the_back_to_the_seat():
+    env = mwx_sdk.make_env("mwx/h1-walk_sit-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    assert not base.facing_away()  # it starts facing the chair
+    yaw = base.chair_yaw()
+    base.data.qpos[3:7] = (math.cos(yaw / 2), 0, 0, math.sin(yaw / 2))
+    assert base.facing_away() and base.predicates()["facing_away(chair)"]()
+    env.close()
+
+
+class _AlwaysSeated(WalkSitEnv):
+    """The counter's logic on its own: a robot that counts as seated at every step."""
+
+    terminate_height = None  # the counter, not the balance, is under test
+
+    def seated(self) -> bool:
+        return True
+
+
+def test_success_is_one_second_seated_and_ends_the_episode():
+    env = _AlwaysSeated()
+    env.reset(seed=0)
+    zero = np.zeros(env.action_space.shape)
+    for k in range(1, SEATED_STEPS):
+        _, _, terminated, _, info = env.step(zero)
+        assert info["seated_steps"] == k and not info["success"] and not terminated
+    _, _, terminated, _, info = env.step(zero)
+    assert info["success"] and terminated
+    env.close()
+
+
+def test_the_task_plans_with_its_shaping():
+    from mwx_sdk.planning import MPPIConfig
+
+    assert set(MPPIConfig.for_task("walk_sit").task_shaping) == {"approach", "back_to_chair"}
+    task = mwx_sdk.get_task("walk_sit")
+    assert task.composition.instruction == "walk to the chair and sit down"
