@@ -80,7 +80,7 @@ TASK = Task(
     object_words={"door": ("doorway", "gate")},
     scene_dims=(28, 27),
     object_qpos0=(0.0, 0.0),
-    composition=Composition(instruction="open the door by its handle and walk through",
+    composition=Composition(instruction="open the door by its handle",
                             experts=("stand", "open", "walk"),
                             lead_skill="open"),
     # The arm works the handle while the legs balance the push and pull on it, so both get
