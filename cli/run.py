@@ -112,6 +112,16 @@ def pick_env(instruction: str) -> str:
     tasks = [t for t in list_tasks() if t.env_id.startswith("mwx/")]
     if not tasks:
         raise typer.BadParameter("no mwx environments are registered; reinstall mwx-sdk")
+
+    def norm(text: str | None) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", (text or "").lower()))
+
+    # a task's own words ("open the door and walk through", "walk to the door, open it and go
+    # through") name it exactly, even where the word overlap of two tasks ties
+    said = norm(instruction)
+    for t in tasks:
+        if said in (norm(t.description), norm(t.composition.instruction if t.composition else None)):
+            return t.env_id
     # ties go to the simpler task: tasks come in registration order, the bundled papers' tasks first;
     # the task's name (walk, sit_simple) counts like an expert name
     docs = [ExpertSpec(t.name.replace("_", " "), t.description or t.name, "env", 1) for t in tasks]

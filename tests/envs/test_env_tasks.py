@@ -15,7 +15,7 @@ from mwx_sdk.envs.quantities import H1Quantities
 from mwx_sdk.envs.registration import TASK_SPECS
 from mwx_sdk.envs.tasks import TASKS
 
-OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "walk_sit": 64, "reach": 57,
+OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "walk_sit": 64, "door_wall": 55, "reach": 57,
            "door": 55, "push": 63, "package": 73, "truck": 116, "basketball": 64}
 
 # info keys per the HumanoidBench sample infos (plus the success flag every env reports)
@@ -30,6 +30,8 @@ INFO_KEYS = {
     "reach": {"hand_dist", "healthy_reward", "motion_penalty", "reward_close", "reward_success"},
     "door": {"stand_reward", "small_control", "door_openness_reward", "door_hatch_openness_reward",
              "hand_hatch_proximity_reward", "passage_reward"},
+    "door_wall": {"stand_reward", "small_control", "door_openness_reward", "door_hatch_openness_reward",
+                  "hand_hatch_proximity_reward", "passage_reward"},
     "push": {"target_dist", "hand_dist", "reward_success"},
     "package": {"stand_reward", "small_control", "dist_package_destination", "dist_hand_package_right",
                 "dist_hand_package_left", "package_height"},

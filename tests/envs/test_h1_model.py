@@ -30,6 +30,7 @@ EXPECTED_DIMS = {
     "truck": (61, 55),
     "basketball": (33, 31),
     "walk_sit": (33, 31),
+    "door_wall": (28, 27),
 }
 
 HOLD_STEPS = 500  # 1 s at the 2 ms timestep

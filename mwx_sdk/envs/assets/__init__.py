@@ -49,6 +49,7 @@ TASKS: tuple[str, ...] = (
     "truck",
     "basketball",
     "walk_sit",
+    "door_wall",
 )
 
 #: Environment variable naming a HumanoidBench ``assets`` folder (the one holding ``envs/``).
