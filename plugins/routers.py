@@ -29,6 +29,7 @@ from mwx_sdk.interfaces import Expert, Router, StepContext
 CHECKPOINT_TYPE = "mwx.fusion_router"
 CHECKPOINT_VERSION = 1
 FEATURES = ("auto", "obs", "joints_height", "joint_qpos", "qpos")
+REFERENCES = ("mean", "nearest")
 
 
 @dataclass
@@ -48,6 +49,14 @@ class FusionRouterConfig:
             0 fuses each step's p(i|s) as it is (MetaWorld). Within a fast periodic motion the
             nearest reference can change several times per stride; averaging over about a
             stride keeps such flicker out of the blend.
+        reference: what the state is compared with: ``"mean"``, each expert's ``embedding()``
+            (MetaWorld; the linear form that :meth:`FusionRouter.fit` trains), or
+            ``"nearest"``, the nearest of the expert's reference states
+            (``reference_features()``, shape ``(F, D)``, where the expert has it; else its
+            embedding). A gait's mean is a pose it never passes through: mid-stride, with both
+            legs straight, the robot is nearer a standing pose than the walk's mean, and the
+            mean form hands weight to standing there; the nearest frame of the gait is near
+            at every phase. Untrained routers only.
     """
 
     alpha: float = 0.7
@@ -55,6 +64,7 @@ class FusionRouterConfig:
     feature: str = "auto"
     checkpoint: str | None = None
     smoothing: float = 0.0
+    reference: str = "mean"
 
     def __post_init__(self) -> None:
         if not 0.0 <= float(self.alpha) <= 1.0:
@@ -65,6 +75,11 @@ class FusionRouterConfig:
             raise ValueError(f"feature must be one of {FEATURES}, got {self.feature!r}")
         if not (np.isfinite(float(self.smoothing)) and float(self.smoothing) >= 0):
             raise ValueError(f"smoothing is a time constant in seconds >= 0, got {self.smoothing}")
+        if self.reference not in REFERENCES:
+            raise ValueError(f"reference must be one of {REFERENCES}, got {self.reference!r}")
+        if self.reference == "nearest" and self.checkpoint:
+            raise ValueError("a trained router compares the state with the experts' means: use reference='mean' "
+                             "with a checkpoint")
 
 
 def _softmax_inplace(z: np.ndarray) -> np.ndarray:
@@ -159,17 +174,26 @@ class FusionRouter(Router):
         self._xn: np.ndarray | None = None
         self._out: np.ndarray | None = None
         self._uniform = False
+        self._frames: list[np.ndarray] | None = None  # standardised reference states (reference="nearest")
+        self._zk: np.ndarray | None = None
         if self.config.checkpoint:
             self._load_params(self.config.checkpoint)
 
     # -- set-up ----------------------------------------------------------------------------
-    def init_from_embeddings(self, names: Sequence[str], embeddings: Sequence[np.ndarray | None]) -> None:
+    def init_from_embeddings(
+        self,
+        names: Sequence[str],
+        embeddings: Sequence[np.ndarray | None],
+        frames: Sequence[np.ndarray | None] | None = None,
+    ) -> None:
         """Nearest-reference initialisation from the experts' embeddings psi_i.
 
         Args:
             names: expert names, in the agent's order.
             embeddings: each expert's ``embedding()`` (``None`` for experts without one: they
                 get the average logit, i.e. no state preference).
+            frames: with ``reference="nearest"``, each expert's reference states ``(F, D)``
+                (``None`` where it has none: its embedding stands in).
         """
         k = len(names)
         have = [i for i, e in enumerate(embeddings) if e is not None]
@@ -201,6 +225,17 @@ class FusionRouter(Router):
             b[missing] = b[have].mean()
         self.W, self.b = W, b
         self._uniform = False
+        self._frames = None
+        if self.config.reference == "nearest":
+            self._frames = []
+            for i in have:
+                f = frames[i] if frames is not None and frames[i] is not None else embeddings[i]
+                f = np.asarray(f, dtype=np.float64).reshape(-1, d)
+                if not np.all(np.isfinite(f)):
+                    raise ValueError(f"expert {names[i]!r} has non-finite reference states")
+                self._frames.append((f - self.mu) * self.inv_sigma)
+            self._have = np.array(have, dtype=int)
+            self._scale = scale
 
     def reset(self, experts: Sequence[Expert], ctx: StepContext) -> None:
         names = [e.spec.name for e in experts]
@@ -212,8 +247,12 @@ class FusionRouter(Router):
                     "compose the same experts or retrain"
                 )
         else:
-            self.init_from_embeddings(names, [e.embedding() for e in experts])
+            frames = None
+            if self.config.reference == "nearest":
+                frames = [_reference_frames(e) for e in experts]
+            self.init_from_embeddings(names, [e.embedding() for e in experts], frames)
         self._p = np.full(k, 1.0 / k)
+        self._zk = np.empty(k)
         self._p_avg = None
         self._out = np.empty(k)
         if self._uniform:
@@ -236,6 +275,17 @@ class FusionRouter(Router):
         xn = self._xn
         np.subtract(self._feature(obs), self.mu, out=xn)
         xn *= self.inv_sigma
+        if self._frames is not None:
+            z = self._zk
+            for j, i in enumerate(self._have):
+                diff = self._frames[j] - xn
+                z[i] = -float(np.min(np.einsum("fd,fd->f", diff, diff))) * self._scale
+            if len(self._have) < len(z):  # experts without references: the average logit
+                mask = np.ones(len(z), dtype=bool)
+                mask[self._have] = False
+                z[mask] = z[self._have].mean()
+            self._p = _softmax_inplace(z)
+            return self._p
         z = self.W @ xn
         z += self.b
         self._p = _softmax_inplace(z)
@@ -293,6 +343,8 @@ class FusionRouter(Router):
         """
         if self.W is None:
             raise RuntimeError("fit needs initial parameters: call reset(experts, ctx) or init_from_embeddings first")
+        if self.config.reference != "mean":
+            raise ValueError("fit trains the linear form of the state term: build the router with reference='mean'")
         X = np.asarray(features, dtype=np.float64)
         k, d = self.W.shape
         if X.ndim != 2 or X.shape[1] != d:
@@ -374,6 +426,15 @@ class FusionRouter(Router):
         if cls.fixed_alpha is not None:
             cfg.pop("alpha", None)
         return cls(**cfg)
+
+
+def _reference_frames(expert: Expert) -> np.ndarray | None:
+    """The expert's reference states for ``reference="nearest"`` (``None`` when it has none)."""
+    fn = getattr(expert, "reference_features", None)
+    if not callable(fn):
+        return None
+    f = fn()
+    return None if f is None else np.asarray(f, dtype=np.float64)
 
 
 class SemanticRouter(FusionRouter):

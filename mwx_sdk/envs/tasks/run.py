@@ -39,6 +39,10 @@ TASK = Task(
         # 4.6 m/s, which it holds without stumbling); the skill's own default stays the captured
         # 3.5 m/s, the pace it contributes when another task blends it in.
         expert_options={"run": {"speed": 5.0}},
+        # Mid-stride, with the legs straight, the robot is nearer a standing pose than the
+        # gait's mean pose; compared with the nearest frame of each expert's motion, the state
+        # term keeps the weight on the gait through the stride.
+        router_options={"reference": "nearest"},
     ),
     # A horizon longer than one stride with one knot per step lets the sampled plans follow
     # the stride; a firm heading term holds the pelvis straight; a large reward weight lets

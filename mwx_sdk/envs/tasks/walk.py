@@ -39,6 +39,10 @@ TASK = Task(
         # The captured cadence (1.35 m/s) outpaces what the planner balances; a slightly
         # faster-than-target playback keeps vx near the 1 m/s the reward asks for.
         expert_options={"walk": {"speed": 1.15}},
+        # Mid-stride, with the legs straight, the robot is nearer a standing pose than the
+        # gait's mean pose; compared with the nearest frame of each expert's motion, the state
+        # term keeps the weight on the gait through the stride.
+        router_options={"reference": "nearest"},
     ),
     # The reward saturates at 1 m/s; aiming the shaping above it keeps vx there. Gait priors
     # walk with bent knees, which costs the head-height factor of the reward: a stiffer head
