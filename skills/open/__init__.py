@@ -28,11 +28,15 @@ DESCRIPTION = (
 
 #: The working point on the lever in the handle's frame (HumanoidBench's door: x toward the far
 #: side of the door, the inside lever 0.141 m in front of the handle's centre, pointing to -y at
-#: zero turn): 0.12 m along the lever, a little toward the door so the forearm's end lies on
-#: and behind the lever rather than slipping off its front.
-GRIP = (-0.105, -0.12, 0.0)
+#: zero turn): 0.08 m along the lever, nearer the axis than its free end so that a hand sliding
+#: along it stays on it, and a little toward the door so the forearm's end lies on and behind
+#: the lever rather than slipping off its front.
+GRIP = (-0.105, -0.08, 0.0)
 #: How far above the lever (handle frame z) the hand comes down from, and where it presses to.
 ABOVE, PRESS = 0.08, 0.02
+#: Integral gain (per control step) and bound (m) of the aim's correction: the arm sags under its
+#: own weight and the lever pushes the hand back.
+SAG_GAIN, SAG_LIMIT = 0.05, 0.08
 
 
 def _rotation(quat: np.ndarray) -> np.ndarray:
@@ -60,15 +64,15 @@ class OpenExpert(MotionPriorExpert):
         tracking.setdefault("capture_roll_gain", 3.0)
         super().__init__(load_prior(stand.__file__, prior), **tracking)
         self.pull, self.turn = float(pull), float(turn)
-        self.arms = ArmAimer(self.clip.joint_names, hand=hand)
+        self.arms = ArmAimer(self.clip.joint_names, hand=hand, rate=0.04)
         self.stage = "reach"
-        self._rest: np.ndarray | None = None
+        self._bias, self._bias_stage = np.zeros(3), "reach"
 
     def reset(self, ctx: StepContext) -> None:
         super().reset(ctx)
         self.arms.reset()
         self.stage = "reach"
-        self._rest = None
+        self._bias, self._bias_stage = np.zeros(3), "reach"
 
     @staticmethod
     def handle_pose(ctx: StepContext) -> tuple[np.ndarray, np.ndarray] | None:
@@ -100,13 +104,20 @@ class OpenExpert(MotionPriorExpert):
         # the handle's turn: the lever's direction (the frame's -y) against the door's horizontal
         lever = -rot[:, 1]
         turned = float(np.arctan2(-lever[2], np.hypot(lever[0], lever[1])))
-        if self.stage == "reach" and np.linalg.norm(hand - above) < 0.05:
+        # come in from above and in front of the lever: a hand coming straight at it from the
+        # arm's rest pose ends up under it
+        before = above + rot @ np.array([-0.1, 0.0, 0.05])
+        if self.stage == "reach" and np.linalg.norm(hand - before) < 0.05:
+            self.stage = "over"
+        elif self.stage == "over" and np.linalg.norm(hand - above) < 0.04:
             self.stage = "turn"
         elif self.stage in ("turn", "pull") and np.linalg.norm(hand - grip) > 0.15:
             self.stage = "reach"  # the hand slipped off the lever: come back over it
         if self.stage == "turn" and turned >= self.turn:
             self.stage = "pull"
         if self.stage == "reach":
+            return before
+        if self.stage == "over":
             return above
         if self.stage == "turn":
             return press
@@ -120,6 +131,15 @@ class OpenExpert(MotionPriorExpert):
             return a
         model = ctx.env.model
         point = self.hand_point(data, model, *pose)
+        # the weak arm sags under its own weight and the lever pushes the hand back: aim past the
+        # point by the integrated error (its horizontal part restarts with each stage, so a lag
+        # while moving does not carry into the press), as far as SAG_LIMIT
+        hand = hand_position(data, model, self.arms.side_for(data, model, point))
+        if self.stage != self._bias_stage:
+            self._bias[:2] = 0.0
+            self._bias_stage = self.stage
+        self._bias = np.clip(self._bias + SAG_GAIN * (point - hand), -SAG_LIMIT, SAG_LIMIT)
+        point = point + self._bias
         return self.joints_to_action(self.arms.aim(self.action_to_joints(a), data, model, point))
 
 
