@@ -39,7 +39,8 @@ __all__ = [
 #: Modules of :mod:`mwx_sdk.envs.tasks` defining the bundled tasks, the papers' tasks first.
 #: Each holds a module-level ``TASK`` (or ``TASKS``, a tuple) next to its environment class.
 BUILTIN_TASK_MODULES = (
-    "stand", "walk", "run", "sit", "door", "push", "package", "truck", "basketball", "crawl", "reach", "walk_sit", "door_wall",
+    "stand", "walk", "run", "sit", "door", "push", "package", "truck", "basketball", "crawl", "reach",
+    "walk_sit", "door_wall", "box_table",
 )
 
 #: Planner used where no task is known, in every entry point alike.

@@ -62,6 +62,10 @@ def _reference(task, env, states):
     if task == "basketball":
         return R.basketball_reward(s["ball"], s["hoop"], s["lh"], s["rh"], s["head"], s["up"], s["force"],
                                    s["throw"])
+    if task == "box_table":
+        from mwx_sdk.envs.tasks.box_table import box_table_reward
+
+        return box_table_reward(s["box"], s["lh"], s["rh"], s["head"], s["up"])
     raise KeyError(task)
 
 
@@ -82,6 +86,8 @@ def _quantities(env):
             out["box"] = d.qpos[env._box_q : env._box_q + 3].copy()
     elif task in ("door", "door_wall"):
         out.update(door=d.qpos[env._door], hatch=d.qpos[env._hatch], hatch_pos=d.xpos[env._hatch_body].copy())
+    elif task == "box_table":
+        out["box"] = d.qpos[env._box_q : env._box_q + 3].copy()
     elif task == "package":
         out.update(pkg=d.qpos[env._pkg_q : env._pkg_q + 3].copy(), dest=d.site_xpos[env._dest].copy())
     elif task == "basketball":

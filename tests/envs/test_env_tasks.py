@@ -15,7 +15,8 @@ from mwx_sdk.envs.quantities import H1Quantities
 from mwx_sdk.envs.registration import TASK_SPECS
 from mwx_sdk.envs.tasks import TASKS
 
-OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "walk_sit": 64, "door_wall": 55, "reach": 57,
+OBS_DIM = {"stand": 51, "walk": 51, "run": 51, "crawl": 51, "sit_simple": 51, "sit_hard": 64, "walk_sit": 64,
+           "door_wall": 55, "box_table": 64, "reach": 57,
            "door": 55, "push": 63, "package": 73, "truck": 116, "basketball": 64}
 
 # info keys per the HumanoidBench sample infos (plus the success flag every env reports)
@@ -33,6 +34,7 @@ INFO_KEYS = {
     "door_wall": {"stand_reward", "small_control", "door_openness_reward", "door_hatch_openness_reward",
                   "hand_hatch_proximity_reward", "passage_reward"},
     "push": {"target_dist", "hand_dist", "reward_success"},
+    "box_table": {"stand_reward", "hands_on_box", "lifted", "on_table", "resting_steps"},
     "package": {"stand_reward", "small_control", "dist_package_destination", "dist_hand_package_right",
                 "dist_hand_package_left", "package_height"},
     "truck": {"upright", "reward_robot_package_truck", "reward_robot_package_picked_up", "reward_package_table",

@@ -31,6 +31,7 @@ EXPECTED_DIMS = {
     "basketball": (33, 31),
     "walk_sit": (33, 31),
     "door_wall": (28, 27),
+    "box_table": (33, 31),
 }
 
 HOLD_STEPS = 500  # 1 s at the 2 ms timestep

@@ -50,6 +50,7 @@ TASKS: tuple[str, ...] = (
     "basketball",
     "walk_sit",
     "door_wall",
+    "box_table",
 )
 
 #: Environment variable naming a HumanoidBench ``assets`` folder (the one holding ``envs/``).

@@ -18,7 +18,7 @@ _CLASSES = {
     "StandEnv": "stand", "WalkEnv": "walk", "RunEnv": "run", "CrawlEnv": "crawl",
     "SitSimpleEnv": "sit", "SitHardEnv": "sit", "ReachEnv": "reach", "DoorEnv": "door", "PushEnv": "push",
     "PackageEnv": "package", "BasketballEnv": "basketball", "TruckEnv": "truck", "WalkSitEnv": "walk_sit",
-    "DoorWallEnv": "door_wall",
+    "DoorWallEnv": "door_wall", "BoxTableEnv": "box_table",
 }
 
 __all__ = ["TASKS", *_CLASSES]  # noqa: PLE0604
