@@ -70,3 +70,17 @@ def test_bad_options_are_refused():
         get_expert("open", pull=1.0)
     with pytest.raises(ValueError, match="hand must be"):
         get_expert("open", hand="both")
+
+
+def test_the_door_task_composes_the_open_skill_by_default():
+    env = mwx_sdk.make_env("mwx/h1-door-v0")
+    env.reset(seed=0)
+    agent = mwx_sdk.compose(env=env, planner="direct", vlm="lexical")
+    from mwx_sdk.task import get_task
+
+    comp = get_task("door").composition
+    assert comp.lead_skill == "open" and "open" in comp.experts
+    agent.reset(comp.instruction, env)
+    sub = agent.plan.subgoals[0]
+    assert max(sub.weights, key=sub.weights.get) == "open"
+    env.close()
