@@ -583,6 +583,8 @@ def compose(
             _build("expert", e, Expert, None if isinstance(e, Expert) else (expert_config or {}).get(e))
             for e in experts
         ]
+    if comp is not None and comp.agent_options and not isinstance(config, AgentConfig):
+        config = {**dict(comp.agent_options), **dict(config or {})}
     if isinstance(config, Mapping):
         config = AgentConfig(**config)
     return Agent(

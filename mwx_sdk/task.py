@@ -76,6 +76,8 @@ class Composition:
         library: the expert library the evaluation suite offers when it compares routing
             methods on this task (the papers' tables); empty means ``experts``. A task whose
             best default agent plays one skill still compares routers over several.
+        agent_options: fields of :class:`mwx_sdk.agent.AgentConfig` for this task (e.g. a
+            longer ``subgoal_timeout_steps`` where a sub-goal is a long walk), beneath the user's.
     """
 
     instruction: str
@@ -85,9 +87,11 @@ class Composition:
     planner: str = "mppi"
     router_options: Mapping[str, Any] = field(default_factory=dict)
     library: tuple[str, ...] = ()
+    agent_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "experts", tuple(self.experts))
+        object.__setattr__(self, "agent_options", _frozen(self.agent_options))
         object.__setattr__(self, "library", tuple(self.library) or tuple(self.experts))
         object.__setattr__(
             self, "expert_options", MappingProxyType({k: _frozen(v) for k, v in dict(self.expert_options).items()})

@@ -68,3 +68,11 @@ def test_the_task_plans_with_its_shaping():
     assert set(MPPIConfig.for_task("walk_sit").task_shaping) == {"approach", "back_to_chair"}
     task = mwx_sdk.get_task("walk_sit")
     assert task.composition.instruction == "walk to the chair and sit down"
+
+
+def test_the_task_sets_agent_options_beneath_the_users():
+    env = mwx_sdk.make_env("mwx/h1-walk_sit-v0")
+    assert mwx_sdk.compose(env=env, planner="direct").config.subgoal_timeout_steps == 500
+    mine = mwx_sdk.compose(env=env, planner="direct", config={"subgoal_timeout_steps": 80})
+    assert mine.config.subgoal_timeout_steps == 80
+    env.close()

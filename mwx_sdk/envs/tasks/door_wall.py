@@ -72,7 +72,9 @@ TASK = Task(
     object_qpos0=(0.0, 0.0),
     composition=Composition(instruction="walk to the door, open it and go through",
                             experts=DOOR.composition.experts, lead_skill=DOOR.composition.lead_skill,
-                            expert_options=dict(DOOR.composition.expert_options)),
+                            expert_options=dict(DOOR.composition.expert_options),
+                            # the walk to the door takes longer than the agent's default 3 s
+                            agent_options={"subgoal_timeout_steps": 500}),
     planning={**DOOR.mppi_defaults(),
               "task_shaping": {**dict(DOOR.planning.get("task_shaping", {})), "approach": 5.0, "pass": 2.0}},
     planner_reward=_planner_reward,

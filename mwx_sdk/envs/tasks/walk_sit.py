@@ -62,8 +62,9 @@ TASK = Task(
     object_words={"chair": ("seat", "stool")},
     scene_dims=(33, 31),
     object_qpos0=(3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0),
+    # the walk to the chair takes longer than the agent's default 3 s sub-goal timeout
     composition=Composition(instruction="walk to the chair and sit down", experts=("stand", "walk", "sit"),
-                            lead_skill="sit"),
+                            lead_skill="sit", agent_options={"subgoal_timeout_steps": 500}),
     # walking first: the walk task's sampling and balance terms, the approach and turn shaping
     # instead of a speed target
     planning={"num_samples": 32, "horizon": 25, "num_knots": 4, "heading_weight": 0.0,
