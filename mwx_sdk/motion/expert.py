@@ -16,10 +16,6 @@ terms read the physics state through ``ctx.env.unwrapped.data`` (skipped when ``
   midpoint of the feet, in the heading frame, is added to both ankle pitch joints (forward) and
   both hip roll joints (sideways) -- the ankle strategy of human quiet standing, which turns a
   held pose (an inverted pendulum that slowly topples) into one that stays up;
-- foot placement: the forward and sideways offset of the capture point from the feet midpoint,
-  taken with the velocity beyond a commanded pace (``capture_speed``), is added to the hip
-  pitch and hip roll of the swing leg (the higher foot), so a body that runs ahead of its feet
-  gets a longer step instead of a fall (the stepping strategy of human walking);
 - heading: the yaw error to a requested heading is added to both hip yaw joints, which turns
   the gait while walking;
 - blend-in: the first ``blend_in`` seconds interpolate from the pose at reset to the reference,
@@ -91,26 +87,12 @@ class MotionPriorConfig:
         loop_start: looping clips wrap back to this clip time (s), so a clip can play a lead-in
             once (e.g. picking a box up) and then loop its tail (walking with it).
         balance_pitch_gain: rad added to hip pitch per rad of torso pitch error.
-        swing_pitch_gain: rad added to the hip pitch of the swing leg (the higher foot) per rad of
-            torso pitch error, in place of ``balance_pitch_gain``; ``None`` = the same gain on both
-            legs. The stance hip rights the torso; on the swing leg the same correction swings
-            the foot back just when a forward-pitching body needs it ahead (-1 holds the swing
-            leg's angle in the world as the torso pitches).
         balance_ankle_gain: rad added to ankle pitch per rad of torso pitch error.
         balance_roll_gain: rad added to hip roll per rad of torso roll error.
         capture_gain: rad added to both ankle pitch joints per m of forward capture-point
             offset from the feet midpoint (positive tips the toes down, pushing the body back).
         capture_roll_gain: rad added to both hip roll joints per m of sideways offset.
         capture_time: look-ahead (s) of the capture point (about sqrt(com height / g)).
-        placement_gain: rad of hip flexion of the swing leg per m of forward offset of the
-            capture point (taken with ``capture_speed`` subtracted) from the feet midpoint: the
-            swing foot lands further ahead of a body that outruns its feet. 0 = off.
-        placement_roll_gain: rad of hip roll of the swing leg per m of sideways offset
-            (outward towards the side the body falls to). 0 = off.
-        capture_speed: forward speed (m/s, heading frame) taken out of the velocity of the
-            foot-placement capture point: a gait's own pace needs no longer steps.
-        swing_height: foot height difference (m) at which the higher leg counts fully as the
-            swing leg; the placement terms fade in double support.
         heading: desired world heading (rad) or ``None`` for no heading correction.
         heading_gain: rad of hip yaw per rad of heading error (clipped to +-0.3 rad).
         blend_in: seconds to blend from the pose at reset into the reference.
@@ -128,14 +110,9 @@ class MotionPriorConfig:
     balance_pitch_gain: float = 0.0
     balance_ankle_gain: float = 0.0
     balance_roll_gain: float = 0.0
-    swing_pitch_gain: float | None = None
     capture_gain: float = 0.0
     capture_roll_gain: float = 0.0
     capture_time: float = 0.3
-    placement_gain: float = 0.0
-    placement_roll_gain: float = 0.0
-    capture_speed: float = 0.0
-    swing_height: float = 0.04
     heading: float | None = None
     heading_gain: float = 0.5
     blend_in: float = 0.2
@@ -143,18 +120,14 @@ class MotionPriorConfig:
 
     def __post_init__(self) -> None:
         for name in ("speed", "start_time", "blend_in", "heading_gain", "loop_start", "capture_time",
-                     "arm_swing", "capture_speed"):
+                     "arm_swing"):
             v = float(getattr(self, name))
             if not np.isfinite(v) or v < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
         for name in ("balance_pitch_gain", "balance_ankle_gain", "balance_roll_gain", "capture_gain",
-                     "capture_roll_gain", "placement_gain", "placement_roll_gain"):
+                     "capture_roll_gain"):
             if not np.isfinite(float(getattr(self, name))):
                 raise ValueError(f"{name} must be finite")
-        if self.swing_pitch_gain is not None and not np.isfinite(float(self.swing_pitch_gain)):
-            raise ValueError("swing_pitch_gain must be finite or None")
-        if not (np.isfinite(float(self.swing_height)) and self.swing_height > 0):
-            raise ValueError(f"swing_height must be a finite number > 0 (m), got {self.swing_height}")
         if self.end_time is not None and self.end_time < 0:
             raise ValueError(f"end_time must be >= 0, got {self.end_time}")
         if self.heading is not None and not np.isfinite(self.heading):
@@ -386,47 +359,29 @@ class MotionPriorExpert(Expert):
         self._root = (root, int(model.jnt_dofadr[jnt]), int(model.jnt_qposadr[jnt]))
         self._feet = (int(feet[0]), int(feet[1]))
 
-    def capture_offset(self, data: Any, pace: float = 0.0) -> np.ndarray | None:
-        """(forward, left) offset (m) of the capture point from the feet midpoint, heading frame.
-
-        ``pace`` (m/s) is taken out of the forward velocity first (a walk's own pace).
-        """
+    def capture_offset(self, data: Any) -> np.ndarray | None:
+        """(forward, left) offset (m) of the capture point from the feet midpoint, heading frame."""
         if self._root is None or self._feet is None:
             return None
         root, dof, qadr = self._root
         com = np.asarray(data.subtree_com[root, :2])
         vel = np.asarray(data.qvel[dof : dof + 2])
         mid = 0.5 * (np.asarray(data.site_xpos[self._feet[0], :2]) + np.asarray(data.site_xpos[self._feet[1], :2]))
+        e = com + self.config.capture_time * vel - mid
         yaw = quat_yaw(np.asarray(data.qpos[qadr + 3 : qadr + 7], dtype=np.float64))
         c, s = np.cos(yaw), np.sin(yaw)
-        e = com - mid
-        fwd = c * e[0] + s * e[1] + self.config.capture_time * (c * vel[0] + s * vel[1] - pace)
-        left = -s * e[0] + c * e[1] + self.config.capture_time * (-s * vel[0] + c * vel[1])
-        return np.array([fwd, left])
-
-    def swing_share(self, data: Any) -> np.ndarray | None:
-        """How much each leg (left, right) is the swing leg, in [0, 1], from the feet's heights."""
-        if self._feet is None:
-            return None
-        dz = float(data.site_xpos[self._feet[0], 2] - data.site_xpos[self._feet[1], 2])
-        k = float(np.clip(dz / self.config.swing_height, -1.0, 1.0))
-        return np.array([max(k, 0.0), max(-k, 0.0)])
+        return np.array([c * e[0] + s * e[1], -s * e[0] + c * e[1]])
 
     def _feedback(self, data: Any, ref: dict[str, np.ndarray]) -> np.ndarray:
         c = self.config
         dq = np.zeros(self.clip.num_joints)
         quat = np.asarray(data.qpos[3:7], dtype=np.float64)
-        if c.balance_pitch_gain or c.balance_ankle_gain or c.balance_roll_gain or c.swing_pitch_gain:
+        if c.balance_pitch_gain or c.balance_ankle_gain or c.balance_roll_gain:
             roll, pitch = quat_roll_pitch(quat)
             rroll, rpitch = quat_roll_pitch(ref["root_quat"])
             e_pitch = float(pitch - rpitch)
             e_roll = float(roll - rroll)
-            swing = self.swing_share(data) if c.swing_pitch_gain is not None else None
-            if swing is not None and len(self._hip_pitch) == 2:
-                gain = c.balance_pitch_gain * (1.0 - swing) + c.swing_pitch_gain * swing
-                dq[self._hip_pitch] += gain * e_pitch
-            else:
-                dq[self._hip_pitch] += c.balance_pitch_gain * e_pitch
+            dq[self._hip_pitch] += c.balance_pitch_gain * e_pitch
             dq[self._ankle] += c.balance_ankle_gain * e_pitch
             dq[self._hip_roll] += c.balance_roll_gain * e_roll
         if c.capture_gain or c.capture_roll_gain:
@@ -434,14 +389,6 @@ class MotionPriorExpert(Expert):
             if off is not None:
                 dq[self._ankle] += c.capture_gain * off[0]
                 dq[self._hip_roll] += c.capture_roll_gain * off[1]
-        if (c.placement_gain or c.placement_roll_gain) and len(self._hip_pitch) == 2 and len(self._hip_roll) == 2:
-            off = self.capture_offset(data, c.capture_speed)
-            swing = self.swing_share(data)
-            if off is not None and swing is not None:
-                # hip flexion (negative pitch) swings the foot forward; positive roll of either
-                # hip swings its foot to the left
-                dq[self._hip_pitch] -= c.placement_gain * off[0] * swing
-                dq[self._hip_roll] += c.placement_roll_gain * off[1] * swing
         if c.heading is not None and c.heading_gain > 0 and len(self._hip_yaw):
             err = float(np.angle(np.exp(1j * (c.heading - quat_yaw(quat)))))
             dq[self._hip_yaw] += float(np.clip(c.heading_gain * err, -0.3, 0.3))
