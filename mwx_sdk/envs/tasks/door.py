@@ -80,9 +80,11 @@ TASK = Task(
     object_words={"door": ("doorway", "gate")},
     scene_dims=(28, 27),
     object_qpos0=(0.0, 0.0),
-    composition=Composition(instruction="open the door by its handle",
-                            experts=("stand", "open", "walk"),
-                            lead_skill="open"),
+    # the door must be open before the walk through it: a walk sub-goal that took over on a
+    # timeout would walk into the closed door and fall
+    composition=Composition(instruction="open the door by its handle and walk through",
+                            experts=("stand", "open", "walk"), lead_skill="open",
+                            agent_options={"subgoal_timeout_steps": 0}),
     # The arm works the handle while the legs balance the push and pull on it, so both get
     # sampling noise; the shaping brings a hand onto the lever and rewards the handle's turn and
     # the door's swing, which the task's reward only pays for once reached.
