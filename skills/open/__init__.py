@@ -109,8 +109,8 @@ class OpenExpert(MotionPriorExpert):
         before = above + rot @ np.array([-0.1, 0.0, 0.05])
         if self.stage == "reach" and np.linalg.norm(hand - before) < 0.05:
             self.stage = "over"
-        elif self.stage == "over" and np.linalg.norm(hand - above) < 0.04:
-            self.stage = "turn"
+        elif self.stage == "over" and (np.linalg.norm(hand - above) < 0.04 or turned > 0.3):
+            self.stage = "turn"  # over the lever, or already pressing it down
         elif self.stage in ("turn", "pull") and np.linalg.norm(hand - grip) > 0.15:
             self.stage = "reach"  # the hand slipped off the lever: come back over it
         if self.stage == "turn" and turned >= self.turn:
@@ -139,6 +139,9 @@ class OpenExpert(MotionPriorExpert):
             self._bias[:2] = 0.0
             self._bias_stage = self.stage
         self._bias = np.clip(self._bias + SAG_GAIN * (point - hand), -SAG_LIMIT, SAG_LIMIT)
+        # never toward the door: a hand pressed into it pushes the robot back until it falls
+        n = pose[1][:, 0]
+        self._bias -= max(0.0, float(self._bias @ n)) * n
         point = point + self._bias
         return self.joints_to_action(self.arms.aim(self.action_to_joints(a), data, model, point))
 

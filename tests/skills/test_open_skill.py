@@ -84,3 +84,33 @@ def test_the_door_task_composes_the_open_skill_by_default():
     sub = agent.plan.subgoals[0]
     assert max(sub.weights, key=sub.weights.get) == "open"
     env.close()
+
+
+def test_the_aim_correction_never_points_into_the_door():
+    # a hand pressed into the door pushes the robot back until it falls
+    env = mwx_sdk.make_env("mwx/h1-door-v0")
+    agent = mwx_sdk.compose(env=env, experts=["open"], planner="direct", vlm="lexical")
+    obs, _ = env.reset(seed=2)
+    agent.reset("open the door", env)
+    open_ = agent.experts[0]
+    into = []
+    for _ in range(40):
+        obs, *_ = env.step(agent.act(obs))
+        normal = env.unwrapped.data.xmat[env.unwrapped._hatch_body].reshape(3, 3)[:, 0]
+        into.append(float(open_._bias @ normal))
+    assert max(into) < 1e-4  # the door moves a little between steps
+    env.close()
+
+
+def test_a_hand_already_turning_the_handle_counts_as_over_it():
+    env = mwx_sdk.make_env("mwx/h1-door-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    open_ = get_expert("open")
+    open_.reset(StepContext(env=base))
+    open_.stage = "over"
+    turn = 0.5  # the lever pressed down by the hand: its frame turned about the door's x
+    rot = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(turn), -np.sin(turn)], [0.0, np.sin(turn), np.cos(turn)]])
+    open_.hand_point(base.data, base.model, base.object_position("handle"), rot)
+    assert open_.stage == "turn"
+    env.close()
