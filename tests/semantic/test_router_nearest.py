@@ -125,3 +125,6 @@ def test_walk_task_routes_by_the_nearest_reference():
 
     for name in ("walk", "run"):
         assert dict(get_task(name).composition.router_options).get("reference") == "nearest"
+    # standing and sitting keep MetaWorld's mean form
+    for name in ("stand", "sit_simple"):
+        assert dict(get_task(name).composition.router_options).get("reference", "mean") == "mean"
