@@ -63,7 +63,7 @@ def _one_error_line(result, *needles: str) -> str:
     [
         ("typo.toml", ["unknown option 'smoothng' for router 'fusion'; did you mean 'smoothing'?"]),
         ("typos.toml", ["'smoothng' (did you mean 'smoothing'?)", "'alpa' (did you mean 'alpha'?)",
-                        "valid options: alpha, checkpoint, feature, smoothing, temperature"]),
+                        "valid options: alpha, checkpoint, feature, reference, smoothing, temperature"]),
         ("type.toml", ["router 'fusion' option 'alpha' must be a number, got 'high'"]),
         ("planner.toml", ["unknown option 'horizn' for planner 'mppi'; did you mean 'horizon'?"]),
         ("expert.toml", ["unknown option 'speeed' for expert 'walk'; did you mean 'speed'?"]),
