@@ -39,6 +39,19 @@ app = typer.Typer(
 )
 
 
+def _variant_kwargs(env: str, variant: str | None) -> dict:
+    """``make_env`` options for ``--model-variant`` (only the bundled mwx/ scenes have variants)."""
+    if variant is None:
+        return {}
+    from mwx_sdk.envs.assets import VARIANTS
+
+    if not env.startswith("mwx/"):
+        raise ValueError(f"--model-variant applies to the bundled mwx/ envs, not {env}; leave it out")
+    if variant not in VARIANTS:
+        raise ValueError(f"--model-variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
+    return {"model_variant": variant}
+
+
 def _task_of_id(env_id: str):
     """The task of a gymnasium id: by name, else from the env it builds (a plugin's or a wrapped id)."""
     from mwx_sdk.plugins import make_env
@@ -96,6 +109,9 @@ def evaluate(
     episodes: int | None = typer.Option(None, "--episodes", "-n", help="Number of episodes (default: one per seed)."),
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-9 or 1,3,5."),
     instruction: str | None = typer.Option(None, "--instruction", "-i", help="Instruction for the agent."),
+    model_variant: str | None = typer.Option(
+        None, "--model-variant", help="H1 model of an mwx/ env: primitive (default) or mesh (HumanoidBench's collision meshes)."
+    ),
     steps: int | None = typer.Option(None, "--steps", help="Control steps per episode (default: full episode)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default results/eval/<env>_<agent>)."),  # noqa: B008
     video: bool = typer.Option(False, "--video", help="Record an mp4 per episode into <out>/videos."),
@@ -151,7 +167,7 @@ def evaluate(
         else:
             raise ValueError(f"no agent: {env} has no task with a default composition; pass --agent agent.toml "
                              "or --experts stand,walk [--router ...]")
-        env_spec = EnvSpec(env_id=env)
+        env_spec = EnvSpec(env_id=env, kwargs=_variant_kwargs(env, model_variant))
         default_text = composition.instruction if composition is not None else ""
         text = instruction if instruction is not None else default_text
         if not text.strip():
@@ -187,7 +203,8 @@ def evaluate(
             with _gone_on_error(bar):
                 results = run_many(specs, workers=workers, backend=backend, ray_address=ray_address,
                                    on_result=ended)
-        config = {"env": env, "agent": agent_spec.describe(), "agent_spec": _spec_dict(agent_spec),
+        config = {"env": env, "env_options": dict(env_spec.kwargs), "agent": agent_spec.describe(),
+                  "agent_spec": _spec_dict(agent_spec),
                   "instruction": text, "seeds": seed_list, "steps": steps or results[0]["step_budget"],
                   "workers": workers, "backend": backend, "command": _command_line()}
         files = write_eval_report(out_dir, results, config, plots=plots)

@@ -314,6 +314,7 @@ def run_episode(
     console: Any = None,
     gif: Path | None = None,
     verbosity: int = NORMAL,
+    model_variant: str | None = None,
 ) -> EpisodeResult:
     """Compose an agent, run one episode and write the optional video and weight plot.
 
@@ -355,6 +356,10 @@ def run_episode(
     # the litellm backend may send a camera image, so the env renders for it too
     wants_frames = video is not None or gif is not None or vlm == "litellm"
     kwargs = {"render_mode": "rgb_array", "width": width, "height": height} if wants_frames else {}
+    if model_variant is not None:
+        from mwx_cli.eval import _variant_kwargs
+
+        kwargs.update(_variant_kwargs(env_id, model_variant))
     env = make_env(env_id, **kwargs)
     check_env(env_id, env)
     robot = "h1" if env_id.startswith("mwx/h1-") else None
@@ -555,6 +560,9 @@ def run(
     config: Path = typer.Option(None, "--config", help="Agent TOML file (replaces router/planner/vlm/experts)."),
     steps: int = typer.Option(500, min=1, help="Control steps at most."),
     seed: int = typer.Option(0, help="Seed of the env and the agent."),
+    model_variant: str = typer.Option(
+        None, "--model-variant", help="H1 model of an mwx/ env: primitive (default) or mesh (HumanoidBench's collision meshes)."
+    ),
     video: Path = typer.Option(None, help="mp4 path (default: <out>/<instruction>.mp4)."),
     plot: Path = typer.Option(None, help="Weights plot path (default: <out>/<instruction>-weights.png)."),
     gif: Path = typer.Option(None, "--gif", help="Also write a small animated GIF (320 px wide) here."),
@@ -597,6 +605,11 @@ def run(
     # under --json stdout is the result's alone: the lines before it and the live view use stderr
     console = Console(stderr=as_json)
     # reported: an unknown expert or env id, a broken agent file, no GL
+    if model_variant is not None:  # checked before anything is built
+        from mwx_cli.eval import _variant_kwargs
+
+        with reported_input_errors(ValueError):
+            _variant_kwargs(env or pick_env(instruction), model_variant)
     with reported_input_errors(), stdout_to_stderr(as_json):
         result = run_episode(
             instruction,
@@ -615,6 +628,7 @@ def run(
             gif=gif,
             console=console,
             verbosity=level,
+            model_variant=model_variant,
         )
     if as_json:
         emit_json(result.as_dict())

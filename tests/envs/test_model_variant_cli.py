@@ -1,0 +1,26 @@
+"""``--model-variant`` on ``mwx eval`` and ``mwx run``: the mesh H1 from the command line."""
+
+from __future__ import annotations
+
+import json
+
+from mwx_cli.main import app
+from typer.testing import CliRunner
+
+
+def test_eval_runs_the_mesh_model_and_records_it(tmp_path):
+    res = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--model-variant", "mesh", "--steps", "5",
+                                   "--planner", "direct", "--no-plots", "-q", "--out", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    config = json.loads((tmp_path / "results.json").read_text())["config"]
+    assert config["env_options"] == {"model_variant": "mesh"}
+
+
+def test_a_bad_variant_or_env_is_one_line():
+    runner = CliRunner()
+    res = runner.invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--model-variant", "glass", "--steps", "2"])
+    assert res.exit_code == 2 and "--model-variant must be one of primitive, mesh" in res.output
+    res = runner.invoke(app, ["run", "stand still", "--env", "h1-stand-v0", "--model-variant", "mesh", "--steps", "2",
+                              "--no-live", "--no-save"])
+    assert res.exit_code == 2
+    assert "applies to the bundled mwx/ envs" in res.output or "humanoid_bench" in res.output.lower()
