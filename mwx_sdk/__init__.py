@@ -8,8 +8,13 @@ otherwise when it is; see :mod:`mwx_sdk._gymnasium`).
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 from typing import Any
+
+# litellm fetches its model cost map over the network when it is first imported, by whichever
+# package imports it first; mwx downloads nothing at run time, so the bundled map is used
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from ._gymnasium import register_with_gymnasium
 from .hookspecs import hookimpl
