@@ -303,7 +303,7 @@ class MotionPriorExpert(Expert):
         data = physics_data(ctx)
         if data is not None:
             self._bind(ctx)
-            q += self._feedback(data, ref)
+            q += self._feedback(data, ref, self.heading(ctx))
             if self._q_start is not None and self.config.blend_in > 0:
                 b = min(1.0, (ctx.step - self._step0) * ctx.dt / self.config.blend_in)
                 q = (1 - b) * self._q_start + b * q
@@ -372,7 +372,12 @@ class MotionPriorExpert(Expert):
         c, s = np.cos(yaw), np.sin(yaw)
         return np.array([c * e[0] + s * e[1], -s * e[0] + c * e[1]])
 
-    def _feedback(self, data: Any, ref: dict[str, np.ndarray]) -> np.ndarray:
+    def heading(self, ctx: StepContext) -> float | None:
+        """The world heading (rad) the hip-yaw feedback steers to now: ``config.heading`` here;
+        skills that steer (toward a sub-goal's target) override it."""
+        return self.config.heading
+
+    def _feedback(self, data: Any, ref: dict[str, np.ndarray], heading: float | None = None) -> np.ndarray:
         c = self.config
         dq = np.zeros(self.clip.num_joints)
         quat = np.asarray(data.qpos[3:7], dtype=np.float64)
@@ -389,7 +394,7 @@ class MotionPriorExpert(Expert):
             if off is not None:
                 dq[self._ankle] += c.capture_gain * off[0]
                 dq[self._hip_roll] += c.capture_roll_gain * off[1]
-        if c.heading is not None and c.heading_gain > 0 and len(self._hip_yaw):
-            err = float(np.angle(np.exp(1j * (c.heading - quat_yaw(quat)))))
+        if heading is not None and c.heading_gain > 0 and len(self._hip_yaw):
+            err = float(np.angle(np.exp(1j * (heading - quat_yaw(quat)))))
             dq[self._hip_yaw] += float(np.clip(c.heading_gain * err, -0.3, 0.3))
         return dq

@@ -94,8 +94,9 @@ class SitExpert(MotionPriorExpert):
                 self._turning = False
                 super().reset(ctx)  # the sit-down segment starts now, from the pose the turn left
             else:
-                # step around on the walking prior, slowly, until the back faces the seat
-                self._turner._user_heading = seat
+                # step around on the walking prior, slowly, until the back faces the seat (the
+                # turner is this skill's own: its heading is the seat's, not toward the target)
+                self._turner.config.heading = seat
                 return self._turner.act(obs, replace(ctx, target=None))
         return super().act(obs, ctx)
 

@@ -58,18 +58,15 @@ class WalkExpert(MotionPriorExpert):
         # the captured cadence is the most natural one, and the planner balances it best
         self.target_speed = base if speed is None else float(speed)
         super().__init__(clip, speed=self.target_speed / base, heading=heading, **tracking)
-        self._user_heading = heading
 
-    def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
-        # a sub-goal with a target ("walk to the chair") steers the gait toward it: the heading
-        # feedback turns the hips toward the target's bearing from the pelvis
-        self.config.heading = self._user_heading
+    def heading(self, ctx: StepContext) -> float | None:
+        # a sub-goal with a target ("walk to the chair") steers the gait toward its bearing
         data = physics_data(ctx)
         if ctx.target is not None and data is not None:
             d = np.asarray(ctx.target.position[:2], dtype=np.float64) - np.asarray(data.qpos[:2], dtype=np.float64)
             if float(np.hypot(d[0], d[1])) > 0.1:
-                self.config.heading = float(np.arctan2(d[1], d[0]))
-        return super().act(obs, ctx)
+                return float(np.arctan2(d[1], d[0]))
+        return self.config.heading
 
 
 @hookimpl

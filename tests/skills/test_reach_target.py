@@ -44,13 +44,12 @@ def test_the_aimed_hand_reaches_a_point_within_the_arm(point):
 
 def test_walk_steers_toward_the_target_and_keeps_its_own_heading_without_one():
     env = mwx_sdk.make_env("mwx/h1-walk-v0")
-    obs, _ = env.reset(seed=0)
+    env.reset(seed=0)
     walk = mwx_sdk.get_expert("walk")
     ctx = StepContext(env=env.unwrapped, target=Target(name="chair", position=np.array([0.0, 3.0, 0.5])))
     walk.reset(ctx)
-    walk.act(obs, ctx)
-    assert walk.config.heading == pytest.approx(np.pi / 2, abs=0.02)
+    assert walk.heading(ctx) == pytest.approx(np.pi / 2, abs=0.02)
     ctx.target = None
-    walk.act(obs, ctx)
-    assert walk.config.heading is None
+    assert walk.heading(ctx) is None
+    assert mwx_sdk.get_expert("walk", heading=0.3).heading(ctx) == 0.3
     env.close()
