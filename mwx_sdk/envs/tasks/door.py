@@ -26,7 +26,8 @@ HOOK_POINT = (-0.12, -0.12, 0.05)
 #: open term ``q|q|`` is full at 1 rad).
 HATCH_GOAL = 1.0  # rad
 DOOR_GOAL = 1.0  # rad
-PASSAGE_X = 1.2  # m; the imu's x where the passage term is full
+DOOR_X = 0.8  # m; the door's plane in HumanoidBench's scene
+PASSAGE_X = 1.2  # m; the imu's x where the passage term is full (0.4 m past the door)
 
 
 def handle_point(hatch_pos, door_angle, hatch_angle, local=HOOK_POINT) -> np.ndarray:
@@ -100,6 +101,8 @@ class DoorEnv(H1Env):
     task_def = TASK
 
     terminate_height = 0.58
+    # the door's plane; a scene that sets its door elsewhere moves the passage line with it
+    door_x = DOOR_X
 
     def _setup(self):
         self._door = self._joint("door_hinge")[0]
@@ -120,7 +123,7 @@ class DoorEnv(H1Env):
         hp = v[4:7]
         dist = min(S.dist(hp, v[7:10]), S.dist(hp, v[10:13]))
         prox = S.linear_tol(dist, 0.0, 0.25, 1.0, S.LINEAR_01)
-        passage = S.linear_tol(v[13], 1.2, math.inf, 1.0, S.LINEAR_0)
+        passage = S.linear_tol(v[13] - (self.door_x - DOOR_X), PASSAGE_X, math.inf, 1.0, S.LINEAR_0)
         r = 0.1 * st * sc + 0.45 * open_ + 0.05 * hatch + 0.05 * prox + 0.35 * passage
         return r, {"per_timestep_reward": r, "stand_reward": st, "small_control": sc,
                    "door_openness_reward": open_, "door_hatch_openness_reward": hatch,
@@ -130,4 +133,4 @@ class DoorEnv(H1Env):
         d = self.data
         return {"door_open": lambda: d.qpos[self._door] >= DOOR_OPEN_ANGLE,
                 "hatch_open": lambda: d.qpos[self._hatch] >= HATCH_OPEN_ANGLE,
-                "through_door": lambda: float(self.q.imu_pos(d)[0]) >= 1.2}
+                "through_door": lambda: float(self.q.imu_pos(d)[0]) - (self.door_x - DOOR_X) >= PASSAGE_X}

@@ -19,7 +19,7 @@ import numpy as np
 
 from mwx_sdk.task import Composition, Task
 
-from .. import rewards as R
+from .door import DOOR_X as HB_DOOR_X
 from .door import TASK as DOOR
 from .door import DoorEnv
 
@@ -46,7 +46,7 @@ def _planner_reward():
     """The door reward with its passage line at this scene's door, and the walk-up shaping."""
     adapter = DOOR.planner_reward()
     inner_kwargs, inner_shaping = adapter.kwargs, adapter.shaping
-    shift = DOOR_X - 0.8  # HumanoidBench's door stands at x = 0.8
+    shift = DOOR_X - HB_DOOR_X
 
     def kwargs(q, c):
         kw = inner_kwargs(q, c)
@@ -87,6 +87,7 @@ class DoorWallEnv(DoorEnv):
     task_def = TASK
 
     own_success = True
+    door_x = DOOR_X
 
     def _setup(self):
         super()._setup()
@@ -106,15 +107,9 @@ class DoorWallEnv(DoorEnv):
                 and q.head_height(d) > 1.2 and q.torso_upright(d) > 0.8)
 
     def _reward_info(self):
-        d, q = self.data, self.q
-        lh, rh = q.left_hand_pos(d), q.right_hand_pos(d)
-        r, terms = R.door_reward(float(d.qpos[self._door]), float(d.qpos[self._hatch]),
-                                 d.xpos[self._hatch_body], lh, rh,
-                                 float(q.imu_pos(d)[0]) - (DOOR_X - 0.8), q.head_height(d), q.torso_upright(d),
-                                 d.actuator_force)
-        self._through = self.through_door()
-        return float(r), {"per_timestep_reward": float(r), **{k: float(v) for k, v in terms.items()},
-                          "success": self._through}
+        r, info = super()._reward_info()  # the passage line follows door_x
+        self._through = info["success"] = self.through_door()
+        return r, info
 
     def _terminated(self):
         return super()._terminated() or self._through
