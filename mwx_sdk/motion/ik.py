@@ -6,9 +6,9 @@ directed skill keeps its motion prior for the legs and torso and asks :class:`Ar
 arm: damped least squares on MuJoCo's own site Jacobian, started from the prior's arm pose so
 the answer stays close to the human motion, each step clipped to the joints' ranges.
 
-A four-joint arm has a small, well-conditioned problem with box limits only; a few Gauss-Newton
-steps on a scratch ``MjData`` solve it in well under a millisecond, so this module carries no
-QP-solver dependency.
+A four-joint arm is a small, well-conditioned problem with box limits only, which a few
+Gauss-Newton steps on a scratch ``MjData`` solve; a QP-based IK library would add a solver
+dependency for nothing this needs.
 """
 
 from __future__ import annotations

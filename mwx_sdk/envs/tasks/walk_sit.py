@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from mwx_sdk.motion.rotations import quat_yaw
 from mwx_sdk.task import Composition, Task
 
 from .sit import SitSimpleEnv
@@ -26,18 +27,13 @@ FACING_TOLERANCE = 0.35  # rad
 SEAT_FRONT = 0.35  # m in front of the seat's centre where the robot turns its back to it
 
 
-def _yaw(quat) -> np.ndarray:
-    w, x, y, z = (quat[..., i] for i in range(4))
-    return np.arctan2(2.0 * (w * z + x * y), 1.0 - 2.0 * (y * y + z * z))
-
-
 def _shaping(q, c):
     """Walk to the front of the seat, then turn the back to the chair."""
-    chair_yaw = _yaw(q["chair_quat"])
+    chair_yaw = quat_yaw(q["chair_quat"])
     front = q["chair"][..., :2] + SEAT_FRONT * np.stack([np.cos(chair_yaw), np.sin(chair_yaw)], axis=-1)
     pelvis = q["qpos"][..., :2]
     dist = np.linalg.norm(pelvis - front, axis=-1)
-    heading = _yaw(q["qpos"][..., 3:7])
+    heading = quat_yaw(q["qpos"][..., 3:7])
     near = np.clip(1.5 - dist, 0.0, 1.0)  # the heading matters once the front of the seat is close
     return {"approach": dist, "back_to_chair": near * (1.0 - np.cos(heading - chair_yaw))}
 
@@ -97,12 +93,12 @@ class WalkSitEnv(SitSimpleEnv):
 
     def chair_yaw(self) -> float:
         """The chair's heading (its seat's front), radians."""
-        return float(_yaw(np.asarray(self.data.qpos[self._chair_q + 3 : self._chair_q + 7])))
+        return float(quat_yaw(np.asarray(self.data.qpos[self._chair_q + 3 : self._chair_q + 7])))
 
     def facing_away(self) -> bool:
         """The pelvis faces the way the seat faces: the robot's back is to the chair."""
         a = self.q.root_qposadr
-        heading = float(_yaw(np.asarray(self.data.qpos[a + 3 : a + 7])))
+        heading = float(quat_yaw(np.asarray(self.data.qpos[a + 3 : a + 7])))
         return abs(math.remainder(heading - self.chair_yaw(), math.tau)) < FACING_TOLERANCE
 
     def _reward_info(self):
