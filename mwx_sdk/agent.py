@@ -366,6 +366,10 @@ class Agent:
                 continue
             wvec[i] = wi
             e = self.experts[i]
+            if steps:
+                # before the real step: the look-ahead starts from the state the step starts from
+                h = wi * prior_horizon(e, obs, ctx, steps)
+                hor_sum = h if hor_sum is None else hor_sum + h
             out = e.act(obs, ctx)
             if type(out) is not np.ndarray:
                 out = np.asarray(out, dtype=np.float64)
@@ -373,9 +377,6 @@ class Agent:
             if out.shape != acts.shape[1:] or (not math.isfinite(out.sum()) and not np.isfinite(out).all()):
                 raise ExpertOutputError(self._bad_output(e, out))
             acts[i] = out
-            if steps:
-                h = wi * prior_horizon(e, obs, ctx, steps)
-                hor_sum = h if hor_sum is None else hor_sum + h
             if use_ref:
                 r = e.reference_qpos(ctx)
                 if r is not None:

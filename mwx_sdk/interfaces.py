@@ -285,8 +285,24 @@ class Expert(abc.ABC):
     def horizon(self, ctx: StepContext, steps: int) -> np.ndarray | None:
         """Optional: the expert's actions for the next ``steps`` control steps, shape
         ``(steps, action_dim)``, row 0 = now; ``None`` (the default) lets the agent compute them
-        by calling :meth:`act` with the step index advanced (:func:`mwx_sdk.planning.prior_horizon`)."""
+        by calling :meth:`act` with the step index advanced (:func:`mwx_sdk.planning.prior_horizon`),
+        between :meth:`save_state` and :meth:`load_state`."""
         return None
+
+    def save_state(self) -> Any:
+        """Optional: a copy of whatever :meth:`act` advances (a stage, a rate limiter's last
+        output, a clip position), or ``None`` (the default) for an expert whose action depends on
+        the step context alone.
+
+        A look-ahead calls :meth:`act` for coming steps and then hands this back to
+        :meth:`load_state`, so that only the real step moves the expert on. An expert that keeps
+        such state and does not implement the pair moves ``steps`` times too fast under a planner
+        that asks for the prior horizon (``mppi``).
+        """
+        return None
+
+    def load_state(self, state: Any) -> None:  # noqa: B027 - optional hook
+        """Optional: restore what :meth:`save_state` returned."""
 
 
 class Router(abc.ABC):

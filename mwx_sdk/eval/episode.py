@@ -287,8 +287,11 @@ def run_episode(spec: EpisodeSpec, *, keep_trace: bool = True) -> dict[str, Any]
         outcome = run_agent_episode(env, agent, spec.instruction, seed=spec.seed, steps=steps, callbacks=[measure])
         if measure.video is not None:
             measure.video.close()
-        return _result(spec, env, measure.rec, measure.names, steps, max_steps, measure.dt, outcome.terminated,
-                       measure.plan_cost, measure.plan_ms, time.perf_counter() - t_start, keep_trace)
+        out = _result(spec, env, measure.rec, measure.names, steps, max_steps, measure.dt, outcome.terminated,
+                      measure.plan_cost, measure.plan_ms, time.perf_counter() - t_start, keep_trace)
+        # the planner a task's defaults chose is not in the spec: say which one ran
+        out["planner"] = getattr(getattr(agent, "planner", None), "name", None) or None
+        return out
     finally:
         close = getattr(agent, "close", None) or getattr(getattr(agent, "planner", None), "close", None)
         if callable(close):

@@ -72,6 +72,9 @@ def markdown_summary(summary: Summary, episodes: Sequence[Mapping], config: Mapp
     head = [f"# mwx eval: {md(config.get('env', '?'))} — {md(config.get('agent', '?'))}", ""]
     if config.get("instruction"):
         head.append(f"Instruction: \"{md(config['instruction'], 300)}\"  ")
+    planners = sorted({str(e["planner"]) for e in episodes if e.get("planner")})
+    if planners:
+        head.append(f"Planner: {md(', '.join(planners))}  ")
     head.append(f"Episodes: {s.episodes} (seeds {config.get('seeds', '?')}), step budget {config.get('steps', '?')}  ")
     if config.get("command"):
         head.append(f"Command: {for_code_span(config['command'], 500)}")

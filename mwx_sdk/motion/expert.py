@@ -297,6 +297,13 @@ class MotionPriorExpert(Expert):
         feats = reference_feature(pos, self.clip.root_pos[first:first + pos.shape[0], 2])
         return np.unique(feats, axis=0)
 
+    def save_state(self) -> dict:
+        """The clip's start step (subclasses add what their ``act`` advances)."""
+        return {"step0": self._step0}
+
+    def load_state(self, state: dict) -> None:
+        self._step0 = state["step0"]
+
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         ref = self.reference_state(ctx)
         q = ref["joint_pos"].copy()

@@ -63,6 +63,14 @@ class ArmAimer:
         self._last = {}
         self.last_error = float("nan")
 
+    def save_state(self) -> tuple:
+        """The chosen hand and the arms' last poses (what :meth:`aim` advances)."""
+        return self._side, {k: v.copy() for k, v in self._last.items()}, self.last_error
+
+    def load_state(self, state: tuple) -> None:
+        side, last, err = state
+        self._side, self._last, self.last_error = side, {k: v.copy() for k, v in last.items()}, err
+
     def _solvers(self, model: Any) -> dict[str, ArmIK]:
         if id(model) != self._model_key:
             self._ik = {s: ArmIK(model, s) for s in _SIDES}

@@ -15,7 +15,9 @@ def prior_horizon(expert: Any, obs: np.ndarray, ctx: StepContext, steps: int) ->
 
     Experts with a ``horizon(ctx, steps)`` method (e.g. :class:`GaitPrior`) answer directly;
     for any other expert ``act`` is called with the step index advanced and the physics
-    state frozen, which advances a motion prior's phase while its feedback stays at now.
+    state frozen, which advances a motion prior's phase while its feedback stays at now; what
+    those calls advance inside the expert is put back afterwards (``Expert.save_state`` /
+    ``load_state``).
     The result is what the agent publishes as ``ctx.a_ref_horizon``.
 
     Args:
@@ -33,9 +35,16 @@ def prior_horizon(expert: Any, obs: np.ndarray, ctx: StepContext, steps: int) ->
     seq = own(ctx, steps) if callable(own) else None
     if seq is not None:
         return np.clip(np.asarray(seq, dtype=np.float64), -1.0, 1.0)
+    # the look-ahead must not move the expert on: only the real step does
+    save = getattr(expert, "save_state", None)
+    state = save() if callable(save) else None
     rows = []
-    for k in range(steps):
-        c = copy.copy(ctx)
-        c.step = ctx.step + k
-        rows.append(np.asarray(expert.act(obs, c), dtype=np.float64))
+    try:
+        for k in range(steps):
+            c = copy.copy(ctx)
+            c.step = ctx.step + k
+            rows.append(np.asarray(expert.act(obs, c), dtype=np.float64))
+    finally:
+        if state is not None:
+            expert.load_state(state)
     return np.clip(np.stack(rows), -1.0, 1.0)

@@ -57,6 +57,12 @@ class NeuralExpert(Expert):
         self._dt = float(ctx.dt or 0.02)
         self._prev[:] = 0.0
 
+    def save_state(self) -> np.ndarray:
+        return self._prev.copy()
+
+    def load_state(self, state: np.ndarray) -> None:
+        self._prev[:] = state
+
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         if obs.shape[-1] != self.net.cfg.obs_dim:
             raise ValueError(

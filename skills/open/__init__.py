@@ -74,6 +74,15 @@ class OpenExpert(MotionPriorExpert):
         self.stage = "reach"
         self._bias, self._bias_stage = np.zeros(3), "reach"
 
+    def save_state(self) -> dict:
+        return dict(super().save_state(), arms=self.arms.save_state(), stage=self.stage,
+                    bias=self._bias.copy(), bias_stage=self._bias_stage)
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self.arms.load_state(state["arms"])
+        self.stage, self._bias, self._bias_stage = state["stage"], state["bias"].copy(), state["bias_stage"]
+
     @staticmethod
     def handle_pose(ctx: StepContext) -> tuple[np.ndarray, np.ndarray] | None:
         """World position and rotation matrix of the handle: the target when it is the handle,

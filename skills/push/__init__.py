@@ -51,6 +51,14 @@ class PushExpert(MotionPriorExpert):
         self.arms.reset()
         self._pressing = False
 
+    def save_state(self) -> dict:
+        return dict(super().save_state(), arms=self.arms.save_state(), pressing=self._pressing)
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self.arms.load_state(state["arms"])
+        self._pressing = state["pressing"]
+
     def hand_point(self, data, model, target) -> np.ndarray:
         """Where the pushing hand goes now: behind the object, then through it once there."""
         obj = np.asarray(target.position, dtype=np.float64)

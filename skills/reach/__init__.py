@@ -75,6 +75,14 @@ class ReachExpert(MotionPriorExpert):
         self.arms.reset()
         self._frame = None
 
+    def save_state(self) -> dict:
+        return dict(super().save_state(), arms=self.arms.save_state(), frame=self._frame)
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self.arms.load_state(state["arms"])
+        self._frame = state["frame"]
+
     def frame_for(self, height: float) -> int:
         """The prior's frame whose hands are nearest ``height`` (squatting below the standing
         height, stretching above it)."""

@@ -87,6 +87,16 @@ class SitExpert(MotionPriorExpert):
                 self._turner = WalkExpert(speed=TURN_SPEED)
             self._turner.reset(ctx)
 
+    def save_state(self) -> dict:
+        turner = self._turner.save_state() if self._turner is not None else None
+        return dict(super().save_state(), turning=self._turning, turner=turner)
+
+    def load_state(self, state: dict) -> None:
+        super().load_state(state)
+        self._turning = state["turning"]
+        if state["turner"] is not None:
+            self._turner.load_state(state["turner"])
+
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         if self._turning:
             seat = self._seat_yaw(ctx)

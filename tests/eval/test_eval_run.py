@@ -10,7 +10,8 @@ import pytest
 
 from mwx_sdk.eval.backends import run_many
 from mwx_sdk.eval.episode import TIMING_KEYS, run_episode
-from mwx_sdk.eval.report import EPISODE_COLUMNS, write_eval_report
+from mwx_sdk.eval.metrics import summarize
+from mwx_sdk.eval.report import EPISODE_COLUMNS, markdown_summary, write_eval_report
 from mwx_sdk.eval.spec import AgentSpec, EnvSpec, EpisodeSpec, parse_seeds
 
 STEPS = 40
@@ -146,6 +147,9 @@ def test_zero_prior_baseline_plans_without_guidance():
                                                                             "num_knots": 2, "threads": 1}}))
     res = run_episode(spec)
     assert res["steps"] == 3 and not res["has_prior"] and math.isnan(res["rms_joint_error"])
+    assert res["planner"] == "mppi"  # chosen by the method, not named in the spec: the result says
+    md = markdown_summary(summarize([res]), [res], {"env": "mwx/h1-stand-v0", "agent": "zero"})
+    assert "Planner: mppi" in md
 
 
 def test_episode_video_is_written(tmp_path):
