@@ -51,6 +51,16 @@ def test_anchor_opens_with_explained_variance_at_a_bounded_rate_and_closes_at_on
         assert agent.trust == pytest.approx(min(0.1 * k, 1.0), abs=1e-9)
     assert agent.anchor == pytest.approx(0.05 + 1.95 * 0.3)
     assert agent.explained_variance > 0.99
+    # a value that explains only part of the returns earns nothing below trust_r2_min
+    weak = TDMPC2Agent(tiny_cfg(residual=True, trust_rate=1.0, trust_window=4000, trust_r2_min=0.6))
+    g = rng.uniform(0, 90, 2000)
+    weak.observe_returns(g + rng.normal(0, 26.0 * 0.7, 2000), g)  # R^2 about 0.5
+    assert 0.3 < weak.explained_variance < 0.6 and weak.trust == 0.0
+    weak.observe_returns(g + rng.normal(0, 26.0 * 0.2, 2000), g)  # about 0.73 over both batches
+    ev = weak.explained_variance
+    assert ev > 0.6 and weak.trust == pytest.approx((ev - 0.6) / 0.4)
+    with pytest.raises(ValueError, match="trust_r2_min"):
+        tiny_cfg(trust_r2_min=1.0)
     # a value that stops explaining the returns loses the trust at once
     g = rng.uniform(0, 90, 4000)
     agent.observe_returns(rng.uniform(0, 90, 4000), g)

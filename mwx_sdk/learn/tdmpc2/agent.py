@@ -12,7 +12,7 @@ Guidance comes in two forms:
   pulls it there. The anchor opens from ``anchor_min`` to ``anchor_max`` as the learned value
   earns *trust*: trust is the explained variance (R^2) of the observed discounted returns by the
   value the agent predicted for its executed actions when it took them (:meth:`observe_returns`,
-  over the last ``trust_window`` steps), clipped to [0, 1]; it grows by at most ``trust_rate``
+  over the last ``trust_window`` steps), rescaled from [``trust_r2_min``, 1] to [0, 1]; it grows by at most ``trust_rate``
   per 1000 observed steps and falls at once. Why this measure: an untrained value function
   ranks actions at random, so planning freely with it does worse than the experts; R^2 is high
   only when the value predicts *which* states and actions lead to higher or lower returns (the
@@ -401,7 +401,8 @@ class TDMPC2Agent:
         # returns without variance carry no evidence that the value can rank outcomes
         r2 = 1.0 - float(((P - G) ** 2).sum()) / sst if sst > 1e-6 * len(G) * max(1.0, float(np.abs(G).mean())) else 0.0
         self.explained_variance = r2
-        target = min(max(r2, 0.0), 1.0)
+        lo = self.cfg.trust_r2_min
+        target = min(max((r2 - lo) / (1.0 - lo), 0.0), 1.0)
         self._set_trust(min(target, self.trust + self.cfg.trust_rate * len(p) / 1000.0))
         return self.trust
 

@@ -76,6 +76,9 @@ class TDMPC2Config:
         trust_rate: the most trust (0..1) may grow per 1000 environment steps of observed
             returns; it falls at once when the value stops explaining the returns.
         trust_window: steps of (predicted value, observed return) pairs trust is measured on.
+        trust_r2_min: the explained variance below which the value earns no trust; above it
+            trust rises linearly to 1 at R^2 = 1. On walking, a value explaining 40-47 % of the
+            returns opened the anchor and the agent then fell sooner than the experts alone.
         imitation_coef: weight of the imitation reward added to the learned reward target.
         plan_dtype: ``"float32"``, or ``"bfloat16"`` to plan on a bfloat16 copy of the model
             (several times faster matrix products on CPUs with AMX/AVX512-BF16 and on GPUs;
@@ -133,6 +136,7 @@ class TDMPC2Config:
     anchor_max: float = 2.0
     trust_rate: float = 0.05
     trust_window: int = 5000
+    trust_r2_min: float = 0.6
     imitation_coef: float = 0.0
     plan_dtype: str = "float32"
     compile: bool = False
@@ -183,6 +187,8 @@ class TDMPC2Config:
             raise ValueError(f"need 0 <= anchor_min <= anchor_max, got {self.anchor_min}, {self.anchor_max}")
         if self.trust_rate < 0 or self.trust_window < 2:
             raise ValueError("trust_rate must be >= 0 and trust_window >= 2")
+        if not 0 <= self.trust_r2_min < 1:
+            raise ValueError(f"trust_r2_min must be in [0, 1), got {self.trust_r2_min}")
         if not (self.device == "auto" or self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {self.device!r}")
         if self.plan_dtype not in ("float32", "bfloat16"):
