@@ -37,7 +37,7 @@ class ReachExpert(MotionPriorExpert):
                       tags=("manipulation", "reach", "hands", "arm", "grasp", "touch", "point"))
 
     def __init__(self, target_height: float = 0.3, hand: str = "nearest", prior: str | os.PathLike | None = None,
-                 **tracking) -> None:
+                 rate: float = 0.2, **tracking) -> None:
         clip = load_prior(__file__, prior)
         names = list(clip.keypoint_names)
         if clip.keypoints is None or "left_wrist" not in names:
@@ -61,7 +61,11 @@ class ReachExpert(MotionPriorExpert):
         tracking.setdefault("capture_gain", 12.0)
         tracking.setdefault("capture_roll_gain", 3.0)
         super().__init__(clip, loop=False, end_time=end, **tracking)
-        self.arms = ArmAimer(clip.joint_names, hand=hand)
+        # 0.2 rad per joint per step (10 rad/s, a quick human reach): the hand follows a goal
+        # while the body walks and sways; at the aimer's default 0.08 it lagged (results/reach)
+        if not rate > 0:
+            raise ValueError(f"reach needs rate > 0 rad per step, got {rate}")
+        self.arms = ArmAimer(clip.joint_names, hand=hand, rate=rate)
         # the frames a target selects from: down to the squat, and up from standing to the stretch
         down = np.arange(*clip.segments["reach_down"])
         rise = np.arange(clip.segments["rise"][0], clip.segments["reach_up"][1])
@@ -69,19 +73,20 @@ class ReachExpert(MotionPriorExpert):
         self._frames = np.concatenate([down, rise])
         self._frame_heights = hands[self._frames]
         self._frame: float | None = None
+        self._frame_step: int | None = None
 
     def reset(self, ctx: StepContext) -> None:
         super().reset(ctx)
         self.arms.reset()
-        self._frame = None
+        self._frame = self._frame_step = None
 
     def save_state(self) -> dict:
-        return dict(super().save_state(), arms=self.arms.save_state(), frame=self._frame)
+        return dict(super().save_state(), arms=self.arms.save_state(), frame=self._frame, frame_step=self._frame_step)
 
     def load_state(self, state: dict) -> None:
         super().load_state(state)
         self.arms.load_state(state["arms"])
-        self._frame = state["frame"]
+        self._frame, self._frame_step = state["frame"], state["frame_step"]
 
     def frame_for(self, height: float) -> int:
         """The prior's frame whose hands are nearest ``height`` (squatting below the standing
@@ -95,9 +100,12 @@ class ReachExpert(MotionPriorExpert):
         want = float(self.frame_for(float(target.position[2])))
         if self._frame is None:
             self._frame = float(self._frames[0])
-        # move through the clip at the captured pace (one frame per frame period), either way
-        step = ctx.dt * self.clip.fps
-        self._frame += float(np.clip(want - self._frame, -step, step))
+        # move through the clip at the captured pace (one frame per frame period), either way,
+        # once per control step: reference_qpos is read by the agent and by evaluations too
+        if ctx.step != self._frame_step:
+            step = ctx.dt * self.clip.fps
+            self._frame += float(np.clip(want - self._frame, -step, step))
+            self._frame_step = ctx.step
         return self._frame / self.clip.fps
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:

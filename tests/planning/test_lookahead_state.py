@@ -73,7 +73,7 @@ def test_the_published_horizon_starts_at_the_executed_action(env_id, skill, inst
         assert horizon.shape == (12, 19)
         np.testing.assert_allclose(horizon[0], np.clip(a_ref, -1, 1), atol=1e-12)
     # the arm does move over the look-ahead (the horizon is not the current action repeated)
-    assert np.abs(planner.seen[-1][1][-1] - planner.seen[-1][1][0]).max() > 1e-3
+    assert max(np.abs(h[-1] - h[0]).max() for _, h in planner.seen) > 1e-3
     env.close()
 
 
@@ -87,3 +87,17 @@ def test_the_look_ahead_of_the_direct_agent_matches_a_horizon_agent():
         obs_a, obs_b = env_a.step(act_a)[0], env_b.step(act_b)[0]
     env_a.close()
     env_b.close()
+
+
+@pytest.mark.parametrize(("env_id", "skill", "instruction"), CASES)
+def test_reading_the_reference_pose_does_not_move_the_expert_on(env_id, skill, instruction):
+    """Evaluations read ``reference_qpos`` for naturalness; that must not change what the agent does."""
+    runs = [_agent(env_id, skill, instruction, "direct") for _ in range(2)]
+    for _ in range(30):
+        env, agent, obs = runs[1]
+        for _ in range(3):
+            agent.experts[0].reference_qpos(agent.ctx)
+        runs = [(env, agent, env.step(agent.act(obs))[0]) for env, agent, obs in runs]
+        np.testing.assert_array_equal(runs[0][2], runs[1][2])
+    for env, _, _ in runs:
+        env.close()
