@@ -16,7 +16,6 @@ from .._prior import load_prior, time_where
 
 TURN_TOLERANCE = 0.3  # rad between the robot's heading and the seat's before it sits
 TURN_SPEED = 0.3  # m/s of the walking prior that turns it
-SEAT_NEAR = 1.2  # m, pelvis to seat (horizontal): farther, the seat is still to be walked to
 
 DESCRIPTION = (
     "Sit down: lower the hips backwards onto a chair, bench or box behind the robot and stay "
@@ -64,7 +63,6 @@ class SitExpert(MotionPriorExpert):
         super().__init__(clip, loop=False, end_time=end, **tracking)
         self._turner = None
         self._turning = False
-        self._waiting = False
 
     # -- turning the back to a target seat ----------------------------------------------------
     def _seat_yaw(self, ctx: StepContext) -> float | None:
@@ -77,23 +75,8 @@ class SitExpert(MotionPriorExpert):
         data = physics_data(ctx)
         return float(np.angle(np.exp(1j * (seat_yaw - quat_yaw(np.asarray(data.qpos[3:7], dtype=np.float64))))))
 
-    def _far(self, ctx: StepContext) -> bool:
-        t, data = ctx.target, physics_data(ctx)
-        if t is None or data is None:
-            return False
-        d = np.asarray(t.position[:2], dtype=np.float64) - np.asarray(data.qpos[:2], dtype=np.float64)
-        return float(np.hypot(d[0], d[1])) > SEAT_NEAR
-
     def reset(self, ctx: StepContext) -> None:
         super().reset(ctx)
-        # A seat still metres away is walked to first (this skill may hold some weight while
-        # the walk leads): turning or sitting down there spun the robot around mid-approach.
-        self._waiting = self._far(ctx)
-        self._turning = False
-        if not self._waiting:
-            self._start_turn(ctx)
-
-    def _start_turn(self, ctx: StepContext) -> None:
         seat = self._seat_yaw(ctx)
         self._turning = (seat is not None and physics_data(ctx) is not None
                          and abs(self._heading_error(ctx, seat)) > TURN_TOLERANCE)
@@ -106,22 +89,15 @@ class SitExpert(MotionPriorExpert):
 
     def save_state(self) -> dict:
         turner = self._turner.save_state() if self._turner is not None else None
-        return dict(super().save_state(), turning=self._turning, waiting=self._waiting, turner=turner)
+        return dict(super().save_state(), turning=self._turning, turner=turner)
 
     def load_state(self, state: dict) -> None:
         super().load_state(state)
-        self._turning, self._waiting = state["turning"], state["waiting"]
+        self._turning = state["turning"]
         if state["turner"] is not None:
             self._turner.load_state(state["turner"])
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
-        if self._waiting:
-            if self._far(ctx):
-                self._step0 = ctx.step  # hold the start of the sit-down: the pose it was reset in
-                return super().act(obs, ctx)
-            self._waiting = False
-            super().reset(ctx)
-            self._start_turn(ctx)
         if self._turning:
             seat = self._seat_yaw(ctx)
             if seat is None or abs(self._heading_error(ctx, seat)) <= TURN_TOLERANCE:
