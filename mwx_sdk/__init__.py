@@ -16,6 +16,8 @@ from typing import Any
 # package imports it first; mwx downloads nothing at run time, so the bundled map is used
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+# the installed start-up hook may have loaded _gymnasium before this package: bind it here too
+from . import _gymnasium  # noqa: F401
 from ._gymnasium import register_with_gymnasium
 from .hookspecs import hookimpl
 

@@ -10,14 +10,12 @@ gymnasium and :mod:`mwx_sdk.envs.registration` (entry points are strings: no muj
 
 from __future__ import annotations
 
-import importlib.abc
-import importlib.util
+# Only what the interpreter has loaded anyway: an installed mwx-sdk runs this file at start-up
+# (_mwx_sdk_gymnasium.py), where importlib.abc, threading and typing would cost tens of ms.
+import _thread
 import sys
-import threading
-import warnings
-from typing import Any
 
-_LOCK = threading.Lock()
+_LOCK = _thread.allocate_lock()
 
 
 def _register() -> None:
@@ -31,6 +29,8 @@ def _register_quietly() -> None:
     try:
         _register()
     except Exception as e:  # noqa: BLE001
+        import warnings
+
         warnings.warn(
             f"mwx_sdk could not register its gymnasium envs ({type(e).__name__}: {e}); "
             "import mwx_sdk.envs to register them and see the full error",
@@ -39,20 +39,23 @@ def _register_quietly() -> None:
         )
 
 
-class _RegisterAfterGymnasiumImport(importlib.abc.MetaPathFinder):
-    """Finds ``gymnasium`` through the other finders and registers the ids once it has run."""
+class _RegisterAfterGymnasiumImport:
+    """A meta path finder: finds ``gymnasium`` through the other finders and registers the ids
+    once it has run."""
 
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+    def find_spec(self, fullname: str, path: object = None, target: object = None):
         if fullname != "gymnasium":
             return None
         _uninstall(self)  # one shot; also keeps the lookup below from coming back here
+        import importlib.util
+
         spec = importlib.util.find_spec(fullname)
         loader = spec.loader if spec is not None else None
         exec_module = getattr(loader, "exec_module", None)
         if exec_module is None:
             return spec
 
-        def exec_then_register(module: Any) -> None:
+        def exec_then_register(module: object) -> None:
             exec_module(module)
             _register_quietly()
 

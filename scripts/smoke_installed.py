@@ -56,6 +56,17 @@ def main() -> int:
         out = subprocess.run([mwx, *args], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, f"mwx {' '.join(args)} failed ({out.returncode}): {out.stderr[-2000:]}"
     print("mwx --version / --help / skills list: ok")
+
+    # a fresh interpreter that never imports mwx_sdk: the installed start-up hook registers the
+    # ids once gymnasium is imported (gymnasium 1.x dropped env entry points), and importing
+    # gymnasium does not pull in torch or mujoco
+    code = ("import sys, gymnasium as gym; heavy = sorted(m for m in ('torch', 'mujoco') if m in sys.modules); "
+            "env = gym.make('mwx/h1-walk-v0'); env.reset(seed=0); env.close(); print(gym.__version__, heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, f"gymnasium.make('mwx/h1-walk-v0') in a fresh interpreter failed: {out.stderr[-2000:]}"
+    version, heavy = out.stdout.strip().split(" ", 1)
+    assert heavy == "[]", f"import gymnasium loaded {heavy}"
+    print(f"fresh interpreter, gymnasium {version}: gymnasium.make('mwx/h1-walk-v0') ok")
     print("smoke test passed")
     return 0
 
