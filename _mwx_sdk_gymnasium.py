@@ -2,14 +2,14 @@
 
 gymnasium 1.x no longer loads the ``gymnasium.envs`` entry points, so without this
 ``import gymnasium; gymnasium.make("mwx/h1-walk-v0")`` in a fresh interpreter would not find the
-ids. This puts :mod:`mwx_sdk._gymnasium` in place (only that file: no ``mwx_sdk`` package import,
-no third-party import, well under a millisecond) and lets it register the ids once gymnasium is
-imported. ``import mwx_sdk`` later reuses the same module, so the hook is installed once.
+ids. This puts :mod:`mwx_sdk._gymnasium` in place (only that file: no ``mwx_sdk`` package import and
+no third-party import, since every interpreter in the environment runs it) and lets it register
+the ids once gymnasium is imported. ``import mwx_sdk`` later reuses the same module, so the hook is installed once.
 """
 
 
 def _install() -> None:
-    # importlib.machinery and the finders are loaded already; importlib.util would cost ~3 ms
+    # importlib.machinery and the finders are loaded at start-up already; importlib.util is not
     import os
     import sys
     from importlib.machinery import ModuleSpec, SourceFileLoader

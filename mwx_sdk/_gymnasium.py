@@ -11,7 +11,7 @@ gymnasium and :mod:`mwx_sdk.envs.registration` (entry points are strings: no muj
 from __future__ import annotations
 
 # Only what the interpreter has loaded anyway: an installed mwx-sdk runs this file at start-up
-# (_mwx_sdk_gymnasium.py), where importlib.abc, threading and typing would cost tens of ms.
+# (_mwx_sdk_gymnasium.py), where importlib.abc, threading and typing would each add imports.
 import _thread
 import sys
 
