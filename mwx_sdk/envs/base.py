@@ -263,6 +263,12 @@ class H1Env(gym.Env):
             raise ValueError(f"{path}: physics timestep must be 0.002 s (HumanoidBench), got {m.opt.timestep}")
         if m.nkey == 0:
             raise ValueError(f"{path}: the model needs a keyframe to reset from (HumanoidBench key 'qpos0')")
+        # a robot colliding through mesh hulls touches itself in ordinary gaits (hip yaw on hip
+        # pitch, arm on thigh); the planner's model keeps those contacts (the user's
+        # self_collision= still wins), while the primitive H1's links do not touch in them
+        robot_geoms = (m.body_rootid[m.geom_bodyid] == 1) & ((m.geom_contype != 0) | (m.geom_conaffinity != 0))
+        meshes = bool(np.any(robot_geoms & (m.geom_type == mujoco.mjtGeom.mjGEOM_MESH)))
+        self.planner_defaults: dict[str, Any] = {"self_collision": True} if meshes else {}
         self.q = H1Quantities(m)
         self._root_z = self.q.root_qposadr + 2
         self._bind_views()

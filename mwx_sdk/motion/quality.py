@@ -147,6 +147,13 @@ def clip_metrics(
         # the stance sole should touch the floor: mean gap of the lowest sole while in contact
         stance = clip.contacts.any(axis=1)
         out["stance_foot_gap_mean"] = float(np.abs(lows[stance]).mean()) if stance.any() else 0.0
+        if getattr(kinematics.spec, "clearance_arms", ()):
+            pens = []
+            for q in clip.qpos:
+                kinematics.set_qpos(q)
+                pens.append(kinematics.self_penetration())
+            if None not in pens:
+                out["self_penetration_max"] = float(max(pens))
     if clip.keypoints is not None and "left_foot" in names and "right_foot" in names:
         feet = clip.keypoints[:, [names.index("left_foot"), names.index("right_foot")]]
         out.update(foot_sliding(feet, 1.0 / clip.fps, contacts=clip.contacts))

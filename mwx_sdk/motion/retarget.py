@@ -21,6 +21,7 @@ mujoco and mink are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,11 @@ class RetargetConfig:
             gaits are nearly straight-legged, a slightly crouched robot balances more easily.
         loop: mark the clip as loopable.
         weights: IK task costs, keys as in the default table (missing keys keep defaults).
+        clearance: distance (m) kept between the arms' collision geoms and the trunk's and
+            legs' (the robot's ``clearance_arms`` and ``clearance_body``), by turning each arm
+            outward where the solved motion comes closer; ``None`` turns it off. A human arm
+            swings closer to the body than the robot's thicker links allow: unchecked, the
+            elbows pass through the thighs, and the simulated robot knocks itself over.
     """
 
     robot: str = "h1"
@@ -82,6 +88,7 @@ class RetargetConfig:
     crouch: float = 0.0
     loop: bool = False
     weights: dict[str, float] = field(default_factory=dict)
+    clearance: float | None = 0.015
 
     def __post_init__(self) -> None:
         if self.fps <= 0:
@@ -99,6 +106,8 @@ class RetargetConfig:
             raise ValueError(f"unknown IK weight(s) {sorted(unknown)}; known: {sorted(_DEFAULT_WEIGHTS)}")
         if any(v < 0 for v in self.weights.values()):
             raise ValueError("IK weights must be >= 0")
+        if self.clearance is not None and not 0.0 <= self.clearance <= 0.1:
+            raise ValueError(f"clearance must be within 0-0.1 m, got {self.clearance}; pass clearance=None to turn it off")
         self.weights = {**_DEFAULT_WEIGHTS, **self.weights}
         robot_spec(self.robot)
 
@@ -215,6 +224,51 @@ class RobotKinematics:
             elif m.geom_type[g] == self.mj.mjtGeom.mjGEOM_BOX:
                 out.append((g, corners * m.geom_size[g]))
         return out
+
+    def collision_geoms(self, body: str) -> list[int]:
+        """Ids of the collision geoms attached to ``body``."""
+        m = self.model
+        bid = m.body(body).id
+        return [g for g in range(m.ngeom) if m.geom_bodyid[g] == bid and (m.geom_contype[g] or m.geom_conaffinity[g])]
+
+    def distance(self, ga: list[int], gb: list[int], cutoff: float) -> float:
+        """Smallest signed distance (m) between geoms ``ga`` and ``gb`` (``cutoff`` if farther)."""
+        fromto = np.zeros(6)
+        return min(float(self.mj.mj_geomDistance(self.model, self.data, g1, g2, cutoff, fromto))
+                   for g1 in ga for g2 in gb)
+
+    def _arm_pairs(self, bodies: tuple[str, ...]) -> list[tuple[int, int]]:
+        body = [g for name in self.spec.clearance_body for g in self.collision_geoms(name)]
+        return [(g1, g2) for name in bodies for g1 in self.collision_geoms(name) for g2 in body]
+
+    def arm_clearance(self, qpos: np.ndarray, clearance: float) -> list[tuple[int, float, list[tuple[int, int]], np.ndarray]]:
+        """Per arm of ``spec.clearance_arms``: (qpos index of its abduction joint, the direction
+        that opens it, its geom pairs with the body, the distance each pair must keep). That
+        distance is ``clearance``, or half the pair's gap in the standing pose ``qpos`` where
+        that is smaller (a shoulder sits against the torso by construction)."""
+        self.set_qpos(qpos)
+        out = []
+        for joint, sign, bodies in self.spec.clearance_arms:
+            pairs = self._arm_pairs(bodies)
+            gaps = np.array([self.distance([g1], [g2], 1.0) for g1, g2 in pairs])
+            out.append((int(self.model.jnt_qposadr[self.model.joint(joint).id]), float(sign), pairs,
+                        np.minimum(clearance, np.maximum(0.0, 0.5 * gaps))))
+        return out
+
+    def arm_violation(self, pairs: list[tuple[int, int]], margins: np.ndarray) -> float:
+        """How far (m) the arm's closest pair is inside its margin in the current state (<= 0: clear)."""
+        return max(float(m - self.distance([g1], [g2], 0.1)) for (g1, g2), m in zip(pairs, margins))
+
+    def self_penetration(self) -> float | None:
+        """Deepest overlap (m, >= 0) of an arm of ``spec.clearance_arms`` with the body in the
+        current state (``None`` on mujoco versions without geom distances)."""
+        if not hasattr(self.mj, "mj_geomDistance"):
+            return None
+        deepest = 0.0
+        for _joint, _sign, bodies in self.spec.clearance_arms:
+            for g1, g2 in self._arm_pairs(bodies):
+                deepest = max(deepest, -self.distance([g1], [g2], 0.05))
+        return deepest
 
     def set_qpos(self, qpos: np.ndarray) -> None:
         self.data.qpos[:] = qpos
@@ -398,6 +452,45 @@ def _solve_ik(
     return out
 
 
+def _clear_arms(kin: RobotKinematics, qpos: np.ndarray, cfg: RetargetConfig) -> np.ndarray:
+    """Turn each arm outward (its abduction joint) just enough to keep it ``cfg.clearance``
+    from the trunk and legs in every frame; the added abduction is smoothed over time, never
+    below what a frame needs."""
+    if cfg.clearance is None or not kin.spec.clearance_arms:
+        return qpos
+    if not hasattr(kin.mj, "mj_geomDistance"):
+        warnings.warn(f"mujoco {kin.mj.__version__} has no geom distances (3.2 and later do): retargeting "
+                      "without arm clearance, so the arms may pass through the body", stacklevel=3)
+        return qpos
+    stand = np.array(kin.spec.keyframe_qpos, dtype=np.float64) if kin.spec.keyframe_qpos else qpos[0]
+    out = qpos.copy()
+    step = 0.01
+    for adr, sign, pairs, margins in kin.arm_clearance(stand, float(cfg.clearance)):
+        j = int(np.flatnonzero(kin.joint_qpos == adr)[0])
+        lo, hi = kin.joint_range[j]
+        need = np.zeros(len(out))
+        for t in range(len(out)):
+            q = out[t].copy()
+            while True:
+                kin.set_qpos(q)
+                if kin.arm_violation(pairs, margins) <= 0:
+                    break
+                nxt = float(np.clip(q[adr] + sign * step, lo, hi))
+                if nxt == q[adr]:
+                    break
+                q[adr] = nxt
+            need[t] = abs(q[adr] - out[t, adr])
+        # widen each opening over the neighbouring frames, then smooth, so the arm moves out
+        # and back gradually; the max keeps every frame at least as open as it needs
+        k = 3
+        idx = np.arange(len(need))
+        wide = np.array([need[(idx[i] + np.arange(-k, k + 1)) % len(need)].max() if cfg.loop
+                         else need[max(0, i - k): i + k + 1].max() for i in idx])
+        delta = np.maximum(gaussian_smooth(wide, 2.0, cfg.loop), need)
+        out[:, adr] = np.clip(out[:, adr] + sign * delta, lo, hi)
+    return out
+
+
 def _smooth_qpos(qpos: np.ndarray, sigma: float, loop: bool) -> np.ndarray:
     out = gaussian_smooth(qpos, sigma, loop)
     quat = qpos[:, 3:7].copy()
@@ -439,6 +532,7 @@ def retarget(
     qpos = _smooth_qpos(qpos, cfg.smooth_sigma, cfg.loop)
     jq = kin.joint_qpos
     qpos[:, jq] = np.clip(qpos[:, jq], kin.joint_range[:, 0], kin.joint_range[:, 1])
+    qpos = _clear_arms(kin, qpos, cfg)
     keypoints = np.zeros((len(qpos), len(kin.frame_names), 3))
     for t in range(len(qpos)):
         kin.set_qpos(qpos[t])

@@ -27,6 +27,11 @@ class RobotMotionSpec:
         sole_height: height of the ankle body origin above the ground when the sole is flat.
         root_body: the floating-base body.
         keyframe_qpos: a standing configuration (root + joints).
+        clearance_arms: per arm, ``(abduction joint, direction that opens it, arm bodies)``:
+            retargeting turns the joint outward where the arm's collision geoms come closer to
+            ``clearance_body`` than allowed. A human arm swings closer to the body than a
+            robot's thicker links allow.
+        clearance_body: the bodies (trunk and legs) the arms keep clear of.
     """
 
     name: str
@@ -37,6 +42,8 @@ class RobotMotionSpec:
     sole_height: float
     root_body: str
     keyframe_qpos: tuple[float, ...] = field(default=())
+    clearance_arms: tuple[tuple[str, float, tuple[str, ...]], ...] = field(default=())
+    clearance_body: tuple[str, ...] = field(default=())
 
 
 H1 = RobotMotionSpec(
@@ -70,6 +77,12 @@ H1 = RobotMotionSpec(
     sole_height=0.07,
     root_body="pelvis",
     keyframe_qpos=(0, 0, 0.98, 1, 0, 0, 0, 0, 0, -0.4, 0.8, -0.4, 0, 0, -0.4, 0.8, -0.4, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    clearance_arms=tuple(
+        (f"{side}_shoulder_roll", sign, (f"{side}_shoulder_roll_link", f"{side}_shoulder_yaw_link", f"{side}_elbow_link"))
+        for side, sign in (("left", 1.0), ("right", -1.0))
+    ),
+    clearance_body=("torso_link", "pelvis", *(f"{side}_{link}_link" for side in ("left", "right")
+                                              for link in ("hip_yaw", "hip_roll", "hip_pitch", "knee"))),
 )
 
 _ROBOTS = {"h1": H1}
@@ -95,6 +108,9 @@ def _reference_h1() -> Path | None:
 def robot_model_path(robot: str = "h1") -> Path:
     """Path of a MuJoCo scene (robot on a floor) used for retargeting and replay.
 
+    The project's scene is its mesh H1 (HumanoidBench's collision hulls), so that the
+    clearance retargeting keeps between the links holds on the robot users simulate.
+
     Args:
         robot: robot name.
 
@@ -114,7 +130,7 @@ def robot_model_path(robot: str = "h1") -> Path:
     try:
         from mwx_sdk.envs.assets import scene_path  # the project's own H1 scene, when installed
 
-        p = Path(scene_path("stand"))
+        p = Path(scene_path("stand", variant="mesh"))
         if p.is_file():
             return p
     except ImportError:

@@ -241,3 +241,26 @@ def test_parity_judges_the_mesh_model_against_the_reference_and_times_steps():
         env.close()
     with pytest.raises(SystemExit):
         parity.main(["--sources", "stl"])
+
+
+def test_the_mesh_h1_plans_with_its_self_contacts_and_the_primitive_h1_without():
+    """A mesh H1 touches itself while it walks (hip yaw on hip pitch): its planner model keeps
+    self-collisions unless the user says otherwise; the primitive H1 keeps the planner's default."""
+    from mwx_sdk.interfaces import StepContext
+    from mwx_sdk.planning import MPPIPlanner
+
+    mesh = mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="mesh")
+    prim = mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="primitive")
+    try:
+        assert mesh.unwrapped.planner_defaults == {"self_collision": True}
+        assert prim.unwrapped.planner_defaults == {}
+        for env, options, expected in ((mesh, {}, True), (mesh, {"self_collision": False}, False),
+                                       (prim, {}, False)):
+            env.reset(seed=0)
+            planner = MPPIPlanner(num_samples=2, horizon=2, num_knots=2, threads=1, **options)
+            planner.reset(env, StepContext(dt=0.02, seed=0))
+            assert planner.config.self_collision is expected
+            planner.close()
+    finally:
+        mesh.close()
+        prim.close()

@@ -40,6 +40,44 @@ def test_short_walk_segment_meets_quality_thresholds(walk_clip):
     assert 0.9 < speed < 1.8
     assert 0.85 < c.root_pos[:, 2].mean() < 1.1
     assert "NSF EIA-0196217" in c.license
+    # the arms swing clear of the trunk and the thighs of the mesh H1
+    assert q["self_penetration_max"] == 0.0
+
+
+def test_without_clearance_the_human_arm_swing_passes_through_the_thighs():
+    cmu = Path(__file__).resolve().parents[3] / "shared" / "motion" / "cmu"
+    if not cmu.is_dir():
+        pytest.skip("../shared/motion/cmu is not present")
+    human = load_bvh(cmu / "07_01.bvh").frames(0, 120)
+    raw = retarget(human, RetargetConfig(fps=50.0, clearance=None))
+    cleared = retarget(human, RetargetConfig(fps=50.0))
+    assert raw.meta["quality"]["self_penetration_max"] > 0.02
+    assert cleared.meta["quality"]["self_penetration_max"] == 0.0
+    # only the arms' abduction changes, outward (left +, right -)
+    moved = np.flatnonzero(np.abs(cleared.joint_pos - raw.joint_pos).max(axis=0) > 1e-9)
+    names = [H1.joint_names[j] for j in moved]
+    assert set(names) <= {"left_shoulder_roll", "right_shoulder_roll"} and names
+    left, right = H1.joint_names.index("left_shoulder_roll"), H1.joint_names.index("right_shoulder_roll")
+    assert np.all(cleared.joint_pos[:, left] >= raw.joint_pos[:, left] - 1e-12)
+    assert np.all(cleared.joint_pos[:, right] <= raw.joint_pos[:, right] + 1e-12)
+
+
+@pytest.mark.parametrize("prior", sorted(str(p.relative_to(Path(__file__).resolve().parents[2] / "skills"))
+                                         for p in (Path(__file__).resolve().parents[2] / "skills").glob("*/prior*.npz")))
+def test_bundled_priors_keep_the_arms_clear_of_the_body(prior):
+    """Played kinematically on the mesh H1, no bundled prior puts an arm into the trunk or legs."""
+    from mwx_sdk.motion.clip import Clip
+    from mwx_sdk.motion.retarget import RobotKinematics
+
+    clip = Clip.load(Path(__file__).resolve().parents[2] / "skills" / prior)
+    kin = RobotKinematics(H1)
+    if kin.self_penetration() is None:
+        pytest.skip("this mujoco has no geom distances (3.2 and later do)")
+    deepest = 0.0
+    for q in clip.qpos:
+        kin.set_qpos(q)
+        deepest = max(deepest, kin.self_penetration())
+    assert deepest < 1e-3, f"{prior}: an arm is {deepest:.3f} m inside the body"
 
 
 def test_metrics_recomputed_from_the_clip_agree(walk_clip):
