@@ -110,7 +110,7 @@ def evaluate(
     seeds: str = typer.Option("0", "--seeds", help="Seeds, e.g. 0-9 or 1,3,5."),
     instruction: str | None = typer.Option(None, "--instruction", "-i", help="Instruction for the agent."),
     model_variant: str | None = typer.Option(
-        None, "--model-variant", help="H1 model of an mwx/ env: primitive (default) or mesh (HumanoidBench's collision meshes)."
+        None, "--model-variant", help="H1 model of an mwx/ env: mesh (default; HumanoidBench's collision meshes) or primitive (primitive shapes, cheaper)."
     ),
     steps: int | None = typer.Option(None, "--steps", help="Control steps per episode (default: full episode)."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default results/eval/<env>_<agent>)."),  # noqa: B008

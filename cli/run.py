@@ -561,7 +561,7 @@ def run(
     steps: int = typer.Option(500, min=1, help="Control steps at most."),
     seed: int = typer.Option(0, help="Seed of the env and the agent."),
     model_variant: str = typer.Option(
-        None, "--model-variant", help="H1 model of an mwx/ env: primitive (default) or mesh (HumanoidBench's collision meshes)."
+        None, "--model-variant", help="H1 model of an mwx/ env: mesh (default; HumanoidBench's collision meshes) or primitive (primitive shapes, cheaper)."
     ),
     video: Path = typer.Option(None, help="mp4 path (default: <out>/<instruction>.mp4)."),
     plot: Path = typer.Option(None, help="Weights plot path (default: <out>/<instruction>-weights.png)."),

@@ -86,8 +86,8 @@ def default_model_path(task: str, variant: str | None = None) -> Path:
 
     Args:
         task: task name.
-        variant: H1 model variant (``mwx_sdk.envs.assets.VARIANTS``: ``"primitive"``, the
-            default, or ``"mesh"``, the links' meshes as collision shapes).
+        variant: H1 model variant (``mwx_sdk.envs.assets.VARIANTS``: ``"mesh"``, the default,
+            HumanoidBench's collision hulls, or ``"primitive"``, primitive collision shapes).
 
     Raises:
         ValueError: for an unknown variant.
@@ -192,8 +192,8 @@ class H1Env(gym.Env):
         model_path: MJCF of the robot + task scene (HumanoidBench element names); defaults to
             :func:`default_model_path` of the task and ``model_variant``.
         model_variant: which bundled H1 model to load when ``model_path`` is not given:
-            ``"primitive"`` (the default; primitive collision shapes) or ``"mesh"`` (the links'
-            meshes, as in HumanoidBench); see :mod:`mwx_sdk.envs.assets`.
+            ``"mesh"`` (the default; the links' meshes, as in HumanoidBench) or ``"primitive"``
+            (primitive collision shapes, cheaper); see :mod:`mwx_sdk.envs.assets`.
         render_mode: ``None`` or ``"rgb_array"``.
         randomness: half-width of the uniform qpos noise added on reset.
         keyframe: keyframe name or index to reset from (default 0).

@@ -37,7 +37,7 @@ def _mesh(task: str):
 
 @cache
 def _primitive(task: str):
-    return mujoco.MjModel.from_xml_path(str(scene_path(task)))
+    return mujoco.MjModel.from_xml_path(str(scene_path(task, variant="primitive")))
 
 
 @cache
@@ -65,7 +65,7 @@ def _robot_contact_geoms(model) -> list[int]:
 @pytest.mark.parametrize("task", TASKS)
 def test_mesh_scene_loads_for_every_task_with_the_primitive_scenes_task_part(task):
     mesh, prim = _mesh(task), _primitive(task)
-    assert scene_path(task, variant="mesh").parent == scene_path(task).parent
+    assert scene_path(task, variant="mesh").parent == scene_path(task, variant="primitive").parent
     assert (mesh.nq, mesh.nv, mesh.nu, mesh.nkey) == (prim.nq, prim.nv, prim.nu, prim.nkey)
     for obj, count in ((mujoco.mjtObj.mjOBJ_BODY, "nbody"), (mujoco.mjtObj.mjOBJ_JOINT, "njnt"),
                        (mujoco.mjtObj.mjOBJ_SITE, "nsite"), (mujoco.mjtObj.mjOBJ_SENSOR, "nsensor"),
@@ -112,10 +112,11 @@ def test_package_data_globs_cover_every_asset_file():
 
 
 def test_scene_path_and_env_pick_the_variant():
-    assert VARIANTS == ("primitive", "mesh")
-    assert scene_path("walk", variant="primitive") == scene_path("walk")
-    assert default_model_path("walk", "mesh") == scene_path("walk", variant="mesh")
-    with pytest.raises(ValueError, match="valid variants are primitive, mesh"):
+    assert VARIANTS == ("mesh", "primitive")  # the first is the default: HumanoidBench's H1
+    assert scene_path("walk", variant="mesh") == scene_path("walk") == default_model_path("walk")
+    assert scene_path("walk", variant="primitive").name == "h1_walk.xml"
+    assert default_model_path("walk", "primitive") == scene_path("walk", variant="primitive")
+    with pytest.raises(ValueError, match="valid variants are mesh, primitive"):
         scene_path("walk", variant="stl")
     env = mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="mesh")
     try:
@@ -123,10 +124,15 @@ def test_scene_path_and_env_pick_the_variant():
         assert env.unwrapped.model.nmesh == 21
     finally:
         env.close()
-    with pytest.raises(ValueError, match="valid variants are primitive, mesh"):
+    env = mwx_sdk.make_env("mwx/h1-walk-v0")
+    try:
+        assert env.unwrapped.model_path == scene_path("walk", variant="mesh")
+    finally:
+        env.close()
+    with pytest.raises(ValueError, match="valid variants are mesh, primitive"):
         mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="stl")
     with pytest.raises(ValueError, match="model_path or model_variant, not both"):
-        mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="mesh", model_path=str(scene_path("walk")))
+        mwx_sdk.make_env("mwx/h1-walk-v0", model_variant="mesh", model_path=str(scene_path("walk", variant="primitive")))
 
 
 # ---------------------------------------------------------------- against HumanoidBench's robot

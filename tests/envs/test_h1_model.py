@@ -39,7 +39,7 @@ HOLD_STEPS = 500  # 1 s at the 2 ms timestep
 
 @lru_cache(maxsize=None)
 def _own(task: str):
-    return mujoco.MjModel.from_xml_path(str(scene_path(task)))
+    return mujoco.MjModel.from_xml_path(str(scene_path(task, variant="primitive")))
 
 
 @lru_cache(maxsize=None)

@@ -185,7 +185,8 @@ def test_the_users_planner_options_win_over_the_envs_defaults(fake_hb):
     from mwx_sdk.planning import MPPIPlanner
 
     for env_id, options, expected in (("h1-stand-v0", {"self_collision": False}, False),
-                                      ("mwx/h1-stand-v0", {}, False)):
+                                      ("mwx/h1-stand-v0", {"self_collision": False}, False),
+                                      ("mwx/h1-stand-v0", {}, True)):
         env = mwx_sdk.make_env(env_id)
         env.reset(seed=0)
         planner = MPPIPlanner(num_samples=4, horizon=3, num_knots=2, threads=1, **options)

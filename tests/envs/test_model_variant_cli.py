@@ -19,7 +19,7 @@ def test_eval_runs_the_mesh_model_and_records_it(tmp_path):
 def test_a_bad_variant_or_env_is_one_line():
     runner = CliRunner()
     res = runner.invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--model-variant", "glass", "--steps", "2"])
-    assert res.exit_code == 2 and "--model-variant must be one of primitive, mesh" in res.output
+    assert res.exit_code == 2 and "--model-variant must be one of mesh, primitive" in res.output
     res = runner.invoke(app, ["run", "stand still", "--env", "h1-stand-v0", "--model-variant", "mesh", "--steps", "2",
                               "--no-live", "--no-save"])
     assert res.exit_code == 2

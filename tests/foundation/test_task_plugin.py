@@ -130,7 +130,7 @@ def test_make_env_builds_the_installed_env(sdk_checks, task_plugin_site):
     assert sdk_checks["env_class"] == "mwx_task_example.env:WalkBackwardEnv"
     assert Path(sdk_checks["env_file"]).is_relative_to(task_plugin_site)  # the installed copy
     assert sdk_checks["max_episode_steps"] == 1000  # from the Task
-    assert sdk_checks["scene"] == "h1_walk.xml"  # the env passes the bundled walk scene
+    assert sdk_checks["scene"] == "h1_mesh_walk.xml"  # the env passes the bundled walk scene
     assert sdk_checks["task_for_env"] is True
 
 

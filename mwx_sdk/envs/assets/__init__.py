@@ -9,13 +9,14 @@ relative to the scene file.
 The H1 comes in two variants (:data:`VARIANTS`), with the same kinematics, inertials and
 actuators:
 
-- ``"primitive"`` (the default, ``h1/h1.xml``): collision shapes are capsules, cylinders and
-  boxes; cheap to simulate;
-- ``"mesh"`` (``h1/h1_mesh.xml``): the links collide with the convex hulls of Unitree's link
-  meshes (``h1/meshes/``, BSD-3, see ``h1/meshes/NOTICE``), as in HumanoidBench; on the flat
-  tasks it steps exactly like HumanoidBench's own scene.
+- ``"mesh"`` (the default, ``h1/h1_mesh.xml``): the links collide with the convex hulls of
+  Unitree's link meshes (``h1/meshes/``, BSD-3, see ``h1/meshes/NOTICE``), as in
+  HumanoidBench; it steps exactly like HumanoidBench's own scenes, so results compare with
+  the published ones;
+- ``"primitive"`` (``h1/h1.xml``): collision shapes are capsules, cylinders and boxes; cheaper
+  to simulate, but its contacts differ from HumanoidBench's (``bench/parity.py``).
 
-A scene is ``h1/h1_<task>.xml`` (primitive) or ``h1/h1_<variant>_<task>.xml``: it sets the
+A scene is ``h1/h1_mesh_<task>.xml`` (mesh) or ``h1/h1_<task>.xml`` (primitive): it sets the
 physics options and includes the world (``world.xml``), the robot and the task's part
 (``task_<task>.xml``: objects, sensors, keyframes), which both variants share.
 """
@@ -31,7 +32,7 @@ ASSETS_DIR = Path(__file__).resolve().parent
 ROBOTS: tuple[str, ...] = ("h1",)
 
 #: Model variants of every robot: the first is the default (see the module docstring).
-VARIANTS: tuple[str, ...] = ("primitive", "mesh")
+VARIANTS: tuple[str, ...] = ("mesh", "primitive")
 DEFAULT_VARIANT = VARIANTS[0]
 
 #: Tasks with a scene for every robot in ``ROBOTS`` and every variant in ``VARIANTS``.
@@ -77,7 +78,7 @@ def scene_path(task: str, robot: str = "h1", variant: str = DEFAULT_VARIANT) -> 
         raise ValueError(f"unknown task {task!r} for robot {robot!r}: valid tasks are {', '.join(TASKS)}")
     if variant not in VARIANTS:
         raise ValueError(f"unknown model variant {variant!r}: valid variants are {', '.join(VARIANTS)}")
-    stem = robot if variant == DEFAULT_VARIANT else f"{robot}_{variant}"
+    stem = robot if variant == "primitive" else f"{robot}_{variant}"
     path = ASSETS_DIR / robot / f"{stem}_{task}.xml"
     if not path.is_file():
         raise FileNotFoundError(f"scene file {path} is missing: reinstall mwx-sdk (package data not installed?)")
