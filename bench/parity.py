@@ -15,8 +15,9 @@ here from ``--seed``, velocities, warm start and time zeroed) and receives the s
 - ``walk``: a walking sequence recorded at run time from the walk skill driving the embedded
   model with its feedback on, then replayed open loop everywhere.
 
-Sources: ``embedded`` (``mwx/h1-<task>-v0``, the default primitive H1), ``mesh`` (the same
-task on the bundled mesh H1, ``model_variant="mesh"``), ``reference`` (the same task class on
+Sources: ``embedded`` (``mwx/h1-<task>-v0`` on the bundled primitive H1,
+``model_variant="primitive"``), ``mesh`` (the same task on the bundled mesh H1, the default
+model), ``reference`` (the same task class on
 HumanoidBench's own MJCF, ``model_path=reference_model_path(task)``), ``hb`` (the package's env
 through :mod:`mwx_sdk.envs.humanoid_bench`, when ``import humanoid_bench`` works) and, with
 ``--against FILE``, the sources saved by another run (another mujoco version), named
@@ -95,7 +96,7 @@ def make_source(name: str, task: str) -> Any:
     from mwx_sdk.envs.base import reference_model_path
 
     if name == "embedded":
-        return mwx_sdk.make_env(f"mwx/h1-{task}-v0")
+        return mwx_sdk.make_env(f"mwx/h1-{task}-v0", model_variant="primitive")
     if name == "mesh":
         return mwx_sdk.make_env(f"mwx/h1-{task}-v0", model_variant="mesh")
     if name == "reference":

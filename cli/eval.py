@@ -235,7 +235,7 @@ def _print_setup(console, spec, seeds: list[int], out_dir: Path, workers: int, b
             lines.append(f"  planner: {for_terminal(task_defaults(task=spec.env.env_id)[3])} (the task's)")
         except (KeyError, ValueError):  # a plugin's env without a task: compose picks the default planner
             lines.append(f"  planner: {for_terminal(task_defaults()[3])} (the default)")
-    settings = _planner_fingerprint(spec)
+    settings = _planner_fingerprint(spec, _env_planner_defaults(spec))
     if settings is not None:
         lines.append(f"  planner settings: {for_terminal(settings_text(settings), 4000)}")
     lines.append(f"  instruction: {for_terminal(spec.instruction, 300)}")
@@ -244,6 +244,22 @@ def _print_setup(console, spec, seeds: list[int], out_dir: Path, workers: int, b
     lines.append(f"  workers: {workers} ({for_terminal(backend)}); out: {for_terminal(out_dir)}")
     for line in lines:
         console.print(line, highlight=False)
+
+
+def _env_planner_defaults(spec) -> dict:
+    """The env's own planner defaults (``planner_defaults``: the mesh H1 plans with its
+    self-collisions), read from a built env; empty when it cannot be built here (the episode
+    then reports why)."""
+    from mwx_sdk.eval.spec import build_env
+
+    try:
+        env = build_env(spec.env)
+    except Exception:  # noqa: BLE001 - the same build fails the episode with its own message
+        return {}
+    try:
+        return dict(getattr(env.unwrapped, "planner_defaults", None) or {})
+    finally:
+        env.close()
 
 
 def _episode_line(r: dict) -> str:

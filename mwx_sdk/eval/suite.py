@@ -116,9 +116,11 @@ def _experts_fingerprint(names: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
+def _planner_fingerprint(spec: EpisodeSpec, env_defaults: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The registered planner's resolved settings (``Planner.settings``): defaults that live in
-    code, such as ``mppi``'s per-task ones, are not in the spec, and a changed one must re-run."""
+    code, such as ``mppi``'s per-task ones, are not in the spec, and a changed one must re-run.
+    ``env_defaults``: the env's ``planner_defaults`` (the mesh H1's self-collisions), which the
+    planner applies beneath the user's options when it is reset on the env."""
     from mwx_sdk.plugins import list_planners
 
     agent = spec.agent
@@ -146,7 +148,7 @@ def _planner_fingerprint(spec: EpisodeSpec) -> dict[str, Any] | None:
     if entry is None or not callable(getattr(entry.obj, "settings", None)):
         return None
     try:
-        return entry.obj.settings(spec.env.task, **{**entry.defaults, **options})
+        return entry.obj.settings(spec.env.task, **{**entry.defaults, **dict(env_defaults or {}), **options})
     except (TypeError, ValueError):
         return None  # a bad option fails the episode itself, with its own message
 

@@ -24,3 +24,13 @@ def test_a_bad_variant_or_env_is_one_line():
                               "--no-live", "--no-save"])
     assert res.exit_code == 2
     assert "applies to the bundled mwx/ envs" in res.output or "humanoid_bench" in res.output.lower()
+
+
+def test_verbose_eval_shows_the_planner_settings_the_model_gets(tmp_path):
+    """`mwx eval -v` prints the planner settings the episode runs with: the mesh H1's planner
+    keeps self-collisions, the primitive H1's does not."""
+    for variant, expected in (("mesh", "self_collision=True"), ("primitive", "self_collision=False")):
+        res = CliRunner().invoke(app, ["eval", "--env", "mwx/h1-stand-v0", "--model-variant", variant, "--steps", "1",
+                                       "--no-plots", "-v", "--out", str(tmp_path / variant)])
+        assert res.exit_code == 0, res.output
+        assert expected in res.output.replace("\n", ""), res.output
