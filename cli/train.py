@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from ._errors import fail, input_errors
+from .eval import _variant_kwargs
 
 NAME = "train"
 app = typer.Typer(
@@ -87,6 +88,8 @@ def world_model(
     model_size: int = typer.Option(1, "--model-size", help="TD-MPC2 preset: 1 or 5 (M parameters)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     sets: list[str] | None = typer.Option(None, "--set", help="Agent config override KEY=VALUE (repeatable)."),
+    model_variant: str | None = typer.Option(
+        None, "--model-variant", help="H1 model of an mwx/ env: mesh (default) or primitive (cheaper)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in OUT from OUT/checkpoint."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     tensorboard: bool = typer.Option(True, "--tensorboard/--no-tensorboard", help="Write TensorBoard events."),
@@ -105,7 +108,7 @@ def world_model(
             env_id=env, experts=_split(experts), steps=steps, seed=seed, seed_steps=seed_steps,
             pretrain_updates=pretrain_updates, eval_every=eval_every, eval_episodes=eval_episodes,
             ckpt_every=ckpt_every, guidance_lambda=lam, imitation_coef=imitation, model_size=model_size,
-            device=device, agent=_parse_sets(sets),
+            device=device, agent=_parse_sets(sets), env_options=_variant_kwargs(env, model_variant),
         )
     except ValueError as exc:
         fail(exc)

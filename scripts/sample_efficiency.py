@@ -67,6 +67,12 @@ def _write_json(path: Path, doc: dict) -> None:
     os.replace(tmp, path)
 
 
+def model_variant(env: str) -> str:
+    """The H1 model of an experiment: the stand runs began on the primitive H1 and finish on it
+    (their curves compare only on one robot); the others run on the default mesh H1."""
+    return "primitive" if env == "mwx/h1-stand-v0" else "mesh"
+
+
 def train_config(args: argparse.Namespace, condition: str, seed: int):
     from mwx_sdk.learn.trainer import TrainConfig
 
@@ -77,6 +83,7 @@ def train_config(args: argparse.Namespace, condition: str, seed: int):
         eval_episodes=1, ckpt_every=args.ckpt_every or args.eval_every, guidance_lambda=0.05 if guided else 0.0,
         model_size=1,
         device=args.device, agent={"threads": args.threads}, eval_at_start=True,
+        env_options={"model_variant": model_variant(args.env)},
     )
 
 
@@ -124,7 +131,7 @@ def _direct_return(env_id: str, expert: str, seed: int) -> dict:
     from mwx_sdk.learn.trainer import guide_agent
     from mwx_sdk.plugins import make_env
 
-    env = make_env(env_id)
+    env = make_env(env_id, model_variant=model_variant(env_id))
     ep_seed = 10_000 + seed * 100  # Trainer.evaluate's first episode
     out = run_agent_episode(env, guide_agent([expert], env), instruction_for(env, expert), seed=ep_seed)
     env.close()
@@ -138,7 +145,7 @@ def untrained(args: argparse.Namespace) -> None:
 
     path = results_dir(args.env) / "untrained.json"
     doc = json.loads(path.read_text()) if path.is_file() else {}
-    doc.update({"env": args.env, "experts": args.experts,
+    doc.update({"env": args.env, "model_variant": model_variant(args.env), "experts": args.experts,
                 "what": "one evaluation episode per run seed (the trainer's), 0 updates; direct = the experts alone"})
     for seed in args.seeds:
         row = doc.setdefault(str(seed), {})

@@ -44,7 +44,7 @@ CKPT_DIR = WORLD_MODEL.checkpoint
 RESUME_FIXED = {
     "env_id": "--env", "max_episode_steps": "max_episode_steps", "experts": "--experts",
     "guidance_lambda": "--lambda", "imitation_coef": "--imitation", "model_size": "--model-size",
-    "seed": "--seed", "seed_steps": "--seed-steps", "agent": "--set",
+    "seed": "--seed", "seed_steps": "--seed-steps", "agent": "--set", "env_options": "--model-variant",
 }
 # TDMPC2Config fields the trainer sets from its own options
 _AGENT_FROM_TRAIN = ("obs_dim", "action_dim", "model_size", "device", "guidance_lambda", "imitation_coef")
@@ -74,6 +74,8 @@ class TrainConfig:
         agent: further ``TDMPC2Config`` fields (``iterations``, ``num_samples`` ...).
         eval_at_start: evaluate the untrained agent once before the first step (logged at
             step 0), so a learning curve starts where the agent starts.
+        env_options: further ``make_env`` keyword arguments (``{"model_variant": "primitive"}``);
+            part of what a resumed run must repeat.
     """
 
     env_id: str
@@ -93,9 +95,11 @@ class TrainConfig:
     max_episode_steps: int | None = None
     agent: dict[str, Any] = field(default_factory=dict)
     eval_at_start: bool = False
+    env_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.experts = tuple(self.experts)
+        self.env_options = dict(self.env_options)
         if self.steps <= 0:
             raise ValueError(f"steps must be positive, got {self.steps}")
         for k in ("seed_steps", "pretrain_updates", "eval_every", "ckpt_every", "updates_per_step"):
@@ -142,7 +146,9 @@ class Trainer:
         from .tdmpc2.persist import load_agent
 
         self.cfg, self.out, self.loggers = cfg, Path(out), list(loggers)
-        kw = {} if cfg.max_episode_steps is None else {"max_episode_steps": cfg.max_episode_steps}
+        kw = dict(cfg.env_options)
+        if cfg.max_episode_steps is not None:
+            kw["max_episode_steps"] = cfg.max_episode_steps
         self.env = make_env(cfg.env_id, **kw)
         self.eval_env = make_env(cfg.env_id, **kw)
         obs_dim = int(np.prod(self.env.observation_space.shape))

@@ -280,3 +280,25 @@ def test_kill_9_then_resume_continues_the_steps_and_keeps_metrics_consistent(tmp
     train_rows = [s for s, k in steps if k == "train"]
     assert len(train_rows) == len(set(train_rows)), "no step may be logged twice"
     assert temp_folders(out / "checkpoint") == []
+
+
+def test_the_env_options_pick_the_robot_and_a_resume_must_repeat_them(tmp_path):
+    """`env_options` reach make_env (the primitive H1 here), are stored with the run, and a
+    resume on another robot model is refused naming both."""
+    from mwx_sdk.learn.runs import check_same_options
+    from mwx_sdk.learn.trainer import RESUME_FIXED
+
+    cfg = TrainConfig(env_id="mwx/h1-stand-v0", steps=5, guidance_lambda=0.0, env_options={"model_variant": "primitive"},
+                      agent={"threads": 1})
+    trainer = Trainer(cfg, tmp_path / "run")
+    try:
+        assert trainer.env.unwrapped.model_path.name == "h1_stand.xml"
+        assert trainer.eval_env.unwrapped.model_path.name == "h1_stand.xml"
+    finally:
+        trainer.env.close()
+        trainer.eval_env.close()
+    stored = json.loads((tmp_path / "run" / "train_config.json").read_text())
+    assert stored["env_options"] == {"model_variant": "primitive"}
+    asked = {**stored, "env_options": {"model_variant": "mesh"}}
+    with pytest.raises(RunFolderError, match="--model-variant model_variant='primitive' \\(asked: 'mesh'\\)"):
+        check_same_options(tmp_path / "run", stored, asked, RESUME_FIXED)
