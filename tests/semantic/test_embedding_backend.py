@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
+import numpy as np
 import pytest
 
 from mwx_sdk.interfaces import ExpertSpec
@@ -49,6 +50,7 @@ def test_missing_extra_falls_back_to_lexical(monkeypatch):
     from mwx_plugins.vlm_embedding import EmbeddingBackend
 
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "transformers", None)
     monkeypatch.setattr("mwx_sdk.semantic.embedding._MODELS", {})
     with pytest.warns(UserWarning, match=r"pip install 'mwx-sdk\[embed\]'.*lexical"):
         plan = EmbeddingBackend().interpret("sit down", EXPERTS)
@@ -62,3 +64,24 @@ def test_missing_model_files_fall_back(tmp_path):
     with pytest.warns(UserWarning, match="lexical"):
         plan = EmbeddingBackend(model_path=str(tmp_path / "no-model")).interpret("stand still", EXPERTS)
     assert plan.backend == "lexical"
+
+
+def test_the_bundled_model_runs_without_sentence_transformers_and_embeds_bit_for_bit_alike():
+    """The bundled MiniLM runs through transformers alone (no sentence-transformers import, whose
+    dependencies cost about 170 MB), with the very embeddings sentence-transformers computes."""
+    st = pytest.importorskip("sentence_transformers", reason="needs the embed extra")
+    import subprocess
+
+    from mwx_sdk.plugins import list_experts
+    from mwx_sdk.semantic.embedding import EmbeddingScorer, bundled_model_path
+
+    code = ("import sys; from mwx_sdk.semantic.embedding import EmbeddingScorer; "
+            "EmbeddingScorer().encode(['walk forward']); print('sentence_transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "False"
+    texts = [EmbeddingScorer.expert_text(e.obj.spec) for e in list_experts() if hasattr(e.obj, "spec")]
+    reference = st.SentenceTransformer(bundled_model_path(), device="cpu")
+    for batch in (texts, ["walk forward"], ["walk to the chair and sit down", "  stand still "], texts[:3]):
+        ours = EmbeddingScorer().encode(batch)
+        theirs = reference.encode(batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        np.testing.assert_array_equal(ours, np.asarray(theirs, dtype=np.float64))
