@@ -224,6 +224,9 @@ class StepDiagnostics:
     action: np.ndarray
     planner: dict[str, float] = field(default_factory=dict)
     subgoal: str = ""
+    #: the weights ``a_ref`` was blended with: the fused weights of the experts kept in the
+    #: blend (``AgentConfig.min_relative_weight``), renormalised; ``None`` where not recorded
+    blend_weights: np.ndarray | None = None
 
     def as_dict(self, expert_names: Sequence[str] | None = None) -> dict[str, Any]:
         """Flatten to JSON-friendly values (lists and floats)."""
@@ -238,6 +241,8 @@ class StepDiagnostics:
             "action": self.action.tolist(),
             "planner": {k: float(v) for k, v in self.planner.items()},
         }
+        if self.blend_weights is not None:
+            out["blend_weights"] = self.blend_weights.tolist()
         if expert_names is not None:
             out["experts"] = list(expert_names)
         return out

@@ -33,6 +33,35 @@ def test_a_ref_is_weighted_sum_and_zero_weight_experts_are_skipped():
     assert experts[0].calls == 1 and experts[1].calls == 1
 
 
+def test_experts_far_below_the_lead_are_left_out_of_the_blend():
+    """A few percent of another expert is a constant bias on the lead skill, not a blend: below
+    min_relative_weight of the largest weight an expert is neither evaluated nor mixed in."""
+    env = ToyEnv()
+    for min_rel, expected, evaluated in ((0.2, 1.0, (1, 0, 0)), (0.0, 0.8 * 1.0 + 0.15 * -1.0 + 0.05 * 0.5, (1, 1, 1))):
+        experts = _experts()
+        backend = ScriptedBackend([("go", {"a": 0.8, "b": 0.15, "c": 0.05}, None)])
+        agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend,
+                      config=AgentConfig(min_relative_weight=min_rel))
+        agent.reset("go", env)
+        action = agent.act(env.reset())
+        d = agent.diagnostics
+        assert np.allclose(d.fused_weights, [0.8, 0.15, 0.05])  # the router's output, unchanged
+        if min_rel:
+            # b (0.15 < 0.2 * 0.8) and c drop out; a alone is renormalised to 1
+            assert np.allclose(d.blend_weights, [1.0, 0.0, 0.0]) and np.allclose(action, expected)
+        else:
+            assert np.allclose(d.blend_weights, [0.8, 0.15, 0.05]) and np.allclose(action, expected)
+        assert tuple(e.calls for e in experts) == evaluated
+    # a real contender stays in the blend
+    experts = _experts()
+    backend = ScriptedBackend([("go", {"a": 0.6, "b": 0.4, "c": 0.0}, None)])
+    agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend)
+    agent.reset("go", env)
+    assert np.allclose(agent.act(env.reset()), 0.6 - 0.4)
+    with pytest.raises(ValueError, match="min_relative_weight must be in"):
+        AgentConfig(min_relative_weight=1.5)
+
+
 def test_fusion_blends_semantic_and_state_weights():
     experts = _experts()
     backend = ScriptedBackend([("go", {"a": 0.0, "b": 0.0, "c": 1.0}, None)])
