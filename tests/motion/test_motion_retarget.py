@@ -40,14 +40,21 @@ def test_short_walk_segment_meets_quality_thresholds(walk_clip):
     assert 0.9 < speed < 1.8
     assert 0.85 < c.root_pos[:, 2].mean() < 1.1
     assert "NSF EIA-0196217" in c.license
-    # the arms swing clear of the trunk and the thighs of the mesh H1
-    assert q["self_penetration_max"] == 0.0
+    # the arms swing clear of the trunk and the thighs of the mesh H1 (mujoco 3.2+ measures it)
+    import mujoco
+
+    if hasattr(mujoco, "mj_geomDistance"):
+        assert q["self_penetration_max"] == 0.0
+    else:
+        assert "self_penetration_max" not in q
 
 
 def test_without_clearance_the_human_arm_swing_passes_through_the_thighs():
     cmu = Path(__file__).resolve().parents[3] / "shared" / "motion" / "cmu"
     if not cmu.is_dir():
         pytest.skip("../shared/motion/cmu is not present")
+    if not hasattr(pytest.importorskip("mujoco"), "mj_geomDistance"):
+        pytest.skip("the clearance needs geom distances (mujoco 3.2 and later)")
     human = load_bvh(cmu / "07_01.bvh").frames(0, 120)
     raw = retarget(human, RetargetConfig(fps=50.0, clearance=None))
     cleared = retarget(human, RetargetConfig(fps=50.0))
