@@ -82,9 +82,19 @@ class EmbeddingBackend(VLMBackend):
         if plan is None:
             task = (state or {}).get("task")
             scene = f"the {task} scene" if task else "this scene"
-            plan = self._get_interpreter().interpret(instruction, experts, predicates, objects=objects, scene=scene)
+            try:
+                plan = self._get_interpreter().interpret(instruction, experts, predicates, objects=objects, scene=scene)
+            finally:
+                self._release()
             self._plans[key] = plan
         return plan
+
+    def _release(self) -> None:
+        # the plan is made: the model is not needed until a text never encoded before comes
+        # (its embeddings are cached), and an episode's planner and physics use that memory
+        from mwx_sdk.semantic.embedding import release_models
+
+        release_models()
 
 
 class LexicalBackend(EmbeddingBackend):
@@ -96,6 +106,9 @@ class LexicalBackend(EmbeddingBackend):
         if self._interpreter is None:
             self._interpreter = OfflineInterpreter(LexicalScorer(), tau=self.config.tau, backend="lexical")
         return self._interpreter
+
+    def _release(self) -> None:
+        pass  # no model
 
 
 @hookimpl

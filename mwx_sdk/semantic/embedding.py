@@ -9,9 +9,11 @@ descriptions are cached per text, so only the instruction's clauses are encoded 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,6 +28,11 @@ MISSING_EXTRA = (
 
 _MODELS: dict[str, object] = {}
 _LOCK = threading.Lock()
+# Embeddings by (model folder, the exact batch of texts encoded together): a batch seen before
+# is never encoded again, so a process plans its next episodes without the model, and padding
+# within a batch cannot make the same text come out different.
+_BATCHES: OrderedDict[tuple[str, tuple[str, ...]], np.ndarray] = OrderedDict()
+_MAX_BATCHES = 512
 
 
 def bundled_model_path() -> str:
@@ -152,6 +159,14 @@ def _load(path: str):
         return model
 
 
+def release_models() -> None:
+    """Drop the loaded models (about 200 MB for MiniLM); the next text never encoded before
+    loads its model again (about a second). Embeddings already computed stay cached."""
+    with _LOCK:
+        _MODELS.clear()
+    gc.collect()
+
+
 def _minmax(x: np.ndarray) -> np.ndarray:
     lo, hi = float(x.min()), float(x.max())
     return (x - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(x)
@@ -178,20 +193,25 @@ class EmbeddingScorer:
         self.model_path = model_path or bundled_model_path()
         self.lexical_weight = float(lexical_weight)
         self._lexical = LexicalScorer()
-        self._model = None
         self._cache: dict[str, np.ndarray] = {}
 
     @property
     def model(self):
-        if self._model is None:
-            self._model = _load(self.model_path)
-        return self._model
+        return _load(self.model_path)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-norm embeddings of ``texts`` (cached per text), shape ``(n, d)``."""
         todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if todo:
-            vecs = self.model.encode(todo)
+            key = (self.model_path, tuple(todo))
+            with _LOCK:
+                vecs = _BATCHES.get(key)
+            if vecs is None:
+                vecs = self.model.encode(todo)
+                with _LOCK:
+                    _BATCHES[key] = vecs
+                    while len(_BATCHES) > _MAX_BATCHES:
+                        _BATCHES.popitem(last=False)
             for t, v in zip(todo, vecs):
                 self._cache[t] = v
         return np.stack([self._cache[t] for t in texts])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 import pytest
@@ -52,6 +53,7 @@ def test_missing_extra_falls_back_to_lexical(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if not installed
     monkeypatch.setitem(sys.modules, "transformers", None)
     monkeypatch.setattr("mwx_sdk.semantic.embedding._MODELS", {})
+    monkeypatch.setattr("mwx_sdk.semantic.embedding._BATCHES", OrderedDict())  # nothing encoded yet
     with pytest.warns(UserWarning, match=r"pip install 'mwx-sdk\[embed\]'.*lexical"):
         plan = EmbeddingBackend().interpret("sit down", EXPERTS)
     assert plan.backend == "lexical" and plan.subgoals[0].lead == "sit"
@@ -85,3 +87,21 @@ def test_the_bundled_model_runs_without_sentence_transformers_and_embeds_bit_for
         ours = EmbeddingScorer().encode(batch)
         theirs = reference.encode(batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
         np.testing.assert_array_equal(ours, np.asarray(theirs, dtype=np.float64))
+
+
+def test_the_model_is_released_after_planning_and_not_reloaded_for_texts_seen_before():
+    """interpret() frees the model once the plan is made (its memory goes to the planner and the
+    physics); a later backend with the same instruction plans from the cached embeddings,
+    bit for bit alike, without encoding anything."""
+    pytest.importorskip("transformers", reason="needs the embed extra")
+    from mwx_plugins.vlm_embedding import EmbeddingBackend
+
+    from mwx_sdk.semantic import embedding
+
+    first = EmbeddingBackend().interpret("walk forward then sit on the chair", EXPERTS)
+    assert first.backend == "embedding"
+    assert embedding._MODELS == {}
+    batches = len(embedding._BATCHES)
+    again = EmbeddingBackend().interpret("walk forward then sit on the chair", EXPERTS)
+    assert len(embedding._BATCHES) == batches and embedding._MODELS == {}  # nothing encoded
+    assert [s.weights for s in again.subgoals] == [s.weights for s in first.subgoals]
