@@ -69,9 +69,9 @@ class AgentConfig:
         min_relative_weight: experts whose fused weight is below this fraction of the largest
             are left out of the blend (and not evaluated) this step; the rest are renormalised.
             The semantic floor an instruction leaves every other expert (a few percent each)
-            otherwise mixes a constant bias into the lead skill: 2.4 % of ``stand`` in a walking
-            gait tipped the mesh H1 over on two of five seeds. An expert the state term makes a
-            real contender (a standing pose at the start) still blends in. 0 blends every expert.
+            otherwise mixes a constant bias into the lead skill (results/default_composition_mesh
+            has the falls it caused). An expert the state term makes a real contender (a
+            standing pose at the start) still blends in. 0 blends every expert.
         keep_history: keep every step's diagnostics in ``agent.history``.
         reference_pose: blend the experts' ``reference_qpos`` into
             ``ctx.extras["reference_qpos"]``: ``"auto"`` does it unless the planner ignores it

@@ -203,6 +203,7 @@ class RobotKinematics:
         self.joint_range = np.array([m.jnt_range[m.joint(n).id] for n in spec.joint_names])
         self.frame_names = list(spec.keypoint_frames) + ["left_foot", "right_foot"]
         self._frames = [*spec.keypoint_frames.values(), (spec.foot_sites[0], "site"), (spec.foot_sites[1], "site")]
+        self._pairs: dict[tuple[str, ...], list[tuple[int, int]]] = {}
         self._foot_meshes = [self._collision_verts(b) for b in spec.feet]
         q0 = np.zeros(m.nq)
         q0[3] = 1.0
@@ -210,13 +211,9 @@ class RobotKinematics:
 
     def _collision_verts(self, body: str) -> list[tuple[int, np.ndarray]]:
         m = self.model
-        bid = m.body(body).id
         out = []
         corners = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=np.float64)
-        for g in range(m.ngeom):
-            collides = m.geom_contype[g] != 0 or m.geom_conaffinity[g] != 0
-            if m.geom_bodyid[g] != bid or not collides:
-                continue
+        for g in self.collision_geoms(body):
             if m.geom_type[g] == self.mj.mjtGeom.mjGEOM_MESH:
                 mid = m.geom_dataid[g]
                 a, n = m.mesh_vertadr[mid], m.mesh_vertnum[mid]
@@ -238,8 +235,13 @@ class RobotKinematics:
                    for g1 in ga for g2 in gb)
 
     def _arm_pairs(self, bodies: tuple[str, ...]) -> list[tuple[int, int]]:
-        body = [g for name in self.spec.clearance_body for g in self.collision_geoms(name)]
-        return [(g1, g2) for name in bodies for g1 in self.collision_geoms(name) for g2 in body]
+        # the geom pairs are fixed by the model: computed once per arm, read for every frame
+        pairs = self._pairs.get(bodies)
+        if pairs is None:
+            body = [g for name in self.spec.clearance_body for g in self.collision_geoms(name)]
+            pairs = self._pairs[bodies] = [(g1, g2) for name in bodies for g1 in self.collision_geoms(name)
+                                           for g2 in body]
+        return pairs
 
     def arm_clearance(self, qpos: np.ndarray, clearance: float) -> list[tuple[int, float, list[tuple[int, int]], np.ndarray]]:
         """Per arm of ``spec.clearance_arms``: (qpos index of its abduction joint, the direction

@@ -84,8 +84,7 @@ class _MeanPoolingEncoder:
     It computes what sentence-transformers' ``encode(..., normalize_embeddings=True)`` computes
     for such a model, bit for bit (same batches of 32 sorted by length, same padding, pooling and
     normalisation; checked in the tests), without importing sentence-transformers, whose import
-    pulls in scikit-learn, scipy and sympy: about 170 MB of resident memory in every process that
-    reads an instruction.
+    pulls in scikit-learn, scipy and sympy into every process that reads an instruction.
     """
 
     def __init__(self, path: str, st_cfg: dict) -> None:
@@ -160,8 +159,8 @@ def _load(path: str):
 
 
 def release_models() -> None:
-    """Drop the loaded models (about 200 MB for MiniLM); the next text never encoded before
-    loads its model again (about a second). Embeddings already computed stay cached."""
+    """Drop the loaded models; the next text never encoded before loads its model again.
+    Embeddings already computed stay cached."""
     with _LOCK:
         _MODELS.clear()
     gc.collect()
