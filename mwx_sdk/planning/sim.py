@@ -9,7 +9,10 @@ Version notes:
 - ``MjSpec`` (mujoco >= 3.2) appends the sensors; on 3.1.x the sensor block is spliced into
   the XML text and compiled from a temporary mirror of the asset folders.
 - mujoco >= 3.3 ships ``mujoco.rollout.Rollout`` with a native thread pool that releases the
-  GIL; older versions run the batch on the calling thread.
+  GIL. Older versions (HumanoidBench pins 3.1.6) have only the ``rollout`` function; it also
+  releases the GIL, so the batch is split into one slice per thread, each on its own
+  ``MjData``, run from a small Python thread pool. Rows are independent, so the result is the
+  same as one call on the whole batch.
 """
 
 from __future__ import annotations
@@ -254,19 +257,33 @@ class BatchRoller:
     Args:
         model: the planner model.
         threads: worker threads (1 = calling thread).
+        backend: ``"native"`` (``mujoco.rollout.Rollout``, mujoco >= 3.3), ``"split"`` (one
+            ``rollout`` call per thread on a slice of the batch, any mujoco) or ``None`` (the
+            first that the installed mujoco has).
     """
 
-    def __init__(self, model, threads: int = 1) -> None:
+    def __init__(self, model, threads: int = 1, backend: str | None = None) -> None:
         mj = _mujoco()
         import mujoco.rollout as mr
 
         self.model = model
         self.threads = max(1, int(threads))
-        self._native = hasattr(mr, "Rollout")
+        if backend not in (None, "native", "split"):
+            raise ValueError(f"backend must be 'native', 'split' or None, got {backend!r}")
+        if backend == "native" and not hasattr(mr, "Rollout"):
+            raise ValueError(f"mujoco {mj.__version__} has no mujoco.rollout.Rollout (3.3 or newer); "
+                             "use backend='split'")
+        self._native = hasattr(mr, "Rollout") if backend is None else backend == "native"
         self._mr = mr
         n = self.threads if self._native else 1
         self.datas = [mj.MjData(model) for _ in range(n)]
         self._pool = mr.Rollout(nthread=self.threads if self.threads > 1 else 0) if self._native else None
+        self._split = None
+        if not self._native and self.threads > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self.datas = [mj.MjData(model) for _ in range(self.threads)]
+            self._split = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="mwx-rollout")
         self.nstate = mj.mj_stateSize(model, full_physics_spec())
 
     def run(self, initial_state: np.ndarray, warmstart: np.ndarray | None, controls: np.ndarray):
@@ -286,13 +303,34 @@ class BatchRoller:
                 self.model, self.datas, x0, controls, control_spec=ctrl_spec(),
                 initial_warmstart=ws, chunk_size=1,
             )
+        if self._split is not None and n > 1:
+            return self._run_split(x0, ws, controls)
         return self._mr.rollout(self.model, self.datas[0], x0, controls,
                                 control_spec=ctrl_spec(), initial_warmstart=ws)
+
+    def _run_split(self, x0: np.ndarray, ws: np.ndarray | None, controls: np.ndarray):
+        n, nstep, _ = controls.shape
+        state = np.empty((n, nstep, self.nstate))
+        sens = np.empty((n, nstep, self.model.nsensordata))
+        edges = np.linspace(0, n, min(self.threads, n) + 1).astype(int)
+
+        def chunk(i: int) -> None:
+            sl = slice(int(edges[i]), int(edges[i + 1]))
+            self._mr.rollout(self.model, self.datas[i], x0[sl], controls[sl], control_spec=ctrl_spec(),
+                             initial_warmstart=None if ws is None else ws[sl],
+                             state=state[sl], sensordata=sens[sl])
+
+        for fut in [self._split.submit(chunk, i) for i in range(len(edges) - 1)]:
+            fut.result()
+        return state, sens
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._split is not None:
+            self._split.shutdown(wait=True)
+            self._split = None
 
 
 def get_state(model, data) -> tuple[np.ndarray, np.ndarray]:
