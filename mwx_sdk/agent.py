@@ -72,6 +72,13 @@ class AgentConfig:
             otherwise mixes a constant bias into the lead skill (results/default_composition_mesh
             has the falls it caused). An expert the state term makes a real contender (a
             standing pose at the start) still blends in. 0 blends every expert.
+        semantic_shortlist: experts whose semantic weight for the active sub-goal is below this
+            fraction of the lead expert's are left out of the blend, whatever the state term
+            says; the state term chooses among the experts the instruction calls for. Without
+            it, the nearest-reference state term hands a standing or carrying pose weight
+            mid-stride whenever the pool holds one, and "walk forward" walks differently with
+            {walk, stand} than with {walk} (results/default_composition_mesh). A sub-goal that
+            names two skills keeps both. 0 lets every expert in (MetaWorld's fusion as written).
         keep_history: keep every step's diagnostics in ``agent.history``.
         reference_pose: blend the experts' ``reference_qpos`` into
             ``ctx.extras["reference_qpos"]``: ``"auto"`` does it unless the planner ignores it
@@ -85,6 +92,7 @@ class AgentConfig:
     use_image: bool = True
     weight_eps: float = 1e-6
     min_relative_weight: float = 0.2
+    semantic_shortlist: float = 0.2
     keep_history: bool = True
     reference_pose: bool | str = "auto"
 
@@ -99,6 +107,8 @@ class AgentConfig:
             raise ValueError(f"weight_eps must be in [0, 1), got {self.weight_eps}")
         if not 0 <= float(self.min_relative_weight) <= 1:
             raise ValueError(f"min_relative_weight must be in [0, 1], got {self.min_relative_weight}")
+        if not 0 <= float(self.semantic_shortlist) <= 1:
+            raise ValueError(f"semantic_shortlist must be in [0, 1], got {self.semantic_shortlist}")
         if self.reference_pose not in (True, False, "auto"):
             raise ValueError(f"reference_pose must be true, false or 'auto', got {self.reference_pose!r}")
 
@@ -172,6 +182,7 @@ class Agent:
         self._plan_cache: dict[tuple, SemanticPlan] = {}
         self._predicates: dict[str, Any] = {}
         self._w_sem: list[np.ndarray] = []
+        self._shortlist: list[np.ndarray] = []  # per sub-goal: experts the semantic layer calls for
         self._replan_requested = False
         self._subgoal_steps = 0
         k = len(self.experts)
@@ -322,6 +333,8 @@ class Agent:
         self.plan = plan
         self.ctx.plan = plan
         self._w_sem = [plan.weight_vector(i, self.expert_names) for i in range(len(plan.subgoals))]
+        share = float(self.config.semantic_shortlist)
+        self._shortlist = [w >= share * float(w.max()) for w in self._w_sem]
         if not (keep_index and same):
             self.ctx.subgoal_index = 0
             self._subgoal_steps = 0
@@ -364,17 +377,22 @@ class Agent:
         fused = self.router.weights(obs, w_sem, ctx)
         acts, wvec, a_ref = self._acts, self._wvec, self._a_ref
         eps = cfg.weight_eps
-        floor = cfg.min_relative_weight * float(fused.max())
+        short = self._shortlist[ctx.subgoal_index]
+        # weights are normalised before blending, so a lone expert's action passes bit for bit
+        wvec[:] = np.where(short, fused, 0.0)
+        floor = cfg.min_relative_weight * float(wvec.max())
+        wvec[(wvec <= eps) | (wvec < floor)] = 0.0
+        total = wvec.sum()
+        if total > 0:
+            wvec /= total
         use_ref = self._use_ref
         ref_sum = None
         ref_w = 0.0
         steps = self._horizon_steps
         hor_sum = None
-        for i, wi in enumerate(fused.tolist()):
-            if wi <= eps or wi < floor:
-                wvec[i] = 0.0
+        for i, wi in enumerate(wvec.tolist()):
+            if wi == 0.0:
                 continue
-            wvec[i] = wi
             e = self.experts[i]
             if steps:
                 # before the real step: the look-ahead starts from the state the step starts from
@@ -392,10 +410,7 @@ class Agent:
                 if r is not None:
                     ref_sum = wi * np.asarray(r, dtype=np.float64) if ref_sum is None else ref_sum + wi * r
                     ref_w += wi
-        total = wvec.sum()
         np.dot(wvec, acts, out=a_ref)
-        if total > 0:
-            a_ref /= total
         # the typed contract; extras mirrors it for plugins written against 0.1
         if ref_sum is not None:
             ctx.reference_qpos = ctx.extras[REFERENCE_QPOS_KEY] = ref_sum / ref_w
@@ -403,7 +418,7 @@ class Agent:
             ctx.reference_qpos = None
             ctx.extras.pop(REFERENCE_QPOS_KEY, None)
         if hor_sum is not None and total > 0:
-            ctx.a_ref_horizon = ctx.extras[A_REF_HORIZON_KEY] = hor_sum / total
+            ctx.a_ref_horizon = ctx.extras[A_REF_HORIZON_KEY] = hor_sum
         else:
             ctx.a_ref_horizon = None
             ctx.extras.pop(A_REF_HORIZON_KEY, None)
@@ -420,7 +435,7 @@ class Agent:
             action=action,
             planner=dict(self.planner.diagnostics()),
             subgoal=self.plan.subgoals[ctx.subgoal_index].description,
-            blend_weights=wvec / total if total > 0 else wvec.copy(),
+            blend_weights=wvec.copy(),
         )
         if cfg.keep_history:
             self.history.append(self.diagnostics)

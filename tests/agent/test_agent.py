@@ -41,7 +41,7 @@ def test_experts_far_below_the_lead_are_left_out_of_the_blend():
         experts = _experts()
         backend = ScriptedBackend([("go", {"a": 0.8, "b": 0.15, "c": 0.05}, None)])
         agent = Agent(experts, SemanticRouter(), RecordingPlanner(), backend,
-                      config=AgentConfig(min_relative_weight=min_rel))
+                      config=AgentConfig(min_relative_weight=min_rel, semantic_shortlist=0.0))
         agent.reset("go", env)
         action = agent.act(env.reset())
         d = agent.diagnostics
@@ -60,6 +60,33 @@ def test_experts_far_below_the_lead_are_left_out_of_the_blend():
     assert np.allclose(agent.act(env.reset()), 0.6 - 0.4)
     with pytest.raises(ValueError, match="min_relative_weight must be in"):
         AgentConfig(min_relative_weight=1.5)
+
+
+def test_the_state_term_chooses_only_among_the_experts_the_instruction_calls_for():
+    """An expert the semantic layer ranks below ``semantic_shortlist`` of its lead stays out of
+    the blend even when the state term favours it; the lead then acts alone, bit for bit."""
+    env = ToyEnv()
+    obs = env.reset()
+    results = {}
+    for share in (0.2, 0.0):
+        # b's reference is the state the toy env starts in: the state term wants b
+        experts = [ConstantExpert("a", 0.3, embedding=[5.0, 5.0]),
+                   ConstantExpert("b", -1.0, embedding=list(np.asarray(obs[:2], dtype=float)))]
+        backend = ScriptedBackend([("go", {"a": 0.9, "b": 0.1}, None)])
+        agent = Agent(experts, FusionRouter(alpha=0.5, temperature=0.05), RecordingPlanner(), backend,
+                      config=AgentConfig(semantic_shortlist=share))
+        agent.reset("go", env)
+        action = agent.act(obs)
+        d = agent.diagnostics
+        assert d.state_weights[1] > 0.9, "the toy set-up must make the state term prefer b"
+        results[share] = (action, d.blend_weights, experts[1].calls)
+    action, blend, b_calls = results[0.2]
+    assert blend.tolist() == [1.0, 0.0] and b_calls == 0
+    assert action.tolist() == [0.3] * len(action)  # exactly the lead's action
+    action, blend, b_calls = results[0.0]
+    assert blend[1] > 0.2 and b_calls == 1 and np.all(action < 0.3)
+    with pytest.raises(ValueError, match="semantic_shortlist"):
+        AgentConfig(semantic_shortlist=1.5)
 
 
 def test_fusion_blends_semantic_and_state_weights():
