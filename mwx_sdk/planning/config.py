@@ -49,6 +49,15 @@ class MPPIConfig:
         foot_spacing_weight: weight of max(0, foot_spacing - distance)^2.
         force_weight: weight of mean (actuator force / 100)^2.
         reward_weight: weight of the task reward (cost = -reward_weight * reward + shaping).
+        recovery_capture: capture-point offset (m) from the feet's midpoint beyond which the
+            plan lets go of the prior: the prior's share of the plan (its "trust") falls from
+            1 there to 0 at ``recovery_capture + recovery_span``, the plan staying continuous,
+            and the pull toward a_ref fades with it. A skill's feedback holds its own pose; after
+            a shove that pose is the wrong one (a step is needed) and the sampled residuals,
+            a few percent of the actuator range, cannot outvote it. 0 = never let go.
+        recovery_span: width (m) of the fade.
+        recovery_time: time constant (s) with which the trust returns once the capture point
+            is back over the feet.
         task_shaping: weight of each object-directed shaping term the task declares
             (``TaskAdapter.shaping``: ``hand_to_object``, ``object_to_goal`` ...); terms left
             out or weighted 0 are not computed.
@@ -91,6 +100,9 @@ class MPPIConfig:
     foot_spacing_weight: float = 20.0
     force_weight: float = 0.01
     reward_weight: float = 1.0
+    recovery_capture: float = 0.0
+    recovery_span: float = 0.1
+    recovery_time: float = 1.0
     task_shaping: dict[str, float] = field(default_factory=dict)
     planner_timestep: float | None = 0.01
     integrator: str | None = "implicitfast"
@@ -125,10 +137,12 @@ class MPPIConfig:
         need(int(self.threads) >= 1, f"threads must be >= 1, got {self.threads}")
         need(self.speed_ramp >= 0, f"speed_ramp must be >= 0, got {self.speed_ramp}")
         need(self.max_speed > 0, f"max_speed must be > 0, got {self.max_speed}")
+        need(math.isfinite(self.recovery_span) and self.recovery_span > 0,
+             f"recovery_span must be a finite number > 0, got {self.recovery_span}")
         for name in ("action_weight", "pose_weight", "head_weight", "upright_weight", "capture_weight",
                      "speed_weight", "lateral_weight", "heading_weight", "foot_spacing_weight",
                      "force_weight", "reward_weight", "capture_time", "foot_spacing",
-                     "pelvis_height_weight"):
+                     "pelvis_height_weight", "recovery_capture", "recovery_time"):
             val = getattr(self, name)
             need(math.isfinite(val) and val >= 0, f"{name} must be a finite number >= 0, got {val}")
         for term, w in dict(self.task_shaping).items():

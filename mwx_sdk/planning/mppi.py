@@ -170,6 +170,10 @@ class MPPIPlanner(Planner):
         seed = cfg.seed if "seed" in self._overrides or ctx is None or ctx.seed is None else int(ctx.seed)
         self.rng = np.random.default_rng(seed)
         self.target_speed = cfg.target_speed if cfg.target_speed is not None else 0.0
+        self.trust = 1.0
+        self._capture_ids = None
+        if cfg.recovery_capture > 0:
+            self._capture_ids = _capture_ids(base.model)
         self._diag = {}
 
     def close(self) -> None:
@@ -240,6 +244,8 @@ class MPPIPlanner(Planner):
         ref = _published(ctx, "reference_qpos", obj.REFERENCE_QPOS_KEY)
         terms = obj.shaping_cost(q, actions, prior, self.config, target_speed=self.target_speed,
                                  reference_qpos=ref)
+        if "action" in terms and self.trust < 1.0:
+            terms["action"] = terms["action"] * self.trust
         terms |= self._task_shaping(q, consts)
         costs = obj.total_cost(reward, terms, self.config)
         costs[bad] = np.inf
@@ -273,6 +279,8 @@ class MPPIPlanner(Planner):
             raise ValueError("a_ref contains NaN or Inf; the experts produced an invalid action")
         a_ref = np.clip(a_ref, -1.0, 1.0)
         prior = self._prior(a_ref, ctx)
+        if self._capture_ids is not None:
+            prior = self._let_go(prior)
         state0, warm = sim.get_state(self._env.model, self._env.data)
         knots, actions = self.sample(prior)
         costs, bad = self.evaluate(state0, warm, actions, prior, ctx)
@@ -280,7 +288,7 @@ class MPPIPlanner(Planner):
         ok = ~bad
         if not ok.any():
             self.residual[:] = 0.0
-            action = a_ref.copy()
+            action = prior[0].copy()
             best = mean = float("nan")
             ess = 0.0
         else:
@@ -304,7 +312,66 @@ class MPPIPlanner(Planner):
         # the object-directed shaping, apart from the task's return: each term's weighted cost
         # averaged over the samples and the horizon
         self._diag.update({k: v for k, v in self.last_terms.items() if k.startswith("task.")})
+        if self._capture_ids is not None:
+            self._diag["prior_trust"] = self.trust
+            self._diag["capture_offset"] = self._offset
         return action
+
+    def capture_offset(self) -> float:
+        """Horizontal distance (m) of the env's capture point from the feet's midpoint now.
+
+        The capture point is the centre of mass moved ahead by ``capture_time`` times its
+        velocity (relative to the ramped speed target when ``capture_relative``), as in the
+        planner's ``capture`` term.
+        """
+        import mujoco
+
+        cfg = self.config
+        model, data = self._env.model, self._env.data
+        root, left, right = self._capture_ids
+        # derived quantities only: nothing the physics reads is written
+        mujoco.mj_subtreeVel(model, data)
+        vel = np.array(data.subtree_linvel[root, :2])
+        if cfg.capture_relative:
+            ramp = 1.0 if cfg.speed_ramp == 0 else min(max(float(data.time) / cfg.speed_ramp, 0.0), 1.0)
+            vel[0] -= self.target_speed * ramp
+        cp = data.subtree_com[root, :2] + cfg.capture_time * vel
+        mid = 0.5 * (data.site_xpos[left, :2] + data.site_xpos[right, :2])
+        return float(np.hypot(*(cp - mid)))
+
+    def _let_go(self, prior: np.ndarray) -> np.ndarray:
+        """Scale the prior by the trust the capture point allows; keep the plan where it was."""
+        cfg = self.config
+        self._offset = off = self.capture_offset()
+        goal = min(max(1.0 - (off - cfg.recovery_capture) / cfg.recovery_span, 0.0), 1.0)
+        old = self.trust
+        if goal < old:
+            new = goal
+        else:
+            new = old + (goal - old) * self.control_dt / (cfg.recovery_time + self.control_dt)
+        if new != old:
+            # plan = trust * prior + residual: move the residual by what the prior's share
+            # gives up or takes back, so the actions the plan holds do not jump
+            idx = np.arange(cfg.horizon, dtype=np.float64)
+            at_knots = np.stack([np.interp(self.knot_times, idx, prior[:, j]) for j in range(self.nu)], axis=1)
+            self.residual += (old - new) * at_knots
+            self.trust = new
+        return prior if self.trust == 1.0 else self.trust * prior
+
+
+def _capture_ids(model) -> tuple[int, int, int]:
+    """Ids of the root body and the two foot sites the capture point is measured with."""
+    import mujoco
+
+    ids = []
+    for kind, name in ((mujoco.mjtObj.mjOBJ_BODY, "pelvis"), (mujoco.mjtObj.mjOBJ_SITE, "left_foot"),
+                       (mujoco.mjtObj.mjOBJ_SITE, "right_foot")):
+        i = mujoco.mj_name2id(model, kind, name)
+        if i < 0:
+            raise ValueError(f"recovery_capture needs the robot's {name!r} "
+                             f"{'body' if kind == mujoco.mjtObj.mjOBJ_BODY else 'site'}; set recovery_capture=0")
+        ids.append(int(i))
+    return ids[0], ids[1], ids[2]
 
 
 def _noise_weights(names: list[str], weights: Mapping[str, float]) -> np.ndarray:
