@@ -93,8 +93,10 @@ def task_of_env(env_id: str) -> str:
     return m.group(1)
 
 
-def build_agent(kind: str, env: Any, seed: int, vlm: str) -> tuple[Any, str]:
-    """``(agent, instruction)`` for ``kind`` (``composed`` or ``mppi``) on ``env``'s task."""
+def build_agent(kind: str, env: Any, seed: int, vlm: str,
+                planner_options: dict[str, Any] | None = None) -> tuple[Any, str]:
+    """``(agent, instruction)`` for ``kind`` (``composed`` or ``mppi``) on ``env``'s task;
+    ``planner_options`` go over the task's planner defaults (both agents)."""
     from mwx_sdk.task import task_for_env
 
     task = task_for_env(env)
@@ -104,19 +106,19 @@ def build_agent(kind: str, env: Any, seed: int, vlm: str) -> tuple[Any, str]:
     if kind == "composed":
         from mwx_sdk.agent import compose
 
-        agent = compose(env=env, router="fusion", planner="mppi", vlm=vlm,
+        agent = compose(env=env, router="fusion", planner="mppi", vlm=vlm, planner_config=planner_options,
                         config={"seed": seed, "keep_history": False})
     elif kind == "mppi":
         from mwx_sdk.eval.methods import zero_prior_agent
 
-        agent = zero_prior_agent(seed=seed)
+        agent = zero_prior_agent(seed=seed, planner_options=planner_options)
     else:
         raise ValueError(f"unknown agent {kind!r}; known: {', '.join(AGENTS)}")
     return agent, instruction
 
 
 def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duration: float, seed: int,
-                vlm: str = "lexical") -> PushResult:
+                vlm: str = "lexical", planner_options: dict[str, Any] | None = None) -> PushResult:
     """One episode of ``kind`` on ``env_id`` under the pushes of :func:`schedule`."""
     import mujoco
 
@@ -124,7 +126,7 @@ def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duratio
 
     env = mwx_sdk.make_env(env_id)
     try:
-        agent, instruction = build_agent(kind, env, seed, vlm)
+        agent, instruction = build_agent(kind, env, seed, vlm, planner_options)
     except BaseException:
         env.close()
         raise

@@ -45,3 +45,16 @@ def test_a_light_shove_is_survived_and_a_huge_one_is_not():
     huge = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0, 4000.0], steps=130, duration=0.1, seed=0)
     assert huge.fell_at is not None and huge.fell_at > huge.pushes[1]["step"]
     assert huge.survived == 1 and huge.largest_survived == 20.0
+
+
+@pytest.mark.slow
+def test_letting_go_of_the_prior_catches_a_shove_the_standing_pose_cannot():
+    """The composed stand agent with the task's ``recovery_capture`` survives a 600 N shove
+    that it falls to when the plan keeps holding the standing pose."""
+    push = _push()
+    forces = [200.0, 400.0, 600.0]
+    kept = push.run_episode("mwx/h1-stand-v0", "composed", forces, steps=200, duration=0.1, seed=2,
+                            planner_options={"recovery_capture": 0.0})
+    let_go = push.run_episode("mwx/h1-stand-v0", "composed", forces, steps=200, duration=0.1, seed=2)
+    assert kept.fell_at is not None and kept.largest_survived < 600.0
+    assert let_go.fell_at is None and let_go.largest_survived == 600.0

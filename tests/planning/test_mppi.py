@@ -183,3 +183,48 @@ def test_prior_horizon_is_checked_and_row0_is_a_ref():
     np.testing.assert_array_equal(prior[0], a_ref)
     np.testing.assert_array_equal(prior[1:], 0.0)
     planner.close()
+
+
+def test_the_plan_lets_go_of_the_prior_after_a_shove_and_keeps_its_actions():
+    """Past ``recovery_capture`` the prior's share of the plan falls; the residual takes up what
+    the prior gives back, so the actions the plan holds do not jump. It returns slowly."""
+    import mujoco
+
+    env = _stand_env()
+    planner = _mppi(recovery_capture=0.06, recovery_span=0.1, recovery_time=1.0)
+    ctx = StepContext(env=env)
+    planner.reset(env, ctx)
+    a_ref = _stand_action(env)
+    planner.plan(None, a_ref, ctx)
+    assert planner.capture_offset() < 0.06
+    assert planner.diagnostics()["prior_trust"] == 1.0
+    prior = planner._prior(a_ref, ctx)
+
+    def held(scaled):
+        return scaled + planner.basis @ planner.residual
+
+    before = held(prior)
+    env.data.qvel[1] = 1.0  # the whole robot moving sideways at 1 m/s: a shove
+    mujoco.mj_forward(env.model, env.data)
+    assert planner.capture_offset() > 0.16
+    scaled = planner._let_go(prior)
+    assert planner.trust == 0.0
+    np.testing.assert_allclose(scaled, 0.0)
+    np.testing.assert_allclose(held(scaled), before, atol=1e-12)
+    # caught: the trust comes back over recovery_time, the actions still continuous
+    env.data.qvel[:] = 0.0
+    mujoco.mj_forward(env.model, env.data)
+    before = held(scaled)
+    scaled = planner._let_go(prior)
+    assert 0.0 < planner.trust < 0.05
+    np.testing.assert_allclose(held(scaled), before, atol=1e-12)
+    a = planner.plan(None, a_ref, ctx)
+    assert np.all(np.isfinite(a)) and 0.0 < planner.diagnostics()["prior_trust"] < 0.1
+    planner.close()
+    off = _mppi(recovery_capture=0.0)
+    off.reset(env, ctx)
+    off.plan(None, a_ref, ctx)
+    assert "prior_trust" not in off.diagnostics()
+    off.close()
+    with pytest.raises(ValueError, match="recovery_span"):
+        _mppi(recovery_span=0.0)
