@@ -185,8 +185,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0],
                         help="one episode per seed (push times, directions, bodies; agent and env seed)")
     parser.add_argument("--vlm", default="lexical", help="VLM backend of the composed agent")
+    parser.add_argument("--planner-options", default="{}", metavar="JSON",
+                        help='mppi options over the task\'s defaults, both agents, e.g. \'{"recovery_capture": 0}\'')
     parser.add_argument("--out", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args(argv)
+    try:
+        planner_options = json.loads(args.planner_options)
+    except json.JSONDecodeError as exc:
+        parser.error(f"--planner-options is not JSON ({exc}); write e.g. '{{\"recovery_capture\": 0}}'")
+    if not isinstance(planner_options, dict):
+        parser.error("--planner-options must be a JSON object of mppi options")
     if any(not np.isfinite(f) or f < 0 for f in args.forces):
         parser.error("--forces must be finite and >= 0")
     for env_id in args.envs:
@@ -206,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
     for env_id in args.envs:
         for kind in args.agents:
             for seed in args.seeds:
-                r = run_episode(env_id, kind, args.forces, args.steps, args.duration, seed, args.vlm)
+                r = run_episode(env_id, kind, args.forces, args.steps, args.duration, seed, args.vlm,
+                                planner_options=planner_options)
                 results.append(r)
                 fell = "-" if r.fell_at is None else str(r.fell_at)
                 print(f"{env_id:<18}{kind:<10}{seed:>5}{r.survived:>6}/{len(args.forces):<2}{r.largest_survived:>11g}"
@@ -217,6 +226,14 @@ def main(argv: list[str] | None = None) -> int:
             for kind in args.agents:
                 vals = [r.largest_survived for r in results if r.env == env_id and r.agent == kind]
                 print(f"  {env_id:<18}{kind:<10}{float(np.median(vals)):>8g} N  (min {min(vals):g}, max {max(vals):g})")
+        if set(AGENTS) <= set(args.agents):
+            print("seeds on which the composed agent survives at least what mppi without a prior does:")
+            for env_id in args.envs:
+                by = {(r.agent, r.seed): r.largest_survived for r in results if r.env == env_id}
+                ok = [sd for sd in args.seeds if by[("composed", sd)] >= by[("mppi", sd)]]
+                print(f"  {env_id:<18}{len(ok)} of {len(args.seeds)}"
+                      + (f" (not on seed {', '.join(str(sd) for sd in args.seeds if sd not in ok)})"
+                         if len(ok) < len(args.seeds) else ""))
     if args.out is not None:
         from mwx_sdk.fileio import atomic_write_text
 

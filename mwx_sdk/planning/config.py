@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _INTEGRATORS = ("euler", "implicit", "implicitfast", "rk4")
+#: the planner's own shaping terms (``objective.shaping_cost``), by name
+SHAPING_TERMS = ("head", "upright", "pelvis_height", "capture", "speed", "lateral", "heading", "foot_spacing",
+                 "force", "action", "pose")
 
 
 @dataclass
@@ -58,6 +61,9 @@ class MPPIConfig:
         recovery_span: width (m) of the fade.
         recovery_time: time constant (s) with which the trust returns once the capture point
             is back over the feet.
+        recovery_terms: objective terms scaled by the trust: the pull toward a_ref, and the
+            locomotion targets a shoved walker must give up to catch itself (a sideways shove
+            needs a sideways step, which the lateral term forbids).
         task_shaping: weight of each object-directed shaping term the task declares
             (``TaskAdapter.shaping``: ``hand_to_object``, ``object_to_goal`` ...); terms left
             out or weighted 0 are not computed.
@@ -103,6 +109,7 @@ class MPPIConfig:
     recovery_capture: float = 0.0
     recovery_span: float = 0.1
     recovery_time: float = 1.0
+    recovery_terms: tuple[str, ...] = ("action",)
     task_shaping: dict[str, float] = field(default_factory=dict)
     planner_timestep: float | None = 0.01
     integrator: str | None = "implicitfast"
@@ -137,6 +144,10 @@ class MPPIConfig:
         need(int(self.threads) >= 1, f"threads must be >= 1, got {self.threads}")
         need(self.speed_ramp >= 0, f"speed_ramp must be >= 0, got {self.speed_ramp}")
         need(self.max_speed > 0, f"max_speed must be > 0, got {self.max_speed}")
+        terms = (self.recovery_terms,) if isinstance(self.recovery_terms, str) else self.recovery_terms
+        self.recovery_terms = tuple(str(t) for t in terms)
+        unknown = sorted(set(self.recovery_terms) - set(SHAPING_TERMS))
+        need(not unknown, f"recovery_terms {unknown} are not objective terms; known: {', '.join(SHAPING_TERMS)}")
         need(math.isfinite(self.recovery_span) and self.recovery_span > 0,
              f"recovery_span must be a finite number > 0, got {self.recovery_span}")
         for name in ("action_weight", "pose_weight", "head_weight", "upright_weight", "capture_weight",

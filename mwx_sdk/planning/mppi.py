@@ -244,8 +244,10 @@ class MPPIPlanner(Planner):
         ref = _published(ctx, "reference_qpos", obj.REFERENCE_QPOS_KEY)
         terms = obj.shaping_cost(q, actions, prior, self.config, target_speed=self.target_speed,
                                  reference_qpos=ref)
-        if "action" in terms and self.trust < 1.0:
-            terms["action"] = terms["action"] * self.trust
+        if self.trust < 1.0:
+            for k in self.config.recovery_terms:
+                if k in terms:
+                    terms[k] = terms[k] * self.trust
         terms |= self._task_shaping(q, consts)
         costs = obj.total_cost(reward, terms, self.config)
         costs[bad] = np.inf

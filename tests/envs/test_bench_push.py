@@ -58,3 +58,11 @@ def test_letting_go_of_the_prior_catches_a_shove_the_standing_pose_cannot():
     let_go = push.run_episode("mwx/h1-stand-v0", "composed", forces, steps=200, duration=0.1, seed=2)
     assert kept.fell_at is not None and kept.largest_survived < 600.0
     assert let_go.fell_at is None and let_go.largest_survived == 600.0
+
+
+def test_planner_options_must_be_a_json_object(capsys):
+    push = _push()
+    for bad, msg in (("{recovery", "is not JSON"), ("[0.06]", "must be a JSON object")):
+        with pytest.raises(SystemExit) as exc:
+            push.main(["--planner-options", bad])
+        assert exc.value.code == 2 and msg in capsys.readouterr().err

@@ -220,6 +220,9 @@ def test_the_plan_lets_go_of_the_prior_after_a_shove_and_keeps_its_actions():
     np.testing.assert_allclose(held(scaled), before, atol=1e-12)
     a = planner.plan(None, a_ref, ctx)
     assert np.all(np.isfinite(a)) and 0.0 < planner.diagnostics()["prior_trust"] < 0.1
+    from mwx_sdk.planning.config import SHAPING_TERMS
+
+    assert "action" in planner.last_terms and set(planner.last_terms) <= set(SHAPING_TERMS)
     planner.close()
     off = _mppi(recovery_capture=0.0)
     off.reset(env, ctx)
@@ -228,3 +231,11 @@ def test_the_plan_lets_go_of_the_prior_after_a_shove_and_keeps_its_actions():
     off.close()
     with pytest.raises(ValueError, match="recovery_span"):
         _mppi(recovery_span=0.0)
+
+
+def test_recovery_terms_name_objective_terms():
+    from mwx_sdk.planning import MPPIConfig
+
+    assert MPPIConfig(recovery_terms="speed").recovery_terms == ("speed",)
+    with pytest.raises(ValueError, match="not objective terms"):
+        MPPIConfig(recovery_terms=("action", "sped"))
