@@ -33,8 +33,8 @@ TASK = Task(
         lead_skill="stand",
     ),
     # a short horizon of few samples holds a standing H1 (the MPPIConfig defaults). Standing
-    # still keeps the capture point within a few centimetres of the feet; beyond 6 cm the robot
-    # has been shoved and the plan lets go of the standing pose to step (bench/push.py)
+    # still keeps the capture point over the feet; once it is 6 cm off the robot has been
+    # shoved, and the plan lets go of the standing pose so it can step (bench/push.py)
     planning={"num_samples": 16, "horizon": 15, "num_knots": 3, "recovery_capture": 0.06},
     planner_reward=_planner_reward,
 )
