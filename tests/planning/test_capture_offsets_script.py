@@ -1,0 +1,33 @@
+"""scripts/capture_offsets.py: the unpushed capture offsets that recovery thresholds are set from."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mujoco")
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "capture_offsets.py"
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("capture_offsets_script", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_standing_still_keeps_the_capture_point_inside_the_stand_threshold(capsys):
+    from mwx_sdk.task import get_task
+
+    co = _load()
+    off, ended = co.offsets("mwx/h1-stand-v0", seed=0, steps=20, vlm="lexical")
+    assert off.shape == (20,) and not ended and np.all(np.isfinite(off)) and np.all(off >= 0)
+    assert off.max() < get_task("stand").planning["recovery_capture"]
+    assert co.main(["--env", "mwx/h1-stand-v0", "--steps", "3", "--vlm", "lexical"]) == 0
+    assert "capture offset" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        co.main(["--steps", "0"])
