@@ -259,7 +259,14 @@ def _env_planner_defaults(spec) -> dict:
     try:
         return dict(getattr(env.unwrapped, "planner_defaults", None) or {})
     finally:
+        import gc
+
+        from mwx_sdk.memory import trim_heap
+
         env.close()
+        del env
+        gc.collect()
+        trim_heap()  # the episode builds its own env: this one's memory goes back to the system
 
 
 def _episode_line(r: dict) -> str:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..interfaces import Planner, StepContext
+from ..memory import trim_heap
 from . import objective as obj
 from . import sim
 from .config import MPPIConfig
@@ -142,6 +143,8 @@ class MPPIPlanner(Planner):
                 _floor_contacts_only(self._model)
             self._roller = sim.BatchRoller(self._model, cfg.threads)
             self._model_key = key
+            # the compile (mesh hulls, the XML mirror on old mujoco) frees far more than it keeps
+            trim_heap()
         if self.adapter is not None:
             self.adapter.bind_model(self._model)
             unknown = sorted(set(cfg.task_shaping) - set(self.adapter.shaping_names))

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..interfaces import ExpertSpec
+from ..memory import trim_heap
 from .lexical import LexicalScorer
 
 MISSING_EXTRA = (
@@ -160,10 +161,13 @@ def _load(path: str):
 
 def release_models() -> None:
     """Drop the loaded models; the next text never encoded before loads its model again.
-    Embeddings already computed stay cached."""
+    Embeddings already computed stay cached. The freed heap goes back to the system."""
     with _LOCK:
+        had = bool(_MODELS)
         _MODELS.clear()
     gc.collect()
+    if had:
+        trim_heap()
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
