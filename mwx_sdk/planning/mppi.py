@@ -174,8 +174,10 @@ class MPPIPlanner(Planner):
         self.rng = np.random.default_rng(seed)
         self.target_speed = cfg.target_speed if cfg.target_speed is not None else 0.0
         self.trust = 1.0
+        self._offset = float("nan")
         self._capture_ids = None
         if cfg.recovery_capture > 0:
+            self._mj = sim._mujoco()
             self._capture_ids = _capture_ids(base.model)
         self._diag = {}
 
@@ -329,13 +331,11 @@ class MPPIPlanner(Planner):
         velocity (relative to the ramped speed target when ``capture_relative``), as in the
         planner's ``capture`` term.
         """
-        import mujoco
-
         cfg = self.config
         model, data = self._env.model, self._env.data
         root, left, right = self._capture_ids
         # derived quantities only: nothing the physics reads is written
-        mujoco.mj_subtreeVel(model, data)
+        self._mj.mj_subtreeVel(model, data)
         vel = np.array(data.subtree_linvel[root, :2])
         if cfg.capture_relative:
             ramp = 1.0 if cfg.speed_ramp == 0 else min(max(float(data.time) / cfg.speed_ramp, 0.0), 1.0)
@@ -366,8 +366,7 @@ class MPPIPlanner(Planner):
 
 def _capture_ids(model) -> tuple[int, int, int]:
     """Ids of the root body and the two foot sites the capture point is measured with."""
-    import mujoco
-
+    mujoco = sim._mujoco()
     ids = []
     for kind, name in ((mujoco.mjtObj.mjOBJ_BODY, "pelvis"), (mujoco.mjtObj.mjOBJ_SITE, "left_foot"),
                        (mujoco.mjtObj.mjOBJ_SITE, "right_foot")):

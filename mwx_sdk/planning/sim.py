@@ -275,14 +275,13 @@ class BatchRoller:
                              "use backend='split'")
         self._native = hasattr(mr, "Rollout") if backend is None else backend == "native"
         self._mr = mr
-        n = self.threads if self._native else 1
-        self.datas = [mj.MjData(model) for _ in range(n)]
+        # one MjData per thread, whichever pool runs them
+        self.datas = [mj.MjData(model) for _ in range(self.threads)]
         self._pool = mr.Rollout(nthread=self.threads if self.threads > 1 else 0) if self._native else None
         self._split = None
         if not self._native and self.threads > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            self.datas = [mj.MjData(model) for _ in range(self.threads)]
             self._split = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="mwx-rollout")
         self.nstate = mj.mj_stateSize(model, full_physics_spec())
 
