@@ -24,7 +24,15 @@ def offsets(env_id: str, seed: int, steps: int, vlm: str = "embedding") -> tuple
     """Capture offsets (m) per control step, and whether the episode ended early."""
     import mwx_sdk
     from mwx_sdk.agent import compose
+    from mwx_sdk.episode import EpisodeCallback, run_agent_episode
     from mwx_sdk.task import task_for_env
+
+    class Record(EpisodeCallback):
+        def __init__(self) -> None:
+            self.offsets: list[float] = []
+
+        def on_step(self, step) -> None:
+            self.offsets.append(agent.diagnostics.planner["capture_offset"])
 
     env = mwx_sdk.make_env(env_id)
     try:
@@ -35,17 +43,11 @@ def offsets(env_id: str, seed: int, steps: int, vlm: str = "embedding") -> tuple
         agent = compose(env=env, router="fusion", planner="mppi", vlm=vlm,
                         planner_config={"recovery_capture": 1e9}, config={"seed": seed, "keep_history": False})
         try:
-            obs, _ = env.reset(seed=seed)
-            agent.reset(task.composition.instruction, env, seed=seed)
-            out, ended = [], False
-            for _ in range(steps):
-                action = agent.act(obs)
-                out.append(agent.diagnostics.planner["capture_offset"])
-                obs, _, terminated, truncated, _ = env.step(action)
-                if terminated or truncated:
-                    ended = bool(terminated)
-                    break
-            return np.asarray(out), ended
+            rec = Record()
+            # the loop mwx eval runs: the same seeding, so the episode is the one it evaluates
+            out = run_agent_episode(env, agent, task.composition.instruction, seed=seed, steps=steps,
+                                    callbacks=[rec])
+            return np.asarray(rec.offsets), out.terminated
         finally:
             agent.close()
     finally:
