@@ -61,6 +61,16 @@ class MPPIConfig:
         recovery_span: width (m) of the fade.
         recovery_time: time constant (s) with which the trust returns once the capture point
             is back over the feet.
+        recovery_surprise: when > 0, the capture-point trigger is armed only after a
+            disturbance the planner did not predict: the root's horizontal velocity minus what
+            the planner model predicted for the action taken, summed over the last control
+            steps with a leak of ``surprise_time``, exceeds this (m/s). A shove is outside the
+            model and gives a large sum; a stumble of the gait is inside it and gives a small
+            one, so a walk's own stumbles keep the prior while a shove lets go. The trigger
+            stays armed for ``recovery_window`` seconds after the sum last exceeded it.
+            0 = the capture point alone decides.
+        surprise_time: leak time constant (s) of the summed prediction error.
+        recovery_window: seconds the trigger stays armed after the last surprise.
         recovery_terms: objective terms scaled by the trust: the pull toward a_ref, and the
             locomotion targets a shoved walker must give up to catch itself (a sideways shove
             needs a sideways step, which the lateral term forbids).
@@ -109,6 +119,9 @@ class MPPIConfig:
     recovery_capture: float = 0.0
     recovery_span: float = 0.1
     recovery_time: float = 1.0
+    recovery_surprise: float = 0.0
+    surprise_time: float = 0.1
+    recovery_window: float = 1.0
     recovery_terms: tuple[str, ...] = ("action",)
     task_shaping: dict[str, float] = field(default_factory=dict)
     planner_timestep: float | None = 0.01
@@ -148,12 +161,15 @@ class MPPIConfig:
         self.recovery_terms = tuple(str(t) for t in terms)
         unknown = sorted(set(self.recovery_terms) - set(SHAPING_TERMS))
         need(not unknown, f"recovery_terms {unknown} are not objective terms; known: {', '.join(SHAPING_TERMS)}")
+        need(math.isfinite(self.surprise_time) and self.surprise_time > 0,
+             f"surprise_time must be a finite number > 0, got {self.surprise_time}")
         need(math.isfinite(self.recovery_span) and self.recovery_span > 0,
              f"recovery_span must be a finite number > 0, got {self.recovery_span}")
         for name in ("action_weight", "pose_weight", "head_weight", "upright_weight", "capture_weight",
                      "speed_weight", "lateral_weight", "heading_weight", "foot_spacing_weight",
                      "force_weight", "reward_weight", "capture_time", "foot_spacing",
-                     "pelvis_height_weight", "recovery_capture", "recovery_time"):
+                     "pelvis_height_weight", "recovery_capture", "recovery_time", "recovery_surprise",
+                     "recovery_window"):
             val = getattr(self, name)
             need(math.isfinite(val) and val >= 0, f"{name} must be a finite number >= 0, got {val}")
         for term, w in dict(self.task_shaping).items():

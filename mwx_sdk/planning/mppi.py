@@ -179,6 +179,15 @@ class MPPIPlanner(Planner):
         if cfg.recovery_capture > 0:
             self._mj = sim._mujoco()
             self._capture_ids = _capture_ids(base.model)
+        # the shove detector: the root's predicted horizontal velocity after the action taken
+        self._watch = cfg.recovery_capture > 0 and cfg.recovery_surprise > 0
+        if self._watch and int(base.model.jnt_type[0]) != int(self._mj.mjtJoint.mjJNT_FREE):
+            raise ValueError("recovery_surprise needs a floating base (a free first joint); "
+                             "set recovery_surprise=0")
+        self._predicted_v = None
+        self._surprise_sum = np.zeros(2)
+        self.surprise = 0.0
+        self._armed_until = -np.inf
         self._diag = {}
 
     def close(self) -> None:
@@ -286,6 +295,8 @@ class MPPIPlanner(Planner):
             raise ValueError("a_ref contains NaN or Inf; the experts produced an invalid action")
         a_ref = np.clip(a_ref, -1.0, 1.0)
         prior = self._prior(a_ref, ctx)
+        if self._watch:
+            self._update_surprise()
         if self._capture_ids is not None:
             prior = self._let_go(prior)
         state0, warm = sim.get_state(self._env.model, self._env.data)
@@ -322,7 +333,28 @@ class MPPIPlanner(Planner):
         if self._capture_ids is not None:
             self._diag["prior_trust"] = self.trust
             self._diag["capture_offset"] = self._offset
+        if self._watch:
+            self._diag["surprise"] = self.surprise
+            self._predicted_v = self._predict_root_velocity(state0, warm, action)
         return action
+
+    def _predict_root_velocity(self, state0: np.ndarray, warm: np.ndarray, action: np.ndarray) -> np.ndarray:
+        """The planner model's horizontal root velocity one control step after ``action``."""
+        ctrl = np.repeat(sim.action_to_ctrl(action[None, None], self.ctrlrange), self.substeps, axis=1)
+        state, _ = self._roller.run(state0, warm, ctrl)
+        v0 = self.layout.qpos0 + self.layout.nq
+        return np.array(state[0, -1, v0:v0 + 2])
+
+    def _update_surprise(self) -> None:
+        """Leaky sum of the root velocity the planner model did not predict; arms the trigger."""
+        cfg = self.config
+        data = self._env.data
+        leak = np.exp(-self.control_dt / cfg.surprise_time)
+        err = np.zeros(2) if self._predicted_v is None else np.asarray(data.qvel[:2]) - self._predicted_v
+        self._surprise_sum = leak * self._surprise_sum + err
+        self.surprise = float(np.hypot(*self._surprise_sum))
+        if self.surprise > cfg.recovery_surprise:
+            self._armed_until = float(data.time) + cfg.recovery_window
 
     def capture_offset(self) -> float:
         """Horizontal distance (m) of the env's capture point from the feet's midpoint now.
@@ -349,6 +381,8 @@ class MPPIPlanner(Planner):
         cfg = self.config
         self._offset = off = self.capture_offset()
         goal = min(max(1.0 - (off - cfg.recovery_capture) / cfg.recovery_span, 0.0), 1.0)
+        if self._watch and float(self._env.data.time) > self._armed_until:
+            goal = 1.0  # no shove lately: an offset this large is the gait's own
         old = self.trust
         if goal < old:
             new = goal

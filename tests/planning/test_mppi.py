@@ -233,6 +233,51 @@ def test_the_plan_lets_go_of_the_prior_after_a_shove_and_keeps_its_actions():
         _mppi(recovery_span=0.0)
 
 
+def test_only_a_shove_the_model_did_not_predict_arms_the_let_go():
+    """With ``recovery_surprise`` the capture point lets go only after the root's velocity
+    departs from the planner model's prediction for the action taken (a shove); the watch
+    itself changes no action."""
+    import mujoco
+
+    env = _stand_env()
+    a_ref = _stand_action(env)
+    ctx = StepContext(env=env)
+    planner = _mppi(recovery_capture=0.06, recovery_surprise=0.2)
+    planner.reset(env, ctx)
+    for t in range(15):
+        ctx.step = t
+        env.step(planner.plan(None, a_ref, ctx))
+    quiet = planner.diagnostics()["surprise"]
+    assert 0.0 <= quiet < 0.1 and planner.trust == 1.0
+    env.data.qvel[1] += 1.0  # a sideways shove of 1 m/s the planner was not told about
+    mujoco.mj_forward(env.model, env.data)
+    planner.plan(None, a_ref, ctx)
+    assert planner.diagnostics()["surprise"] > 0.8
+    assert planner.trust == 0.0
+    planner.close()
+
+    # the same shove with a threshold above it: the capture point alone does not let go
+    env = _stand_env()
+    deaf = _mppi(recovery_capture=0.06, recovery_surprise=5.0)
+    deaf.reset(env, ctx)
+    env.step(deaf.plan(None, a_ref, ctx))
+    env.data.qvel[1] += 1.0
+    mujoco.mj_forward(env.model, env.data)
+    assert deaf.capture_offset() > 0.16
+    deaf.plan(None, a_ref, ctx)
+    assert deaf.trust == 1.0 and deaf.diagnostics()["surprise"] > 0.8
+    deaf.close()
+
+    # an unpushed episode is the same with and without the watch, action for action
+    runs = []
+    for opts in ({"recovery_capture": 1e9}, {"recovery_capture": 1e9, "recovery_surprise": 1e9}):
+        env = _stand_env()
+        runs.append(_episode(env, _mppi(**opts), a_ref, 10)[1])
+    np.testing.assert_array_equal(np.array(runs[0]), np.array(runs[1]))
+    with pytest.raises(ValueError, match="surprise_time"):
+        _mppi(surprise_time=0.0)
+
+
 def test_recovery_terms_name_objective_terms():
     from mwx_sdk.planning import MPPIConfig
 

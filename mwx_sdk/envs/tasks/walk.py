@@ -50,12 +50,16 @@ TASK = Task(
     # walk with bent knees, which costs the head-height factor of the reward: a stiffer head
     # term straightens them. A capture point taken relative to the commanded speed balances
     # the walk without braking it. 64 samples: with 32 the plans missed the recoveries of the
-    # pitching-forward strides that ended in falls. The plan keeps the gait after a shove
-    # (no recovery_capture): a stride's own stumbles take the capture point as far from the
-    # feet as a shove does, and the gait catches them where letting go of it did not
+    # pitching-forward strides that ended in falls. After a shove the plan lets go of the gait
+    # and of the walking targets (a sideways shove needs a sideways step), but only after a
+    # shove: a stride's own stumbles take the capture point as far from the feet as a shove
+    # does, and the gait catches them where letting go did not. What tells them apart is the
+    # planner's own prediction error, which a shove (outside its model) makes large
     # (results/push_recovery).
     planning={"num_samples": 64, "horizon": 25, "num_knots": 4, "speed_weight": 5.0, "lateral_weight": 1.0,
-              "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0, "capture_relative": True},
+              "heading_weight": 2.0, "target_speed": 1.3, "head_weight": 40.0, "capture_relative": True,
+              "recovery_capture": 0.35, "recovery_surprise": 0.2,
+              "recovery_terms": ("action", "speed", "lateral", "heading")},
     planner_reward=_planner_reward,
 )
 
