@@ -3,6 +3,7 @@
     python -m bench.push                                   # stand and walk, composed vs mppi, ~minutes
     python -m bench.push --forces 100 200 300 400 500 --seeds 0 1 2
     python -m bench.push --envs h1-stand-v0 h1-walk-v0     # on the real HumanoidBench package
+    python -m bench.push --report a.json b.json            # merge earlier --out files into one table
 
 Each episode gets one push per entry of ``--forces`` (default five, growing): a horizontal force
 held for ``--duration`` seconds (0.1 s) on the pelvis or the torso (drawn at random) in a random
@@ -30,7 +31,7 @@ import json
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,7 @@ class PushResult:
     ms_per_step: float
     seed: int = 0
     pushes: list[dict[str, Any]] = field(default_factory=list)
+    planner_options: dict[str, Any] = field(default_factory=dict)
 
 
 def schedule(forces: list[float], steps: int, dt: float, duration: float, seed: int,
@@ -166,17 +168,90 @@ def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duratio
             survived += 1
             largest = max(largest, p.force)
         return PushResult(env_id, kind, k + 1, fell_at, survived, largest, ret, ms, seed=seed,
-                          pushes=[asdict(p) for p in pushes])
+                          pushes=[asdict(p) for p in pushes], planner_options=dict(planner_options or {}))
     finally:
         agent.close()
         env.close()
 
 
+def summarise(results: list[PushResult]) -> None:
+    """Print, per env and agent, the largest force survived over the seeds (median, mean, range),
+    the pushes survived in all, and the seeds on which the composed agent holds at least what
+    ``mppi`` without a prior does. One shoved episode is chaotic (the same agent on the same
+    physics survives 400 N or 1000 N depending on the reset draw), so the figures over many
+    seeds are the ones to compare."""
+    envs = list(dict.fromkeys(r.env for r in results))
+    agents = [a for a in AGENTS if any(r.agent == a for r in results)]
+    print("largest force survived over seeds (median; mean; min-max) and pushes survived in all:")
+    for env_id in envs:
+        for kind in agents:
+            rs = [r for r in results if r.env == env_id and r.agent == kind]
+            if not rs:
+                continue
+            vals = [r.largest_survived for r in rs]
+            pushed = sum(len(r.pushes) for r in rs)
+            print(f"  {env_id:<18}{kind:<10}{float(np.median(vals)):>6g} N; {float(np.mean(vals)):>6.0f} N; "
+                  f"{min(vals):g}-{max(vals):g} N; {sum(r.survived for r in rs)}/{pushed} pushes "
+                  f"({len(rs)} seeds)")
+    if set(AGENTS) <= set(agents):
+        print("seeds on which the composed agent survives at least what mppi without a prior does:")
+        for env_id in envs:
+            by = {(r.agent, r.seed): r.largest_survived for r in results if r.env == env_id}
+            seeds = sorted({sd for (a, sd) in by if a == "composed"} & {sd for (a, sd) in by if a == "mppi"})
+            ok = [sd for sd in seeds if by[("composed", sd)] >= by[("mppi", sd)]]
+            print(f"  {env_id:<18}{len(ok)} of {len(seeds)}"
+                  + (f" (not on seed {', '.join(str(sd) for sd in seeds if sd not in ok)})"
+                     if len(ok) < len(seeds) else ""))
+
+
+def load_results(paths: list[Path]) -> list[PushResult]:
+    """The episodes of ``--out`` files, one per (env, agent, seed); a repeat is an error."""
+    out: dict[tuple[str, str, int], PushResult] = {}
+    known = {f.name for f in fields(PushResult)}
+    for path in paths:
+        try:
+            rows = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a bench.push --out file ({exc})") from exc
+        if not isinstance(rows, list):
+            raise ValueError(f"{path}: not a bench.push --out file (expected a JSON list of episodes)")
+        for row in rows:
+            r = PushResult(**{k: v for k, v in row.items() if k in known})
+            key = (r.env, r.agent, r.seed)
+            if key in out:
+                raise ValueError(f"{path}: {r.env} {r.agent} seed {r.seed} is already in an earlier file; "
+                                 "report files of one configuration")
+            out[key] = r
+    return list(out.values())
+
+
+def report(paths: list[Path], envs: list[str] | None = None) -> int:
+    """Print the per-seed table and the summary of earlier ``--out`` files, merged (only the
+    episodes of ``envs`` when given)."""
+    results = [r for r in load_results(paths) if envs is None or r.env in envs]
+    if not results:
+        raise ValueError(f"no episodes of {', '.join(envs or [])} in {', '.join(map(str, paths))}")
+    results = sorted(results, key=lambda r: (r.env, AGENTS.index(r.agent) if r.agent in AGENTS else 9,
+                                                        r.seed))
+    opts = {json.dumps(r.planner_options, sort_keys=True) for r in results}
+    print(f"{len(results)} episodes from {len(paths)} file(s); planner options: {', '.join(sorted(opts))}")
+    print(f"{'env':<18}{'agent':<10}" + "".join(f"{sd:>6}" for sd in sorted({r.seed for r in results})))
+    seeds = sorted({r.seed for r in results})
+    for env_id in dict.fromkeys(r.env for r in results):
+        for kind in AGENTS:
+            by = {r.seed: r.largest_survived for r in results if r.env == env_id and r.agent == kind}
+            if by:
+                print(f"{env_id:<18}{kind:<10}" + "".join(f"{by[sd]:>6g}" if sd in by else f"{'-':>6}" for sd in seeds))
+    summarise(results)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run every env x agent and print the table (and ``--out`` JSON)."""
+    """Run every env x agent and print the table (and ``--out`` JSON), or report earlier runs."""
     os.environ.setdefault("MUJOCO_GL", "egl")
     parser = argparse.ArgumentParser(prog="python -m bench.push", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--envs", nargs="+", default=["mwx/h1-stand-v0", "mwx/h1-walk-v0"])
+    parser.add_argument("--envs", nargs="+", default=None,
+                        help="task ids (default mwx/h1-stand-v0 mwx/h1-walk-v0; with --report: only these)")
     parser.add_argument("--agents", nargs="+", default=list(AGENTS), choices=AGENTS)
     parser.add_argument("--forces", nargs="+", type=float, default=[200.0, 400.0, 600.0, 800.0, 1000.0],
                         help="one push per value, in newtons (growing)")
@@ -188,7 +263,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--planner-options", default="{}", metavar="JSON",
                         help='mppi options over the task\'s defaults, both agents, e.g. \'{"recovery_capture": 0}\'')
     parser.add_argument("--out", type=Path, help="also write the results to this JSON file")
+    parser.add_argument("--report", nargs="+", type=Path, metavar="JSON",
+                        help="run nothing: merge earlier --out files and print their table and summary")
     args = parser.parse_args(argv)
+    if args.report:
+        try:
+            return report(args.report, envs=args.envs)
+        except ValueError as exc:
+            parser.error(str(exc))
+    if args.envs is None:
+        args.envs = ["mwx/h1-stand-v0", "mwx/h1-walk-v0"]
     try:
         planner_options = json.loads(args.planner_options)
     except json.JSONDecodeError as exc:
@@ -221,19 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{env_id:<18}{kind:<10}{seed:>5}{r.survived:>6}/{len(args.forces):<2}{r.largest_survived:>11g}"
                       f"{fell:>9}{r.episode_return:>9.1f}{r.ms_per_step:>9.0f}", flush=True)
     if len(args.seeds) > 1:
-        print("largest force survived, median over seeds:")
-        for env_id in args.envs:
-            for kind in args.agents:
-                vals = [r.largest_survived for r in results if r.env == env_id and r.agent == kind]
-                print(f"  {env_id:<18}{kind:<10}{float(np.median(vals)):>8g} N  (min {min(vals):g}, max {max(vals):g})")
-        if set(AGENTS) <= set(args.agents):
-            print("seeds on which the composed agent survives at least what mppi without a prior does:")
-            for env_id in args.envs:
-                by = {(r.agent, r.seed): r.largest_survived for r in results if r.env == env_id}
-                ok = [sd for sd in args.seeds if by[("composed", sd)] >= by[("mppi", sd)]]
-                print(f"  {env_id:<18}{len(ok)} of {len(args.seeds)}"
-                      + (f" (not on seed {', '.join(str(sd) for sd in args.seeds if sd not in ok)})"
-                         if len(ok) < len(args.seeds) else ""))
+        summarise(results)
     if args.out is not None:
         from mwx_sdk.fileio import atomic_write_text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import itertools
 
 import numpy as np
@@ -65,4 +66,39 @@ def test_planner_options_must_be_a_json_object(capsys):
     for bad, msg in (("{recovery", "is not JSON"), ("[0.06]", "must be a JSON object")):
         with pytest.raises(SystemExit) as exc:
             push.main(["--planner-options", bad])
+        assert exc.value.code == 2 and msg in capsys.readouterr().err
+
+
+def test_report_merges_earlier_runs_and_compares_on_paired_seeds(tmp_path, capsys):
+    """``--report`` prints one table from several ``--out`` files; a repeated episode is refused."""
+    from dataclasses import asdict
+
+    push = _push()
+
+    def episode(agent, seed, largest, survived):
+        pushes = [{"step": 60 + 40 * i, "steps": 5, "body": "pelvis", "direction": [1.0, 0.0], "force": f}
+                  for i, f in enumerate((200.0, 400.0))]
+        return asdict(push.PushResult("mwx/h1-walk-v0", agent, 150, None if survived == 2 else 120, survived,
+                                      largest, 50.0, 70.0, seed=seed, pushes=pushes,
+                                      planner_options={"recovery_capture": 0.35}))
+
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    first.write_text(json.dumps([episode("composed", 0, 400.0, 2), episode("mppi", 0, 200.0, 1)]))
+    second.write_text(json.dumps([episode("composed", 1, 200.0, 1), episode("mppi", 1, 400.0, 2)]))
+    assert push.main(["--report", str(first), str(second)]) == 0
+    out = capsys.readouterr().out
+    assert "4 episodes from 2 file(s)" in out and '"recovery_capture": 0.35' in out
+    assert "300 N;    300 N; 200-400 N; 3/4 pushes (2 seeds)" in out
+    assert "1 of 2 (not on seed 1)" in out
+    # an old file without planner options still loads
+    old = tmp_path / "old.json"
+    row = episode("composed", 5, 400.0, 2)
+    del row["planner_options"]
+    old.write_text(json.dumps([row]))
+    assert push.load_results([old])[0].planner_options == {}
+    for argv, msg in (([str(first), str(first)], "already in an earlier file"),
+                      ([str(tmp_path / "none.json")], "not a bench.push --out file"),
+                      ([str(first), "--envs", "h1-run-v0"], "no episodes of h1-run-v0")):
+        with pytest.raises(SystemExit) as exc:
+            push.main(["--report", *argv])
         assert exc.value.code == 2 and msg in capsys.readouterr().err
