@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 import mwx_sdk
 from mwx_sdk.envs.tasks.walk_sit import SEATED_STEPS, WalkSitEnv
@@ -76,3 +77,27 @@ def test_the_task_sets_agent_options_beneath_the_users():
     mine = mwx_sdk.compose(env=env, planner="direct", config={"subgoal_timeout_steps": 80})
     assert mine.config.subgoal_timeout_steps == 80
     env.close()
+
+
+def test_the_planner_is_paid_to_walk_to_the_seat_then_to_sit():
+    """Far from the chair the planner's reward is the walk reward toward the seat's front; at
+    the seat it is HumanoidBench's sit reward."""
+    from mwx_sdk.envs.rewards import sit_reward
+    from mwx_sdk.envs.tasks.walk_sit import _approach_then_sit
+
+    # the chair at x = 3 facing the robot (yaw pi): the seat's front at x = 2.75
+    chair = np.array([[3.0, 0.0, 0.0]] * 3)
+    quat = np.array([[0.0, 0.0, 0.0, 1.0]] * 3)
+    common = {"chair_pos": chair, "chair_quat": quat, "head_height": np.full(3, 1.65),
+              "imu_height": np.full(3, 1.4), "torso_upright": np.ones(3), "actuator_force": np.zeros((3, 19))}
+    # at x = 0: still, walking toward the chair at 1 m/s, walking away from it
+    far = {"pelvis_pos": np.array([[0.0, 0.0, 0.98]] * 3),
+           "com_vel": np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])}
+    still, toward, away = _approach_then_sit(**common, **far)
+    assert toward > 3 * still and toward > 3 * away
+    assert toward == pytest.approx(1.0, abs=1e-6)
+    # the robot over the seat's front: the sit reward, whatever way it moves
+    at_seat = {"pelvis_pos": np.array([[2.7, 0.0, 0.7]] * 3), "com_vel": far["com_vel"]}
+    expect, _ = sit_reward(at_seat["pelvis_pos"], chair, common["head_height"], common["imu_height"],
+                           common["torso_upright"], at_seat["com_vel"], common["actuator_force"])
+    np.testing.assert_allclose(_approach_then_sit(**common, **at_seat), expect)

@@ -18,19 +18,28 @@ from mwx_sdk.motion.rotations import quat_yaw
 from mwx_sdk.task import Composition, Task
 
 from .sit import SitSimpleEnv
-from .sit import _planner_reward as _sit_reward
 
 CHAIR_DISTANCE = (2.5, 3.5)  # m ahead of the robot
 CHAIR_YAW_NOISE = math.radians(20.0)
 SEATED_STEPS = 50  # control steps seated in a row for success (1 s)
 FACING_TOLERANCE = 0.35  # rad
-SEAT_FRONT = 0.35  # m in front of the seat's centre where the robot turns its back to it
+SEAT_FRONT = 0.25  # m in front of the seat's centre where the robot turns its back to it: where sit_simple starts it
+
+
+APPROACH_NEAR = (0.6, 1.2)  # m from the seat's front: the sit reward alone inside, walking beyond
+
+
+def _seat_front(q):
+    """The point in front of the seat where the robot turns its back to it, (..., 2), and the
+    chair's heading."""
+    chair_yaw = quat_yaw(q["chair_quat"])
+    front = q["chair"][..., :2] + SEAT_FRONT * np.stack([np.cos(chair_yaw), np.sin(chair_yaw)], axis=-1)
+    return front, chair_yaw
 
 
 def _shaping(q, c):
     """Walk to the front of the seat, then turn the back to the chair."""
-    chair_yaw = quat_yaw(q["chair_quat"])
-    front = q["chair"][..., :2] + SEAT_FRONT * np.stack([np.cos(chair_yaw), np.sin(chair_yaw)], axis=-1)
+    front, chair_yaw = _seat_front(q)
     pelvis = q["qpos"][..., :2]
     dist = np.linalg.norm(pelvis - front, axis=-1)
     heading = quat_yaw(q["qpos"][..., 3:7])
@@ -38,14 +47,55 @@ def _shaping(q, c):
     return {"approach": dist, "back_to_chair": near * (1.0 - np.cos(heading - chair_yaw))}
 
 
+def _approach_then_sit(*, pelvis_pos, chair_pos, chair_quat, head_height, imu_height, torso_upright, com_vel,
+                       actuator_force):
+    """The planner's reward: HumanoidBench's walk reward toward the seat's front while far from
+    it, its sit reward near it, blended by the distance.
+
+    The sit reward alone (``DONTMOVE`` and a low pelvis) pays the planner to crouch and stay put
+    3 m from the chair: a walk toward the chair only shows in the approach shaping, which a
+    half-second horizon barely moves."""
+    from ..rewards import sit_reward, walk_reward
+
+    front, _ = _seat_front({"chair": chair_pos, "chair_quat": chair_quat})
+    to_front = front - pelvis_pos[..., :2]
+    dist = np.linalg.norm(to_front, axis=-1)
+    unit = to_front / np.maximum(dist, 1e-6)[..., None]
+    toward = np.sum(com_vel[..., :2] * unit, axis=-1)
+    lo, hi = APPROACH_NEAR
+    far = np.clip((dist - lo) / (hi - lo), 0.0, 1.0)
+    vel = np.concatenate([toward[..., None], com_vel[..., 1:]], axis=-1)
+    walk, _ = walk_reward(head_height, torso_upright, vel, actuator_force)
+    sit, _ = sit_reward(pelvis_pos, chair_pos, head_height, imu_height, torso_upright, com_vel, actuator_force)
+    # HumanoidBench's sit reward pays as much for sitting down beside the seat as for standing
+    # centred in front of it, and a seated H1 cannot shuffle sideways: sitting is paid only in
+    # line with the seat, so the plan lines up before it sits
+    return far * walk + (1.0 - far) * sit * _in_line(pelvis_pos, chair_pos, chair_quat)
+
+
+def _in_line(pelvis_pos, chair_pos, chair_quat):
+    """1 with the pelvis on the seat's centre line, falling off sideways (0.1 at 0.2 m)."""
+    from ..rewards import tolerance
+
+    yaw = quat_yaw(chair_quat)
+    d = pelvis_pos[..., :2] - chair_pos[..., :2]
+    lateral = -np.sin(yaw) * d[..., 0] + np.cos(yaw) * d[..., 1]
+    return tolerance(lateral, (-0.05, 0.05), 0.15)
+
+
 def _planner_reward():
-    """The sit reward on the planner's quantities, and the approach and turn shaping."""
-    adapter = _sit_reward()
-    adapter.task = "walk_sit"
-    adapter.sensors = (*adapter.sensors, ("chair_quat", "framequat", "xbody", "chair"))
-    adapter.shaping = _shaping
-    adapter.shaping_names = ("approach", "back_to_chair")
-    return adapter
+    """The approach-then-sit reward on the planner's quantities, and the approach and turn shaping."""
+    from ...planning.rewards_adapter import IMU, TaskAdapter, stand_kwargs
+
+    return TaskAdapter(
+        "walk_sit",
+        lambda q, c: {**stand_kwargs(q), "pelvis_pos": q["qpos"][..., 0:3], "chair_pos": q["chair"],
+                      "chair_quat": q["chair_quat"], "imu_height": q["imu"][..., 2], "com_vel": q["com_vel"]},
+        _approach_then_sit,
+        sensors=(IMU, ("chair", "framepos", "xbody", "chair"), ("chair_quat", "framequat", "xbody", "chair")),
+        shaping=_shaping,
+        shaping_names=("approach", "back_to_chair"),
+    )
 
 
 TASK = Task(
