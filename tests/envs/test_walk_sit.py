@@ -101,3 +101,24 @@ def test_the_planner_is_paid_to_walk_to_the_seat_then_to_sit():
     expect, _ = sit_reward(at_seat["pelvis_pos"], chair, common["head_height"], common["imu_height"],
                            common["torso_upright"], at_seat["com_vel"], common["actuator_force"])
     np.testing.assert_allclose(_approach_then_sit(**common, **at_seat), expect)
+
+
+def test_the_chair_is_near_when_the_robot_stands_where_it_can_sit():
+    """``near(chair)`` holds within 0.3 m of the point 0.25 m in front of the seat, not 1 m from
+    the chair's centre: the sit skill sits wherever it is."""
+    import mujoco
+
+    env = mwx_sdk.make_env("mwx/h1-walk_sit-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    near = base.predicates()["near(chair)"]
+    chair = base.data.body("chair").xpos[:2].copy()
+    front = base.seat_front()
+    assert np.hypot(*(front - chair)) == pytest.approx(0.25)
+    assert not near()  # the start, metres away
+    toward = (front - chair) / np.linalg.norm(front - chair)
+    for offset, expected in ((0.0, True), (0.25, True), (0.4, False), (0.7, False)):
+        base.data.qpos[:2] = front + offset * toward  # further out from the seat along its axis
+        mujoco.mj_forward(base.model, base.data)
+        assert near() is expected, offset
+    env.close()

@@ -5,7 +5,10 @@ from it, yawed up to 20 degrees either way (seeded at reset). The robot walks to
 back to it and sits. Reward: HumanoidBench's sit reward (``SC * SIT * UPRIGHT * POSTURE *
 DONTMOVE``) at every step. Success: ``seated`` held for 1 s (50 control steps); the episode ends
 there. Predicates: ``seated`` (as sit_simple), ``facing_away(chair)`` (the pelvis's heading
-within 0.35 rad of the chair's, i.e. the back to the seat), ``near(chair)``.
+within 0.35 rad of the chair's, i.e. the back to the seat), ``near(chair)`` (the pelvis within
+0.3 m of the point 0.25 m in front of the seat's centre, where sit_simple starts the robot: a
+chair is near when the robot can sit on it; the sit skill sits wherever it is once its back is
+to the seat).
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ FACING_TOLERANCE = 0.35  # rad
 SEAT_FRONT = 0.25  # m in front of the seat's centre where the robot turns its back to it: where sit_simple starts it
 
 
-APPROACH_NEAR = (0.6, 1.2)  # m from the seat's front: the sit reward alone inside, walking beyond
+APPROACH_NEAR = (0.15, 0.6)  # m from the seat's front: the sit reward alone inside, walking beyond
+AT_SEAT = 0.3  # m from the seat's front within which near(chair) holds: where the sit can start
 
 
 def _seat_front(q):
@@ -160,6 +164,18 @@ class WalkSitEnv(SitSimpleEnv):
 
     def _terminated(self):
         return super()._terminated() or self._seated_for >= SEATED_STEPS
+
+    def seat_front(self) -> np.ndarray:
+        """The point (x, y) in front of the seat where the robot sits down from."""
+        c = np.asarray(self.data.qpos[self._chair_q : self._chair_q + 2], dtype=np.float64)
+        yaw = self.chair_yaw()
+        return c + SEAT_FRONT * np.array([math.cos(yaw), math.sin(yaw)])
+
+    def _near(self, name: str) -> bool:
+        if name != "chair":
+            return super()._near(name)
+        root = self.q.root_pos(self.data)
+        return float(np.hypot(*(self.seat_front() - root[:2]))) < AT_SEAT
 
     def _task_predicates(self):
         return {**super()._task_predicates(), "facing_away(chair)": self.facing_away}
