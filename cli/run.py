@@ -179,6 +179,14 @@ def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]],
     return compose_from_config(cfg, env=env)
 
 
+def episode_fell(env: Any, terminated: bool, success: bool) -> bool:
+    """Whether the episode ended in a fall: the env ended it without its task succeeding (tasks
+    such as walk_sit end an episode on success), or the robot is down now."""
+    fallen = getattr(getattr(env, "unwrapped", env), "predicates", None)
+    down = callable(fallen) and bool(fallen().get("fallen", lambda: False)())
+    return (bool(terminated) and not success) or down
+
+
 class _RunView:
     """The live view, the video and the GIF of ``mwx run``, fed by the episode loop."""
 
@@ -397,8 +405,7 @@ def run_episode(
     t_agent, t_env = outcome.agent_s, outcome.env_s
     result.episode_return = ret
     result.success = bool(info.get("success", False))
-    fallen = getattr(env.unwrapped, "predicates", None)
-    result.fell = bool(terminated) or (callable(fallen) and bool(fallen().get("fallen", lambda: False)()))
+    result.fell = episode_fell(env, terminated, result.success)
     result.agent_ms = 1e3 * t_agent / max(result.steps, 1)
     result.env_ms = 1e3 * t_env / max(result.steps, 1)
     result.subgoals_reached = 1 + max((h.subgoal_index for h in agent.history), default=0)

@@ -124,3 +124,23 @@ def test_demo_writes_video_and_plot(tmp_path):
     assert res.exit_code == 0, res.output + repr(res.exception)
     assert (out / "demo.mp4").stat().st_size > 0 and (out / "weights.png").stat().st_size > 1000
     assert "stand still" in res.output and "walk forward" in res.output
+
+
+def test_an_episode_ended_by_its_task_succeeding_is_not_a_fall():
+    """walk_sit ends the episode once the robot has sat for 1 s: ``mwx run`` must not report it
+    as a fall, while an episode the env ended otherwise is one."""
+    import mujoco
+
+    import mwx_sdk
+    from mwx_cli.run import episode_fell
+
+    env = mwx_sdk.make_env("mwx/h1-walk_sit-v0")
+    env.reset(seed=0)
+    assert not episode_fell(env, terminated=True, success=True)
+    assert episode_fell(env, terminated=True, success=False)
+    assert not episode_fell(env, terminated=False, success=False)
+    base = env.unwrapped
+    base.data.qpos[2] = 0.2  # lying on the floor: down, whatever ended the episode
+    mujoco.mj_forward(base.model, base.data)
+    assert episode_fell(env, terminated=False, success=False)
+    env.close()
