@@ -49,6 +49,10 @@ class TaskAdapter:
             the task has none. The planner weighs them with ``MPPIConfig.task_shaping``.
         shaping_names: the names of the terms ``shaping`` returns (checked against the
             weights a user passes).
+        objective: ``None`` when the reward is the env's own (the planner scores rollouts
+            exactly as the env scores steps); otherwise how the planner's objective departs
+            from it, in one sentence (a composite task may pay the planner for the stage it
+            is in while the env keeps its task reward).
     """
 
     task: str
@@ -59,6 +63,7 @@ class TaskAdapter:
     joints: dict[str, str] = field(default_factory=dict)
     shaping: Callable[[Quantities, Mapping[str, Any]], dict[str, np.ndarray]] | None = None
     shaping_names: tuple[str, ...] = ()
+    objective: str | None = None
     _qpos: dict[str, slice] = field(default_factory=dict, init=False, repr=False)
 
     def bind_model(self, model: Any) -> None:

@@ -99,6 +99,8 @@ def _planner_reward():
         sensors=(IMU, ("chair", "framepos", "xbody", "chair"), ("chair_quat", "framequat", "xbody", "chair")),
         shaping=_shaping,
         shaping_names=("approach", "back_to_chair"),
+        objective="HumanoidBench's walk reward toward the seat's front while far from it, the sit "
+                  "reward paid in line with the seat near it; the env's reward is the sit reward",
     )
 
 
