@@ -182,9 +182,13 @@ def agent_from_file(path: str | os.PathLike, options: dict[str, dict[str, Any]],
 def episode_fell(env: Any, terminated: bool, success: bool) -> bool:
     """Whether the episode ended in a fall: the env ended it without its task succeeding (tasks
     such as walk_sit end an episode on success), or the robot is down now."""
+    import numpy as np
+
+    from mwx_sdk.eval.metrics import fell
+
     fallen = getattr(getattr(env, "unwrapped", env), "predicates", None)
     down = callable(fallen) and bool(fallen().get("fallen", lambda: False)())
-    return (bool(terminated) and not success) or down
+    return fell(np.empty(0), terminated, succeeded=success) or down
 
 
 class _RunView:

@@ -24,12 +24,6 @@ import sys
 import numpy as np
 
 
-def offsets(env_id: str, seed: int, steps: int, vlm: str = "embedding") -> tuple[np.ndarray, bool]:
-    """Capture offsets (m) per control step, and whether the episode ended early."""
-    off, _, ended = measure(env_id, seed, steps, vlm)
-    return off, ended
-
-
 def measure(env_id: str, seed: int, steps: int, vlm: str = "embedding") -> tuple[np.ndarray, np.ndarray, bool]:
     """Capture offsets (m) and surprise (m/s) per control step, and whether the episode ended early."""
     import mwx_sdk

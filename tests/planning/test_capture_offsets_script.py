@@ -24,10 +24,9 @@ def test_standing_still_keeps_the_capture_point_inside_the_stand_threshold(capsy
     from mwx_sdk.task import get_task
 
     co = _load()
-    off, ended = co.offsets("mwx/h1-stand-v0", seed=0, steps=20, vlm="lexical")
+    off, sur, ended = co.measure("mwx/h1-stand-v0", seed=0, steps=20, vlm="lexical")
     assert off.shape == (20,) and not ended and np.all(np.isfinite(off)) and np.all(off >= 0)
     assert off.max() < get_task("stand").planning["recovery_capture"]
-    _, sur, _ = co.measure("mwx/h1-stand-v0", seed=0, steps=20, vlm="lexical")
     # standing still, the planner model predicts the root's motion: far below a shove's 0.3 m/s
     assert sur.shape == (20,) and np.all(sur >= 0) and sur.max() < 0.1
     assert co.main(["--env", "mwx/h1-stand-v0", "--steps", "3", "--vlm", "lexical"]) == 0

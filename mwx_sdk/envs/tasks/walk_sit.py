@@ -20,6 +20,7 @@ import numpy as np
 from mwx_sdk.motion.rotations import quat_yaw
 from mwx_sdk.task import Composition, Task
 
+from ..rewards import sit_reward, tolerance, walk_reward
 from .sit import SitSimpleEnv
 
 CHAIR_DISTANCE = (2.5, 3.5)  # m ahead of the robot
@@ -59,9 +60,7 @@ def _approach_then_sit(*, pelvis_pos, chair_pos, chair_quat, head_height, imu_he
     The sit reward alone (``DONTMOVE`` and a low pelvis) pays the planner to crouch and stay put
     3 m from the chair: a walk toward the chair only shows in the approach shaping, which a
     half-second horizon barely moves."""
-    from ..rewards import sit_reward, walk_reward
-
-    front, _ = _seat_front({"chair": chair_pos, "chair_quat": chair_quat})
+    front, chair_yaw = _seat_front({"chair": chair_pos, "chair_quat": chair_quat})
     to_front = front - pelvis_pos[..., :2]
     dist = np.linalg.norm(to_front, axis=-1)
     unit = to_front / np.maximum(dist, 1e-6)[..., None]
@@ -74,14 +73,11 @@ def _approach_then_sit(*, pelvis_pos, chair_pos, chair_quat, head_height, imu_he
     # HumanoidBench's sit reward pays as much for sitting down beside the seat as for standing
     # centred in front of it, and a seated H1 cannot shuffle sideways: sitting is paid only in
     # line with the seat, so the plan lines up before it sits
-    return far * walk + (1.0 - far) * sit * _in_line(pelvis_pos, chair_pos, chair_quat)
+    return far * walk + (1.0 - far) * sit * _in_line(pelvis_pos, chair_pos, chair_yaw)
 
 
-def _in_line(pelvis_pos, chair_pos, chair_quat):
+def _in_line(pelvis_pos, chair_pos, yaw):
     """1 with the pelvis on the seat's centre line, falling off sideways (0.1 at 0.2 m)."""
-    from ..rewards import tolerance
-
-    yaw = quat_yaw(chair_quat)
     d = pelvis_pos[..., :2] - chair_pos[..., :2]
     lateral = -np.sin(yaw) * d[..., 0] + np.cos(yaw) * d[..., 1]
     return tolerance(lateral, (-0.05, 0.05), 0.15)
@@ -168,10 +164,10 @@ class WalkSitEnv(SitSimpleEnv):
         return super()._terminated() or self._seated_for >= SEATED_STEPS
 
     def seat_front(self) -> np.ndarray:
-        """The point (x, y) in front of the seat where the robot sits down from."""
-        c = np.asarray(self.data.qpos[self._chair_q : self._chair_q + 2], dtype=np.float64)
-        yaw = self.chair_yaw()
-        return c + SEAT_FRONT * np.array([math.cos(yaw), math.sin(yaw)])
+        """The point (x, y) in front of the seat where the robot sits down from (as the planner
+        reads it)."""
+        d = self.data
+        return _seat_front({"chair": d.xpos[self._chair], "chair_quat": d.xquat[self._chair]})[0]
 
     def _near(self, name: str) -> bool:
         if name != "chair":
