@@ -39,6 +39,7 @@ import numpy as np
 
 PUSH_BODIES = ("pelvis", "torso_link")
 AGENTS = ("composed", "mppi")
+SURPRISE_AFTER = 10  # control steps after a push still counted in its peak surprise
 
 
 @dataclass
@@ -145,9 +146,17 @@ def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duratio
             for k in range(p.step, p.step + p.steps):
                 active[k] = p
         ret, fell_at, t0, k = 0.0, None, time.perf_counter(), 0
+        # the planner's shove detector (``surprise``, when its task sets one), highest in each
+        # push's window: what the push did to the planner's prediction
+        peak = [float("nan")] * len(pushes)
+        window = {k: i for i, p in enumerate(pushes) for k in range(p.step, p.step + p.steps + SURPRISE_AFTER)}
         for k in range(steps):
             d.xfrc_applied[:] = 0.0  # cleared before the agent looks at the state
             action = agent.act(obs)
+            i = window.get(k)
+            sur = agent.diagnostics.planner.get("surprise") if i is not None else None
+            if sur is not None:
+                peak[i] = sur if np.isnan(peak[i]) else max(peak[i], sur)
             p = active.get(k)
             if p is not None:
                 d.xfrc_applied[ids[p.body], :2] = np.asarray(p.direction) * p.force
@@ -168,7 +177,8 @@ def run_episode(env_id: str, kind: str, forces: list[float], steps: int, duratio
             survived += 1
             largest = max(largest, p.force)
         return PushResult(env_id, kind, k + 1, fell_at, survived, largest, ret, ms, seed=seed,
-                          pushes=[asdict(p) for p in pushes], planner_options=dict(planner_options or {}))
+                          pushes=[asdict(p) | {"peak_surprise": peak[i]} for i, p in enumerate(pushes)],
+                          planner_options=dict(planner_options or {}))
     finally:
         agent.close()
         env.close()

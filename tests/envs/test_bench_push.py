@@ -43,9 +43,13 @@ def test_a_light_shove_is_survived_and_a_huge_one_is_not():
     push = _push()
     light = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0], steps=90, duration=0.1, seed=0)
     assert light.fell_at is None and light.survived == 1 and light.largest_survived == 20.0
-    huge = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0, 4000.0], steps=130, duration=0.1, seed=0)
+    assert np.isnan(light.pushes[0]["peak_surprise"])  # the stand task sets no shove detector
+    # a detector that never arms changes nothing and reports what each push did to the prediction
+    huge = push.run_episode("mwx/h1-stand-v0", "mppi", [20.0, 4000.0], steps=130, duration=0.1, seed=0,
+                            planner_options={"recovery_surprise": 50.0})
     assert huge.fell_at is not None and huge.fell_at > huge.pushes[1]["step"]
     assert huge.survived == 1 and huge.largest_survived == 20.0
+    assert 0.0 < huge.pushes[0]["peak_surprise"] < 0.2 < 2.0 < huge.pushes[1]["peak_surprise"]
 
 
 @pytest.mark.slow
