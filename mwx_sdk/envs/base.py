@@ -150,14 +150,19 @@ def float_buffer(data: Any, fields: tuple[str, ...] = GATHER_FIELDS) -> tuple[np
     """
     arrs = [getattr(data, f) for f in fields]
     addrs = [a.__array_interface__["data"][0] for a in arrs]
-    base = min(addrs)
-    end = max(ad + a.nbytes for ad, a in zip(addrs, arrs))
-    usable = all(a.dtype == np.float64 and a.flags.c_contiguous for a in arrs) and end - base <= _MAX_SPAN
-    if usable and not any((ad - base) % 8 for ad in addrs):
+    # an empty field has no element to index, and numpy may place it anywhere: its address
+    # neither spans nor aligns the view (its offset is 0, never read)
+    held = [(ad, a) for ad, a in zip(addrs, arrs) if a.size]
+    if not held:
+        return None, {f: 0 for f in fields}
+    base = min(ad for ad, _ in held)
+    end = max(ad + a.nbytes for ad, a in held)
+    usable = all(a.dtype == np.float64 and a.flags.c_contiguous for _, a in held) and end - base <= _MAX_SPAN
+    if usable and not any((ad - base) % 8 for ad, _ in held):
         raw = (ctypes.c_double * ((end - base) // 8)).from_address(base)
         raw.owner = data  # the view keeps the MjData (and so its memory) alive
         buf = np.ctypeslib.as_array(raw)
-        return buf, {f: (ad - base) // 8 for f, ad in zip(fields, addrs)}
+        return buf, {f: (ad - base) // 8 if a.size else 0 for f, ad, a in zip(fields, addrs, arrs)}
     offsets, n = {}, 0
     for f, a in zip(fields, arrs):
         offsets[f], n = n, n + a.size

@@ -231,3 +231,20 @@ def test_float_buffer_keeps_its_data_alive():
     del data
     gc.collect()
     assert ref() is not None and buf[offsets["qpos"] + 2] == 5.0
+
+
+def test_an_empty_field_anywhere_in_memory_does_not_spoil_the_view():
+    """A model without sensors has an empty ``sensordata`` that numpy may place anywhere; the
+    view spans the fields that have elements."""
+    from mwx_sdk.envs.base import float_buffer
+
+    class Data:  # the fields as one buffer, as MjData holds them, and one empty array elsewhere
+        def __init__(self):
+            self.block = np.arange(10.0)
+            self.qpos, self.qvel = self.block[0:4], self.block[6:10]
+            self.sensordata = np.empty(0)
+
+    data = Data()
+    buf, offsets = float_buffer(data, ("qpos", "sensordata", "qvel"))
+    assert buf is not None and offsets["qpos"] == 0 and offsets["qvel"] == 6 and offsets["sensordata"] == 0
+    np.testing.assert_array_equal(buf[offsets["qvel"]:offsets["qvel"] + 4], data.qvel)
