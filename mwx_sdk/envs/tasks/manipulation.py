@@ -35,3 +35,23 @@ def nearest_hand_distance(q, point: np.ndarray) -> np.ndarray:
     ``right_hand``): the H1 has no fingers, so either forearm end may do the work."""
     return np.minimum(np.linalg.norm(q["left_hand"] - point, axis=-1),
                       np.linalg.norm(q["right_hand"] - point, axis=-1))
+
+
+def walk_toward(pelvis_pos, target_xy, head_height, torso_upright, com_vel, actuator_force):
+    """HumanoidBench's walk reward with the forward speed measured toward ``target_xy``, and the
+    pelvis's horizontal distance to it: the reward of a task's walk up to an object.
+
+    A manipulation task's own reward is flat far from its object (reach pays 5 for being upright
+    anywhere beyond 1 m), so a half-second plan sees no gain in walking there; this pays the
+    gait the walk task pays it, in the object's direction. Batched over leading axes.
+
+    Returns:
+        ``(reward, distance)``.
+    """
+    to_target = np.asarray(target_xy, dtype=np.float64)[..., :2] - pelvis_pos[..., :2]
+    dist = np.linalg.norm(to_target, axis=-1)
+    unit = to_target / np.maximum(dist, 1e-6)[..., None]
+    toward = np.sum(com_vel[..., :2] * unit, axis=-1)
+    vel = np.concatenate([toward[..., None], com_vel[..., 1:]], axis=-1)
+    walk, _ = R.walk_reward(head_height, torso_upright, vel, actuator_force)
+    return walk, dist

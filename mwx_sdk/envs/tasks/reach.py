@@ -1,6 +1,6 @@
 """reach: the H1 brings its left hand to a random goal in [-2, 2]^2 x [0.2, 2]; never terminates.
 
-Predicates: ``at_goal`` (left hand within 0.05 m), ``near(goal)`` (pelvis within 0.55 m of the goal
+Predicates: ``at_goal`` (left hand within 0.05 m), ``near(goal)`` (pelvis within 0.8 m of the goal
 horizontally: within arm's reach). Success bar 12000.
 """
 
@@ -13,9 +13,10 @@ from mwx_sdk.task import Composition, Task
 from .. import rewards as R
 from .. import scalar as S
 from ..base import H1Env
-from .manipulation import MANIPULATION_PLANNING, _dist
+from .manipulation import MANIPULATION_PLANNING, _dist, walk_toward
 
 ARM_REACH = 0.45  # m; horizontal pelvis-to-goal distance within which the left arm can do the rest
+NEAR_GOAL = 0.8  # m; horizontal pelvis-to-goal distance where the walk ends: a leaning reach closes the rest
 
 
 def _shaping(q, c):
@@ -25,20 +26,41 @@ def _shaping(q, c):
             "approach": np.maximum(0.0, np.linalg.norm(pelvis - c["goal"][:2], axis=-1) - ARM_REACH)}
 
 
+WALK_UP = (0.5, NEAR_GOAL)  # m, pelvis to goal: the walk reward's weight falls from full to none over this
+WALK_UP_WEIGHT = 10.0  # the walk reward (at most 1) against the reach reward's 5 + 5 + 10
+
+
+def _approach_then_reach(*, left_hand, goal, pelvis_upright, robot_qvel, pelvis_pos, head_height, torso_upright,
+                         com_vel, actuator_force):
+    """The planner's reward: the reach reward, plus HumanoidBench's walk reward toward the goal
+    while the pelvis is far from it.
+
+    Far from the goal the reach reward pays the same 5 for standing anywhere upright, so a
+    half-second plan sees nothing to gain in walking to it, and only the approach shaping pulls;
+    the walk reward pays the gait toward the goal as the walk task pays it."""
+    r, _ = R.reach_reward(left_hand, goal, pelvis_upright, robot_qvel)
+    walk, dist = walk_toward(pelvis_pos, goal, head_height, torso_upright, com_vel, actuator_force)
+    lo, hi = WALK_UP
+    return r + WALK_UP_WEIGHT * np.clip((dist - lo) / (hi - lo), 0.0, 1.0) * walk
+
+
 def _planner_reward():
-    """The reach reward on the planner's rollout quantities (the goal read from the env), and the
-    shaping that leads the sampled plans to it."""
-    from ...planning.rewards_adapter import LEFT_HAND, TaskAdapter, robot_nv
+    """The reach reward on the planner's rollout quantities (the goal read from the env) with the
+    walk up to the goal, and the shaping that leads the sampled plans to it."""
+    from ...planning.rewards_adapter import LEFT_HAND, TaskAdapter, robot_nv, stand_kwargs
 
     return TaskAdapter(
         "reach",
-        lambda q, c: {"left_hand": q["left_hand"], "goal": c["goal"], "pelvis_upright": q["pelvis_zaxis"][..., 2],
-                      "robot_qvel": q["qvel"][..., : c["robot_nv"]]},
-        R.reach_reward,
+        lambda q, c: {**stand_kwargs(q), "left_hand": q["left_hand"], "goal": c["goal"],
+                      "pelvis_upright": q["pelvis_zaxis"][..., 2], "robot_qvel": q["qvel"][..., : c["robot_nv"]],
+                      "pelvis_pos": q["qpos"][..., 0:3], "com_vel": q["com_vel"]},
+        _approach_then_reach,
         sensors=(LEFT_HAND, ("pelvis_zaxis", "framezaxis", "xbody", "pelvis")),
         constants=lambda env: {"goal": np.asarray(env.goal, dtype=np.float64).copy(), "robot_nv": robot_nv(env)},
         shaping=_shaping,
         shaping_names=("hand_to_target", "approach"),
+        objective="the reach reward, plus HumanoidBench's walk reward toward the goal while the pelvis "
+                  "is more than 0.5 m from it; the env's reward is the reach reward",
     )
 
 
@@ -57,11 +79,14 @@ TASK = Task(
         lead_skill="reach",
         # the reward scores the left hand only
         expert_options={"reach": {"hand": "left"}},
+        # a walk of up to 2.8 m to the goal takes longer than the agent's default 3 s sub-goal timeout
+        agent_options={"subgoal_timeout_steps": 500},
     ),
     # The legs walk and balance while an arm reaches, so both get sampling noise; the shaping
     # brings the pelvis within arm's reach and the left hand onto the goal, which the reward
-    # (flat beyond 1 m, then a 5 cm bonus) does not grade.
-    planning={**MANIPULATION_PLANNING, "num_samples": 32, "horizon": 20, "noise_std": 0.1,
+    # (flat beyond 1 m, then a 5 cm bonus) does not grade. A held reach tips over slowly: the
+    # plan looks 0.6 s ahead, since over 0.4 s the hand's bonus outweighed a lean still to come.
+    planning={**MANIPULATION_PLANNING, "num_samples": 32, "horizon": 30, "noise_std": 0.1,
               "noise_weights": {"torso": 0.25, "hip|knee|ankle": 0.3},
               "task_shaping": {"hand_to_target": 2.0, "approach": 5.0}},
     planner_reward=_planner_reward,
@@ -109,6 +134,6 @@ class ReachEnv(H1Env):
 
     def _task_predicates(self):
         q, d = self.q, self.v
-        # near(goal): the pelvis within arm's reach of the goal horizontally (walking is done)
+        # near(goal): the pelvis close enough to the goal horizontally for the walk to end there
         return {"at_goal": lambda: _dist(q.left_hand_pos(d), self.goal) < 0.05,
-                "near(goal)": lambda: _dist(q.root_pos(d)[:2], self.goal[:2]) < ARM_REACH + 0.1}
+                "near(goal)": lambda: _dist(q.root_pos(d)[:2], self.goal[:2]) < NEAR_GOAL}

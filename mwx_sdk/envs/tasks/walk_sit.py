@@ -20,7 +20,8 @@ import numpy as np
 from mwx_sdk.motion.rotations import quat_yaw
 from mwx_sdk.task import Composition, Task
 
-from ..rewards import sit_reward, tolerance, walk_reward
+from ..rewards import sit_reward, tolerance
+from .manipulation import walk_toward
 from .sit import SitSimpleEnv
 
 CHAIR_DISTANCE = (2.5, 3.5)  # m ahead of the robot
@@ -61,14 +62,9 @@ def _approach_then_sit(*, pelvis_pos, chair_pos, chair_quat, head_height, imu_he
     3 m from the chair: a walk toward the chair only shows in the approach shaping, which a
     half-second horizon barely moves."""
     front, chair_yaw = _seat_front({"chair": chair_pos, "chair_quat": chair_quat})
-    to_front = front - pelvis_pos[..., :2]
-    dist = np.linalg.norm(to_front, axis=-1)
-    unit = to_front / np.maximum(dist, 1e-6)[..., None]
-    toward = np.sum(com_vel[..., :2] * unit, axis=-1)
+    walk, dist = walk_toward(pelvis_pos, front, head_height, torso_upright, com_vel, actuator_force)
     lo, hi = APPROACH_NEAR
     far = np.clip((dist - lo) / (hi - lo), 0.0, 1.0)
-    vel = np.concatenate([toward[..., None], com_vel[..., 1:]], axis=-1)
-    walk, _ = walk_reward(head_height, torso_upright, vel, actuator_force)
     sit, _ = sit_reward(pelvis_pos, chair_pos, head_height, imu_height, torso_upright, com_vel, actuator_force)
     # HumanoidBench's sit reward pays as much for sitting down beside the seat as for standing
     # centred in front of it, and a seated H1 cannot shuffle sideways: sitting is paid only in
