@@ -1,4 +1,4 @@
-"""Bundled skill ``open``: stand at a door, turn its handle with one hand and pull the door open."""
+"""Bundled skill ``open``: stand at a door, turn its handle with one hand and pull or push the door open."""
 
 from __future__ import annotations
 
@@ -16,11 +16,13 @@ from .._prior import load_prior
 DESCRIPTION = (
     "Open a door by its handle while standing in front of it: put one hand on the handle's "
     "lever, press the lever down to turn the handle and free the latch, then pull the door "
-    "toward the robot with the hand hooked on the lever. Use it to open, unlatch or pull a door, "
-    "a gate or a hatch, or to turn a handle or a lever. Needs a target door or handle (a door "
-    "scene that publishes its handle is used through it). Parameters: hand (left, right or "
-    "nearest, default left), pull (m the hand draws the lever toward the robot once the handle "
-    "is turned, default 0.15), turn (rad of handle turn before pulling, default 0.9). Its motion "
+    "toward the robot with the hand hooked on the lever, or push it away on the lever. Use it to "
+    "open, unlatch, pull or push a door, a gate or a hatch, or to turn a handle or a lever. Needs "
+    "a target door or handle (a door scene that publishes its handle is used through it). "
+    "Parameters: hand (left, right or nearest, default left), swing (pull, push, or auto: the "
+    "scene's door_swing, else pull), pull (m the hand moves the lever toward the robot, or away "
+    "from it when pushing, once the handle is turned; default 0.15), turn (rad of handle turn "
+    "before pulling or pushing, default 0.9). Its motion "
     "prior is the quiet standing of CMU capture 115_06 retargeted to the H1 (no door-opening "
     "clip exists), with the working arm edited by inverse kinematics onto the lever; the H1 has "
     "no fingers, so it presses and hooks the lever with the end of the forearm."
@@ -48,23 +50,28 @@ def _rotation(quat: np.ndarray) -> np.ndarray:
 
 class OpenExpert(MotionPriorExpert):
     """Stands on the standing prior and works a door handle with one arm aimed by IK: onto the
-    lever, down (turning the handle), then toward the robot (pulling the door)."""
+    lever, down (turning the handle), then toward the robot (pulling the door) or away from it
+    (pushing a door that swings away: ``swing``, or the scene's ``door_swing``)."""
 
     spec = ExpertSpec(name="open", description=DESCRIPTION, robot="h1", action_dim=19,
                       tags=("manipulation", "open", "door", "handle", "pull", "lever", "hands", "arm"))
 
-    def __init__(self, hand: str = "left", pull: float = 0.15, turn: float = 0.9,
+    def __init__(self, hand: str = "left", pull: float = 0.15, turn: float = 0.9, swing: str = "auto",
                  prior: str | os.PathLike | None = None, **tracking) -> None:
         from mwx_skills import stand
 
         if not (0.0 <= pull <= 0.5) or not (0.0 < turn < 2.0):
             raise ValueError(f"open needs 0 <= pull <= 0.5 m and 0 < turn < 2 rad, got pull={pull}, turn={turn}")
+        if swing not in ("auto", "pull", "push"):
+            raise ValueError(f"open's swing is 'pull', 'push' or 'auto', got {swing!r}")
+        self.swing = swing
         tracking.setdefault("blend_in", 0.5)
         tracking.setdefault("capture_gain", 12.0)
         tracking.setdefault("capture_roll_gain", 3.0)
         super().__init__(load_prior(stand.__file__, prior), **tracking)
         self.pull, self.turn = float(pull), float(turn)
         self.arms = ArmAimer(self.clip.joint_names, hand=hand, rate=0.04)
+        self.pushing = swing == "push"
         self.stage = "reach"
         self._bias, self._bias_stage = np.zeros(3), "reach"
 
@@ -104,7 +111,7 @@ class OpenExpert(MotionPriorExpert):
 
     def hand_point(self, data, model, pos: np.ndarray, rot: np.ndarray) -> np.ndarray:
         """Where the working hand goes now: above the lever, down on it (turning the handle),
-        then, turned, toward the robot (pulling the door)."""
+        then, turned, toward the robot (pulling the door) or away from it (pushing it)."""
         grip = pos + rot @ np.asarray(GRIP)
         above = grip + rot @ np.array([0.0, 0.0, ABOVE])
         press = grip + rot @ np.array([0.0, 0.0, PRESS])
@@ -130,7 +137,13 @@ class OpenExpert(MotionPriorExpert):
             return above
         if self.stage == "turn":
             return press
-        return press - self.pull * rot[:, 0]  # toward the robot, along the door's normal
+        return self.swing_point(pos, rot)
+
+    def swing_point(self, pos: np.ndarray, rot: np.ndarray) -> np.ndarray:
+        """Where the hand goes once the handle is turned: from the press point along the door's
+        normal, toward the robot to pull, away from it to push."""
+        press = pos + rot @ np.asarray(GRIP) + rot @ np.array([0.0, 0.0, PRESS])  # as hand_point computes it
+        return press + (self.pull if self.pushing else -self.pull) * rot[:, 0]
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
         a = super().act(obs, ctx)
@@ -138,6 +151,9 @@ class OpenExpert(MotionPriorExpert):
         pose = self.handle_pose(ctx) if data is not None else None
         if pose is None:
             return a
+        env = getattr(ctx.env, "unwrapped", ctx.env)
+        self.pushing = (self.swing == "push" or
+                        (self.swing == "auto" and getattr(env, "door_swing", "pull") == "push"))
         model = ctx.env.model
         point = self.hand_point(data, model, *pose)
         # the weak arm sags under its own weight and the lever pushes the hand back: aim past the
@@ -148,9 +164,11 @@ class OpenExpert(MotionPriorExpert):
             self._bias[:2] = 0.0
             self._bias_stage = self.stage
         self._bias = np.clip(self._bias + SAG_GAIN * (point - hand), -SAG_LIMIT, SAG_LIMIT)
-        # never toward the door: a hand pressed into it pushes the robot back until it falls
+        # never toward the door (but to push it): a hand pressed into it pushes the robot back
+        # until it falls
         n = pose[1][:, 0]
-        self._bias -= max(0.0, float(self._bias @ n)) * n
+        if not (self.pushing and self.stage == "pull"):
+            self._bias -= max(0.0, float(self._bias @ n)) * n
         point = point + self._bias
         return self.joints_to_action(self.arms.aim(self.action_to_joints(a), data, model, point))
 

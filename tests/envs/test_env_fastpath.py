@@ -53,7 +53,9 @@ def _reference(task, env, states):
     if task in ("door", "door_wall"):
         # door_wall's passage line moves with its door (3.8 m instead of HumanoidBench's 0.8 m)
         shift = 3.0 if task == "door_wall" else 0.0
-        return R.door_reward(s["door"], s["hatch"], s["hatch_pos"], s["lh"], s["rh"], s["imu"][:, 0] - shift,
+        # and its door opens away from the robot: the open term reads the negated hinge angle
+        swing = -1.0 if task == "door_wall" else 1.0
+        return R.door_reward(swing * s["door"], s["hatch"], s["hatch_pos"], s["lh"], s["rh"], s["imu"][:, 0] - shift,
                              s["head"], s["up"], s["force"])
     if task == "push":
         return R.push_reward(s["box"], s["goal"], s["lh"])
@@ -102,7 +104,7 @@ def test_scalar_reward_path_equals_vectorised_reference(task):
     fast, states = [], []
     for i in _random_states(env, rng, N_STATES):
         if task in ("door", "door_wall"):  # spread the hinge angles over closed / half open / open
-            env.data.qpos[env._door] = rng.uniform(-0.5, 1.5)
+            env.data.qpos[env._door] = env.swing * rng.uniform(-0.5, 1.5)
             env.data.qpos[env._hatch] = rng.uniform(-0.5, 2.5)
             mujoco.mj_forward(env.model, env.data)
         if task == "basketball":

@@ -114,3 +114,31 @@ def test_a_hand_already_turning_the_handle_counts_as_over_it():
     open_.hand_point(base.data, base.model, base.object_position("handle"), rot)
     assert open_.stage == "turn"
     env.close()
+
+
+def test_it_pushes_a_door_that_swings_away_and_pulls_one_that_swings_toward_it():
+    from mwx_sdk.envs.tasks.door import DoorEnv
+    from mwx_sdk.envs.tasks.door_wall import DoorWallEnv
+
+    assert DoorEnv.swing > 0 and DoorWallEnv.swing < 0
+    points = {}
+    for env_id, swing in (("mwx/h1-door-v0", "auto"), ("mwx/h1-door_wall-v0", "auto"), ("mwx/h1-door-v0", "push")):
+        env = mwx_sdk.make_env(env_id)
+        obs, _ = env.reset(seed=0)
+        base = env.unwrapped
+        open_ = get_expert("open", swing=swing)
+        ctx = StepContext(env=base, target=Target("handle", base.object_position("handle"), None))
+        open_.reset(ctx)
+        open_.act(obs, ctx)  # reads how the scene's door opens
+        pos, rot = open_.handle_pose(ctx)
+        # past the turn the hand moves along the door's normal: toward the robot (-x) to pull,
+        # away from it (+x) to push
+        points[(env_id, swing)] = (open_.pushing, float((open_.swing_point(pos, rot) - pos) @ rot[:, 0]))
+        env.close()
+    assert points[("mwx/h1-door-v0", "auto")][0] is False and points[("mwx/h1-door_wall-v0", "auto")][0] is True
+    assert points[("mwx/h1-door-v0", "push")][0] is True
+    # the grip point lies 0.105 m in front of the handle's centre; the swing moves it 0.15 m
+    assert points[("mwx/h1-door-v0", "auto")][1] == pytest.approx(-0.255)
+    assert points[("mwx/h1-door_wall-v0", "auto")][1] == pytest.approx(0.045)
+    with pytest.raises(ValueError, match="swing is 'pull', 'push' or 'auto'"):
+        get_expert("open", swing="slide")

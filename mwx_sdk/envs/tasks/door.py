@@ -42,14 +42,19 @@ def handle_point(hatch_pos, door_angle, hatch_angle, local=HOOK_POINT) -> np.nda
     return np.asarray(hatch_pos, dtype=np.float64) + np.stack(np.broadcast_arrays(vx, vy, vz), axis=-1)
 
 
-def _shaping(q, c):
+def door_shaping(q, c, swing: float = 1.0, passage_x: float = PASSAGE_X):
     """Object-directed terms: a hand on the handle's lever, the handle turned past its latch, the
-    door swung open, the robot through the doorway (each 0 once reached)."""
+    door swung open, the robot through the doorway (each 0 once reached). ``swing`` is the sign
+    of the hinge angle that opens the door (1: toward the robot, as HumanoidBench's; -1: away)."""
     hook = handle_point(q["hatch"], q["door_angle"], q["hatch_angle"])
     return {"hand_to_handle": nearest_hand_distance(q, hook),
             "hatch_progress": np.maximum(0.0, HATCH_GOAL - q["hatch_angle"]),
-            "hinge_progress": np.maximum(0.0, DOOR_GOAL - q["door_angle"]),
-            "passage": np.maximum(0.0, PASSAGE_X - q["imu"][..., 0])}
+            "hinge_progress": np.maximum(0.0, DOOR_GOAL - swing * q["door_angle"]),
+            "passage": np.maximum(0.0, passage_x - q["imu"][..., 0])}
+
+
+def _shaping(q, c):
+    return door_shaping(q, c)
 
 
 def _planner_reward():
@@ -103,6 +108,14 @@ class DoorEnv(H1Env):
     terminate_height = 0.58
     # the door's plane; a scene that sets its door elsewhere moves the passage line with it
     door_x = DOOR_X
+    #: the sign of the hinge angle that opens the door: 1 swings it toward the robot
+    #: (HumanoidBench's), -1 away from it; the open term and ``door_open`` read the opening angle
+    swing = 1.0
+
+    @property
+    def door_swing(self) -> str:
+        """How the door opens from the robot's side: ``"pull"`` or ``"push"`` (skills read it)."""
+        return "pull" if self.swing > 0 else "push"
 
     def _setup(self):
         self._door = self._joint("door_hinge")[0]
@@ -117,7 +130,7 @@ class DoorEnv(H1Env):
         v = self._gather(self._rin).tolist()
         st = S.standing(v[0]) * S.upright(v[1], 0.9, 0.9)
         sc = S.small_control(v[14:])
-        q = v[2]
+        q = self.swing * v[2]
         hatch = S.linear_tol(v[3], 0.75, 2.0, 0.75, S.LINEAR_01)
         open_ = min(1.0, q * abs(q))
         hp = v[4:7]
@@ -131,6 +144,6 @@ class DoorEnv(H1Env):
 
     def _task_predicates(self):
         d = self.data
-        return {"door_open": lambda: d.qpos[self._door] >= DOOR_OPEN_ANGLE,
+        return {"door_open": lambda: self.swing * d.qpos[self._door] >= DOOR_OPEN_ANGLE,
                 "hatch_open": lambda: d.qpos[self._hatch] >= HATCH_OPEN_ANGLE,
                 "through_door": lambda: float(self.q.imu_pos(d)[0]) - (self.door_x - DOOR_X) >= PASSAGE_X}
