@@ -64,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         overrides = json.loads(args.planner_config)
-        if not isinstance(overrides, dict):
-            raise ValueError
     except ValueError:
+        overrides = None
+    if not isinstance(overrides, dict):
         print(f"--planner-config takes a JSON object such as '{{\"horizon\": 30}}', got {args.planner_config!r}",
               file=sys.stderr)
         return 2

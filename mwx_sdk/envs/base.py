@@ -224,6 +224,10 @@ class H1Env(gym.Env):
     scene_objects: ClassVar[dict[str, tuple[str, str]]] = {}
     # True when the reward terms carry the task's own ``success`` flag
     own_success: bool = False
+    #: The tracking camera's settings for ``render()`` when no fixed camera is named
+    #: (:class:`~mwx_sdk.envs.render.SceneRenderer`'s distance, elevation, azimuth): a task
+    #: whose robot walks into something sets a view that shows both.
+    render_view: ClassVar[dict[str, float]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -445,7 +449,8 @@ class H1Env(gym.Env):
         if self._renderer is None:
             from .render import SceneRenderer
 
-            self._renderer = SceneRenderer(self.model, self.width, self.height, camera=self.camera)
+            view = {} if self.camera is not None else dict(self.render_view)
+            self._renderer = SceneRenderer(self.model, self.width, self.height, camera=self.camera, **view)
         return self._renderer.render(self.data)
 
     def close(self) -> None:
@@ -506,7 +511,9 @@ class H1Env(gym.Env):
         q, d = self.q, self.data
         preds: dict[str, Callable[[], bool]] = {
             "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
-            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or bool(self._terminated()),
+            # a task that ends its episode on success (walk_sit, door_wall) has not fallen there
+            "fallen": lambda: (q.head_height(d) < FALLEN_HEAD_HEIGHT
+                               or (bool(self._terminated()) and not self._success_now())),
             "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
             "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
             "success": lambda: self._success_now(),

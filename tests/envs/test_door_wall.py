@@ -34,6 +34,21 @@ def test_through_the_door_is_success_and_ends_the_episode():
     assert base.through_door() and base.predicates()["through_door"]()
     _, _, terminated, _, info = env.step(np.zeros(env.action_space.shape))
     assert info["success"] and terminated
+    # ended by its success, standing: not a fall (mwx run reads this predicate)
+    assert not base.predicates()["fallen"]()
+    env.close()
+
+
+def test_a_fall_is_still_a_fall():
+    import mujoco
+
+    env = mwx_sdk.make_env("mwx/h1-door_wall-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    base.data.qpos[2] = 0.3  # the pelvis on the floor: the task's termination height
+    mujoco.mj_forward(base.model, base.data)
+    _, _, terminated, _, info = env.step(np.zeros(env.action_space.shape))
+    assert terminated and not info["success"] and base.predicates()["fallen"]()
     env.close()
 
 

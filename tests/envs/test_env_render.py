@@ -97,3 +97,14 @@ def test_overlay_text_draws_pixels():
     out = overlay_text(frame, ["w=0.7"])
     assert out.shape == frame.shape and not np.array_equal(out, frame)
     assert np.array_equal(frame, np.full((40, 120, 3), 128, np.uint8))  # input untouched
+
+
+def test_a_task_sets_its_tracking_view(env):
+    door_wall = TASKS["door_wall"](render_mode="rgb_array", width=96, height=72)
+    door_wall.reset(seed=0)
+    frame = door_wall.render()
+    assert frame.shape == (72, 96, 3) and frame.std() > 5
+    cam = door_wall._renderer.camera
+    assert (cam.azimuth, cam.distance) == (45.0, 4.0)  # door_wall's view; stand keeps the default
+    assert env._renderer.camera.azimuth == 150.0
+    door_wall.close()

@@ -19,6 +19,8 @@ through" from "open the door and walk through".
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from mwx_sdk.task import Composition, Task
@@ -136,6 +138,9 @@ class DoorWallEnv(DoorEnv):
     own_success = True
     door_x = DOOR_X
     swing = SWING
+    # from behind the robot and to its right: the walk up, the door swinging away and the way
+    # through are in view (the default view looks back at the robot from ahead of it)
+    render_view: ClassVar[dict[str, float]] = {"azimuth": 45.0, "distance": 4.0}
 
     def _setup(self):
         super()._setup()
