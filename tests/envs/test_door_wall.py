@@ -1,9 +1,10 @@
-"""The composite task door_wall: HumanoidBench's door in a wall 2.5-3.5 m ahead, seeded; success =
+"""The composite task door_wall: a door (swinging away from the robot) in a wall 2.5-3.5 m ahead, seeded; success =
 the pelvis past the door's plane, standing."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import mwx_sdk
 from mwx_sdk.envs.tasks.door_wall import DOOR_X, THROUGH_PAST
@@ -57,3 +58,29 @@ def test_the_instruction_tells_it_from_the_door_task():
 
     assert pick_env("walk to the door, open it and go through") == "mwx/h1-door_wall-v0"
     assert pick_env("open the door and walk through") == "mwx/h1-door-v0"
+
+
+def test_the_planner_is_paid_to_walk_up_then_to_open_the_door_away_and_go_through():
+    from mwx_sdk.envs.rewards import door_reward
+    from mwx_sdk.envs.tasks.door_wall import WORK_SPOT, _walk_up_then_door
+
+    n = 3
+    common = {"hatch_angle": np.zeros(n), "hatch_pos": np.tile([DOOR_X, 0.4, 1.2], (n, 1)),
+              "left_hand": np.tile([DOOR_X - 0.5, 0.3, 1.0], (n, 1)),
+              "right_hand": np.tile([DOOR_X - 0.5, -0.3, 1.0], (n, 1)), "head_height": np.full(n, 1.65),
+              "torso_upright": np.ones(n), "actuator_force": np.zeros((n, 19))}
+    # 2 m short of the work spot: still, walking to it at 1 m/s, walking away
+    far = {"door_angle": np.zeros(n), "imu_x": np.full(n, -1.0),
+           "pelvis_pos": np.tile([WORK_SPOT[0] - 2.0, WORK_SPOT[1], 0.98], (n, 1)),
+           "com_vel": np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])}
+    still, toward, away = _walk_up_then_door(**common, **far)
+    assert toward > 3 * still and toward > 3 * away and toward == pytest.approx(1.0, abs=1e-6)
+    # at the work spot: the door reward on the opening angle (negative hinge angles open this door)
+    at_spot = {"door_angle": np.array([0.0, -0.5, -1.0]), "imu_x": np.full(n, WORK_SPOT[0] - 3.0),
+               "pelvis_pos": np.tile([WORK_SPOT[0], WORK_SPOT[1], 0.98], (n, 1)), "com_vel": np.zeros((n, 3))}
+    r = _walk_up_then_door(**common, **at_spot)
+    expect, _ = door_reward(-at_spot["door_angle"], common["hatch_angle"], common["hatch_pos"], common["left_hand"],
+                            common["right_hand"], at_spot["imu_x"], common["head_height"], common["torso_upright"],
+                            common["actuator_force"])
+    np.testing.assert_allclose(r, expect)
+    assert r[0] < r[1] < r[2]  # the further open, the more it pays

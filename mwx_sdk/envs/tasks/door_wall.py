@@ -25,6 +25,7 @@ import numpy as np
 
 from mwx_sdk.task import Composition, Task
 
+from ..rewards import door_reward
 from .door import DOOR_X as HB_DOOR_X
 from .door import TASK as DOOR
 from .door import DoorEnv, door_shaping
@@ -68,8 +69,6 @@ def _walk_up_then_door(*, door_angle, pelvis_pos, com_vel, **door_kwargs):
     The door reward pays 0.1 for standing anywhere far from the door, so a short plan sees
     nothing to gain in walking to it; and past the work spot the plan must not be pulled back to
     it, so the blend follows the distance along the walk, not to the spot."""
-    from ..rewards import door_reward
-
     door, _ = door_reward(door_angle=SWING * door_angle, **door_kwargs)
     walk, _ = walk_toward(pelvis_pos, np.asarray(WORK_SPOT), door_kwargs["head_height"], door_kwargs["torso_upright"],
                           com_vel, door_kwargs["actuator_force"])
