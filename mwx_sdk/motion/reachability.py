@@ -107,7 +107,8 @@ def _extreme(model: Any, qpos0: np.ndarray, side: str, direction: float, iterati
     # the last steps hold the hand's height and let the feet and the centre of mass settle back
     # onto their targets, which the clipping at joint limits can have pulled them off
     for it in range(iterations + SETTLE):
-        push = direction if it < iterations else 0.0
+        # the push on the hand shrinks as the search goes on, so that it settles at the extreme
+        push = direction * (1.0 - it / iterations) if it < iterations else 0.0
         mujoco.mj_kinematics(model, d)
         mujoco.mj_comPos(model, d)
         rows, res = [], []
@@ -147,7 +148,7 @@ def _in_subtree(model: Any, body: int, root: int) -> bool:
 
 
 def hand_height_range(model: Any, qpos0: np.ndarray | None = None, side: str = "left",
-                      iterations: int = 400) -> HandRange:
+                      iterations: int = 800) -> HandRange:
     """The lowest and highest heights of one hand over balanced standing poses of the H1.
 
     Args:
