@@ -28,7 +28,7 @@ mujoco = LazyModule("mujoco")
 
 __all__ = ["HandRange", "hand_height_range"]
 
-#: Half-extents (m) around the feet's sites within which the centre of mass may move: the
+#: Half-extents (m) around the ankles within which the centre of mass may move: the
 #: H1's soles reach about 0.1 m ahead of and 0.05 m behind the ankle, and the margins keep the
 #: pose away from tipping.
 SUPPORT_MARGIN = (0.05, 0.02)
@@ -60,42 +60,31 @@ class HandRange:
         return self.low - tolerance <= float(height) <= self.high + tolerance
 
 
-def _ids(model: Any, kind: Any, names: tuple[str, ...]) -> list[int]:
-    out = [mujoco.mj_name2id(model, kind, n) for n in names]
-    missing = [n for n, i in zip(names, out) if i < 0]
-    if missing:
-        raise ValueError(f"the model lacks {missing}: hand_height_range needs an H1 with HumanoidBench's names")
-    return out
-
-
-def _penetration(model: Any, data: Any, robot_bodies: set[int], feet: set[int]) -> float:
+def _penetration(model: Any, data: Any, robot_bodies: np.ndarray, feet: np.ndarray) -> float:
     """The deepest contact of a robot link with another robot link or with the world, the feet on
     the floor excepted (m, >= 0)."""
     mujoco.mj_collision(model, data)
     deepest = 0.0
     for c in data.contact[: data.ncon]:
         b1, b2 = int(model.geom_bodyid[c.geom1]), int(model.geom_bodyid[c.geom2])
-        if (b1 in robot_bodies) + (b2 in robot_bodies) == 0 or {b1, b2} & feet:
+        if not (robot_bodies[b1] or robot_bodies[b2]) or b1 in feet or b2 in feet:
             continue
         deepest = max(deepest, -float(c.dist))
     return deepest
 
 
-def _extreme(model: Any, qpos0: np.ndarray, side: str, direction: float, iterations: int) -> tuple[float, np.ndarray]:
+def _extreme(model: Any, q: Any, qpos0: np.ndarray, site: int, direction: float,
+             iterations: int) -> tuple[float, np.ndarray]:
     d = mujoco.MjData(model)
     d.qpos[:] = qpos0
     mujoco.mj_kinematics(model, d)
-    site = _ids(model, mujoco.mjtObj.mjOBJ_SITE, (f"{side}_hand",))[0]
-    feet = _ids(model, mujoco.mjtObj.mjOBJ_BODY, ("left_ankle_link", "right_ankle_link"))
-    pelvis = _ids(model, mujoco.mjtObj.mjOBJ_BODY, ("pelvis",))[0]
-    # the robot's own dofs: those of the joints in the pelvis's subtree (the free root included)
-    robot_joints = [j for j in range(model.njnt) if _in_subtree(model, model.jnt_bodyid[j], pelvis)]
-    dofs = np.concatenate([np.arange(model.jnt_dofadr[j], model.jnt_dofadr[j] + _ndof(model.jnt_type[j]))
-                           for j in robot_joints])
-    hinges = [j for j in robot_joints if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE and model.jnt_limited[j]]
-    qadr = np.array([model.jnt_qposadr[j] for j in hinges])
-    lo = np.array([model.jnt_range[j][0] for j in hinges])
-    hi = np.array([model.jnt_range[j][1] for j in hinges])
+    feet = model.site_bodyid[[q.left_foot, q.right_foot]]
+    # the robot's dofs come first in HumanoidBench's models (H1Quantities.robot_nv)
+    dofs = np.arange(q.robot_nv)
+    hinges = [j for j in range(model.njnt) if model.jnt_dofadr[j] < q.robot_nv
+              and model.jnt_type[j] == mujoco.mjtJoint.mjJNT_HINGE and model.jnt_limited[j]]
+    qadr = model.jnt_qposadr[hinges]
+    lo, hi = model.jnt_range[hinges].T
     foot_pos = [d.xpos[b].copy() for b in feet]
     foot_quat = [d.xquat[b].copy() for b in feet]
     sup_lo = np.min([p[:2] for p in foot_pos], axis=0) - SUPPORT_MARGIN
@@ -117,8 +106,8 @@ def _extreme(model: Any, qpos0: np.ndarray, side: str, direction: float, iterati
             mujoco.mju_subQuat(err, qt, d.xquat[b])
             rows += [100.0 * jp[:, dofs], 100.0 * jr[:, dofs]]
             res += [100.0 * (p - d.xpos[b]), 100.0 * err]
-        com = d.subtree_com[pelvis]
-        mujoco.mj_jacSubtreeCom(model, d, jc, pelvis)
+        com = d.subtree_com[q.pelvis]
+        mujoco.mj_jacSubtreeCom(model, d, jc, q.pelvis)
         rows.append(100.0 * jc[:2, dofs])
         res.append(100.0 * (np.clip(com[:2], sup_lo, sup_hi) - com[:2]))
         mujoco.mj_jacSite(model, d, jp, None, site)
@@ -135,18 +124,6 @@ def _extreme(model: Any, qpos0: np.ndarray, side: str, direction: float, iterati
     return float(d.site_xpos[site][2]), d.qpos.copy()
 
 
-def _ndof(jtype: int) -> int:
-    return {int(mujoco.mjtJoint.mjJNT_FREE): 6, int(mujoco.mjtJoint.mjJNT_BALL): 3}.get(int(jtype), 1)
-
-
-def _in_subtree(model: Any, body: int, root: int) -> bool:
-    while body > 0:
-        if body == root:
-            return True
-        body = int(model.body_parentid[body])
-    return body == root
-
-
 def hand_height_range(model: Any, qpos0: np.ndarray | None = None, side: str = "left",
                       iterations: int = 800) -> HandRange:
     """The lowest and highest heights of one hand over balanced standing poses of the H1.
@@ -161,20 +138,23 @@ def hand_height_range(model: Any, qpos0: np.ndarray | None = None, side: str = "
     Raises:
         ValueError: an unknown side, or a model without the H1's names.
     """
+    from ..envs.quantities import H1Quantities
+
     if side not in ("left", "right"):
         raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    q = H1Quantities.of(model)  # checks the model's names and finds the robot's parts
     if qpos0 is None:
         qpos0 = model.key_qpos[0] if model.nkey else model.qpos0
     qpos0 = np.array(qpos0, dtype=np.float64)
-    pelvis = _ids(model, mujoco.mjtObj.mjOBJ_BODY, ("pelvis",))[0]
-    robot = {b for b in range(model.nbody) if _in_subtree(model, b, pelvis)}
-    feet = set(_ids(model, mujoco.mjtObj.mjOBJ_BODY, ("left_ankle_link", "right_ankle_link")))
-    low, q_low = _extreme(model, qpos0, side, -1.0, iterations)
-    high, q_high = _extreme(model, qpos0, side, 1.0, iterations)
+    site = q.left_hand if side == "left" else q.right_hand
+    low, q_low = _extreme(model, q, qpos0, site, -1.0, iterations)
+    high, q_high = _extreme(model, q, qpos0, site, 1.0, iterations)
+    robot = model.body_rootid == model.body_rootid[q.pelvis]
+    feet = set(model.site_bodyid[[q.left_foot, q.right_foot]].tolist())
     pen = []
-    for q in (q_low, q_high):
+    for pose in (q_low, q_high):
         d = mujoco.MjData(model)
-        d.qpos[:] = q
+        d.qpos[:] = pose
         mujoco.mj_kinematics(model, d)
         pen.append(_penetration(model, d, robot, feet))
     return HandRange(low=low, high=high, side=side, penetration=(pen[0], pen[1]), poses=(q_low, q_high))

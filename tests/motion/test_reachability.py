@@ -6,16 +6,7 @@ import mujoco
 import numpy as np
 import pytest
 
-import mwx_sdk
 from mwx_sdk.motion.reachability import SUPPORT_MARGIN, hand_height_range
-
-
-@pytest.fixture(scope="module")
-def scene():
-    env = mwx_sdk.make_env("mwx/h1-reach-v0")
-    env.reset(seed=0)
-    yield env.unwrapped
-    env.close()
 
 
 def _pose(model, qpos):
@@ -27,8 +18,8 @@ def _pose(model, qpos):
 
 
 @pytest.mark.parametrize("side", ["left", "right"])
-def test_extremes_are_balanced_poses_with_the_feet_where_they_stood(scene, side):
-    m, q0 = scene.model, scene.data.qpos.copy()
+def test_extremes_are_balanced_poses_with_the_feet_where_they_stood(h1_scene, side):
+    m, q0 = h1_scene.model, h1_scene.data.qpos.copy()
     r = hand_height_range(m, q0, side=side)
     start = _pose(m, q0)
     hand = m.site(f"{side}_hand").id
@@ -56,6 +47,6 @@ def test_extremes_are_balanced_poses_with_the_feet_where_they_stood(scene, side)
     assert r.contains(1.0) and not r.contains(r.high + 0.2)
 
 
-def test_rejects_an_unknown_side(scene):
+def test_rejects_an_unknown_side(h1_scene):
     with pytest.raises(ValueError, match="side must be"):
-        hand_height_range(scene.model, side="middle")
+        hand_height_range(h1_scene.model, side="middle")
