@@ -48,6 +48,13 @@ def _rotation(quat: np.ndarray) -> np.ndarray:
                      [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]])
 
 
+def _lever_points(pos: np.ndarray, rot: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The working point on the lever, the point above it the hand comes down from, and the
+    point it presses to, for a handle at ``pos`` with rotation ``rot``."""
+    grip = pos + rot @ np.asarray(GRIP)
+    return grip, grip + rot @ np.array([0.0, 0.0, ABOVE]), grip + rot @ np.array([0.0, 0.0, PRESS])
+
+
 class OpenExpert(MotionPriorExpert):
     """Stands on the standing prior and works a door handle with one arm aimed by IK: onto the
     lever, down (turning the handle), then toward the robot (pulling the door) or away from it
@@ -71,13 +78,15 @@ class OpenExpert(MotionPriorExpert):
         super().__init__(load_prior(stand.__file__, prior), **tracking)
         self.pull, self.turn = float(pull), float(turn)
         self.arms = ArmAimer(self.clip.joint_names, hand=hand, rate=0.04)
-        self.pushing = swing == "push"
+        self.pushing = swing == "push"  # settled against the scene at reset when ``swing`` is auto
         self.stage = "reach"
         self._bias, self._bias_stage = np.zeros(3), "reach"
 
     def reset(self, ctx: StepContext) -> None:
         super().reset(ctx)
         self.arms.reset()
+        env = getattr(ctx.env, "unwrapped", ctx.env)
+        self.pushing = self.swing == "push" or (self.swing == "auto" and getattr(env, "door_swing", "pull") == "push")
         self.stage = "reach"
         self._bias, self._bias_stage = np.zeros(3), "reach"
 
@@ -112,9 +121,7 @@ class OpenExpert(MotionPriorExpert):
     def hand_point(self, data, model, pos: np.ndarray, rot: np.ndarray) -> np.ndarray:
         """Where the working hand goes now: above the lever, down on it (turning the handle),
         then, turned, toward the robot (pulling the door) or away from it (pushing it)."""
-        grip = pos + rot @ np.asarray(GRIP)
-        above = grip + rot @ np.array([0.0, 0.0, ABOVE])
-        press = grip + rot @ np.array([0.0, 0.0, PRESS])
+        grip, above, press = _lever_points(pos, rot)
         side = self.arms.side_for(data, model, grip)
         hand = hand_position(data, model, side)
         # the handle's turn: the lever's direction (the frame's -y) against the door's horizontal
@@ -137,12 +144,14 @@ class OpenExpert(MotionPriorExpert):
             return above
         if self.stage == "turn":
             return press
-        return self.swing_point(pos, rot)
+        return self._swing(press, rot)
 
     def swing_point(self, pos: np.ndarray, rot: np.ndarray) -> np.ndarray:
         """Where the hand goes once the handle is turned: from the press point along the door's
         normal, toward the robot to pull, away from it to push."""
-        press = pos + rot @ np.asarray(GRIP) + rot @ np.array([0.0, 0.0, PRESS])  # as hand_point computes it
+        return self._swing(_lever_points(pos, rot)[2], rot)
+
+    def _swing(self, press: np.ndarray, rot: np.ndarray) -> np.ndarray:
         return press + (self.pull if self.pushing else -self.pull) * rot[:, 0]
 
     def act(self, obs: np.ndarray, ctx: StepContext) -> np.ndarray:
@@ -151,9 +160,6 @@ class OpenExpert(MotionPriorExpert):
         pose = self.handle_pose(ctx) if data is not None else None
         if pose is None:
             return a
-        env = getattr(ctx.env, "unwrapped", ctx.env)
-        self.pushing = (self.swing == "push" or
-                        (self.swing == "auto" and getattr(env, "door_swing", "pull") == "push"))
         model = ctx.env.model
         point = self.hand_point(data, model, *pose)
         # the weak arm sags under its own weight and the lever pushes the hand back: aim past the

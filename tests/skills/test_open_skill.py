@@ -129,7 +129,7 @@ def test_it_pushes_a_door_that_swings_away_and_pulls_one_that_swings_toward_it()
         open_ = get_expert("open", swing=swing)
         ctx = StepContext(env=base, target=Target("handle", base.object_position("handle"), None))
         open_.reset(ctx)
-        open_.act(obs, ctx)  # reads how the scene's door opens
+        open_.act(obs, ctx)  # reset has read how the scene's door opens
         pos, rot = open_.handle_pose(ctx)
         # past the turn the hand moves along the door's normal: toward the robot (-x) to pull,
         # away from it (+x) to push

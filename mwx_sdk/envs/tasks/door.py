@@ -53,10 +53,6 @@ def door_shaping(q, c, swing: float = 1.0, passage_x: float = PASSAGE_X):
             "passage": np.maximum(0.0, passage_x - q["imu"][..., 0])}
 
 
-def _shaping(q, c):
-    return door_shaping(q, c)
-
-
 def _planner_reward():
     """The door reward on the planner's rollout quantities (hinge angles read from the rollout)."""
     from ...planning.rewards_adapter import IMU, LEFT_HAND, RIGHT_HAND, TaskAdapter, stand_kwargs
@@ -69,7 +65,7 @@ def _planner_reward():
         R.door_reward,
         sensors=(IMU, LEFT_HAND, RIGHT_HAND, ("hatch", "framepos", "xbody", "door_hatch")),
         joints={"door_angle": "door_hinge", "hatch_angle": "door_hatch_hinge"},
-        shaping=_shaping,
+        shaping=door_shaping,
         shaping_names=("hand_to_handle", "hatch_progress", "hinge_progress", "passage"),
     )
 
@@ -111,6 +107,8 @@ class DoorEnv(H1Env):
     #: the sign of the hinge angle that opens the door: 1 swings it toward the robot
     #: (HumanoidBench's), -1 away from it; the open term and ``door_open`` read the opening angle
     swing = 1.0
+    #: the opening angle (rad) at which ``door_open`` holds
+    open_angle = DOOR_OPEN_ANGLE
 
     @property
     def door_swing(self) -> str:
@@ -144,6 +142,6 @@ class DoorEnv(H1Env):
 
     def _task_predicates(self):
         d = self.data
-        return {"door_open": lambda: self.swing * d.qpos[self._door] >= DOOR_OPEN_ANGLE,
+        return {"door_open": lambda: self.swing * d.qpos[self._door] >= self.open_angle,
                 "hatch_open": lambda: d.qpos[self._hatch] >= HATCH_OPEN_ANGLE,
                 "through_door": lambda: float(self.q.imu_pos(d)[0]) - (self.door_x - DOOR_X) >= PASSAGE_X}

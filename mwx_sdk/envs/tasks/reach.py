@@ -17,6 +17,8 @@ from .manipulation import MANIPULATION_PLANNING, _dist, walk_toward
 
 ARM_REACH = 0.45  # m; horizontal pelvis-to-goal distance within which the left arm can do the rest
 NEAR_GOAL = 0.8  # m; horizontal pelvis-to-goal distance where the walk ends: a leaning reach closes the rest
+WALK_UP = (0.5, NEAR_GOAL)  # m, pelvis to goal: the walk reward's weight falls from full to none over this
+WALK_UP_WEIGHT = 10.0  # the walk reward (at most 1) against the reach reward's 5 + 5 + 10
 
 
 def _shaping(q, c):
@@ -24,10 +26,6 @@ def _shaping(q, c):
     pelvis = q["qpos"][..., :2]
     return {"hand_to_target": np.linalg.norm(q["left_hand"] - c["goal"], axis=-1),
             "approach": np.maximum(0.0, np.linalg.norm(pelvis - c["goal"][:2], axis=-1) - ARM_REACH)}
-
-
-WALK_UP = (0.5, NEAR_GOAL)  # m, pelvis to goal: the walk reward's weight falls from full to none over this
-WALK_UP_WEIGHT = 10.0  # the walk reward (at most 1) against the reach reward's 5 + 5 + 10
 
 
 def _approach_then_reach(*, left_hand, goal, pelvis_upright, robot_qvel, pelvis_pos, head_height, torso_upright,
