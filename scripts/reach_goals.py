@@ -11,22 +11,15 @@ goal is out of reach only when no balanced standing pose puts the hand at its he
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
 import mwx_sdk
+from mwx_sdk.eval.io import read_json
+from mwx_sdk.eval.spec import parse_seeds
 from mwx_sdk.motion.reachability import hand_height_range
-
-
-def _seeds(text: str) -> list[int]:
-    out: list[int] = []
-    for part in text.split(","):
-        a, _, b = part.partition("-")
-        out += list(range(int(a), int(b or a) + 1))
-    return out
 
 
 def goals(seeds: list[int], model_variant: str) -> tuple[dict, list[dict]]:
@@ -50,24 +43,22 @@ def goals(seeds: list[int], model_variant: str) -> tuple[dict, list[dict]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="0-9", help="seeds, e.g. 0-9 or 0,3,5")
+    ap.add_argument("--seeds", default=None, help="seeds, e.g. 0-9 or 0,3,5 (default: the --results run's, else 0-9)")
     ap.add_argument("--model-variant", default="mesh", choices=("mesh", "primitive"))
     ap.add_argument("--results", type=Path, help="an mwx eval folder on mwx/h1-reach-v0 (results.json)")
     args = ap.parse_args(argv)
-    try:
-        seeds = _seeds(args.seeds)
-    except ValueError:
-        print(f"--seeds takes numbers and ranges such as 0-9 or 0,3,5, got {args.seeds!r}", file=sys.stderr)
-        return 2
     returns: dict[int, float] = {}
     if args.results is not None:
         path = args.results / "results.json" if args.results.is_dir() else args.results
         if not path.is_file():
             print(f"{path} does not exist: pass the --out folder of an mwx eval run", file=sys.stderr)
             return 2
-        episodes = json.loads(path.read_text())["episodes"]
-        returns = {int(e["seed"]): float(e["return"]) for e in episodes}
-        seeds = sorted(returns) if args.seeds == "0-9" else seeds
+        returns = {int(e["seed"]): float(e["return"]) for e in read_json(path)["episodes"]}
+    try:
+        seeds = parse_seeds(args.seeds) if args.seeds is not None else sorted(returns) or list(range(10))
+    except ValueError as exc:
+        print(f"--seeds: {exc}", file=sys.stderr)
+        return 2
     span, rows = goals(seeds, args.model_variant)
     print(f"left hand, standing balanced on flat feet: {span['low']:.3f}-{span['high']:.3f} m above the floor "
           f"(deepest penetration of the extreme poses {max(span['penetration']) * 1000:.1f} mm)")
