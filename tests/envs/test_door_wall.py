@@ -84,3 +84,4 @@ def test_the_planner_is_paid_to_walk_up_then_to_open_the_door_away_and_go_throug
                             common["actuator_force"])
     np.testing.assert_allclose(r, expect)
     assert r[0] < r[1] < r[2]  # the further open, the more it pays
+

@@ -1,14 +1,11 @@
-"""scripts/reach_goals.py and scripts/trace_episode.py: the reach goals within reach, a traced episode."""
+"""The task scripts: reach_goals.py (the reach goals within reach), trace_episode.py (a traced
+episode), door_forces.py (door_wall's latch and spring)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 from pathlib import Path
-
-import pytest
-
-pytest.importorskip("mujoco")
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -41,3 +38,13 @@ def test_trace_episode_prints_the_plan_and_each_traced_step(capsys):
     assert "plan:" in out and "hand-goal" in out and "return" in out
     assert out.count("subgoal 0") == 3
     assert te.main(["--env", "mwx/h1-reach-v0", "--planner-config", "[1]"]) == 2
+
+
+def test_door_forces_shows_the_latch_holding_until_the_handle_turns():
+    import mwx_sdk
+
+    df = _load("door_forces")
+    env = mwx_sdk.make_env("mwx/h1-door_wall-v0")
+    assert df.opening(env, 60.0, 0.0, 1.0) < 0.05  # latched: a little play, no more
+    assert df.opening(env, 60.0, 0.9, 1.0) > 0.5  # the handle turned: it swings away from the robot
+    env.close()
