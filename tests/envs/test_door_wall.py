@@ -62,7 +62,8 @@ def test_the_instruction_tells_it_from_the_door_task():
 
 def test_the_planner_is_paid_to_walk_up_then_to_open_the_door_away_and_go_through():
     from mwx_sdk.envs.rewards import door_reward
-    from mwx_sdk.envs.tasks.door_wall import WORK_SPOT, _walk_up_then_door
+    from mwx_sdk.envs.tasks.door_wall import THROUGH_SPOT, WALK_IN_ANGLE, WORK_SPOT, _walk_up_then_door
+    from mwx_sdk.envs.tasks.manipulation import walk_toward
 
     n = 3
     common = {"hatch_angle": np.zeros(n), "hatch_pos": np.tile([DOOR_X, 0.4, 1.2], (n, 1)),
@@ -82,6 +83,18 @@ def test_the_planner_is_paid_to_walk_up_then_to_open_the_door_away_and_go_throug
     expect, _ = door_reward(-at_spot["door_angle"], common["hatch_angle"], common["hatch_pos"], common["left_hand"],
                             common["right_hand"], at_spot["imu_x"], common["head_height"], common["torso_upright"],
                             common["actuator_force"])
-    np.testing.assert_allclose(r, expect)
+    # with the door open, the walk through toward the doorway's far side is paid on top, in
+    # proportion to how far it is open (full from the walk-in angle)
+    opened = np.clip(-at_spot["door_angle"] / WALK_IN_ANGLE, 0.0, 1.0)
+    through, _ = walk_toward(at_spot["pelvis_pos"], np.asarray(THROUGH_SPOT), common["head_height"],
+                             common["torso_upright"], at_spot["com_vel"], common["actuator_force"])
+    np.testing.assert_allclose(r, expect + opened * through)
+    assert opened[0] == 0.0 and r[0] == pytest.approx(expect[0])
     assert r[0] < r[1] < r[2]  # the further open, the more it pays
+    # the door open: walking on through it pays more than standing at it; the door shut: nothing
+    for angle, pays in ((-0.6, True), (0.0, False)):
+        state = {**at_spot, "door_angle": np.full(n, angle),
+                 "com_vel": np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])}
+        still, on, back = _walk_up_then_door(**common, **state)
+        assert (on > still + 0.5 and on > back + 0.5) if pays else (on == pytest.approx(still) == pytest.approx(back))
 

@@ -43,6 +43,8 @@ WORK_SPOT = (DOOR_X - 0.45, 0.1)
 WALK_UP = (0.1, 0.5)  # m before the work spot (along x): the walk reward's weight falls from full to none
 NEAR_DOOR = 0.7  # m before the door's plane where ``near(door)`` holds: the handle within reach
 WALK_IN_ANGLE = 0.45  # rad; the door open this far counts as open (``door_open``): the robot can step in
+#: Where the walk through leads: past the success line, in the doorway's middle.
+THROUGH_SPOT = (DOOR_X + 1.0, 0.0)
 
 
 def _shaping(q, c):
@@ -70,11 +72,15 @@ def _walk_up_then_door(*, door_angle, pelvis_pos, com_vel, **door_kwargs):
     nothing to gain in walking to it; and past the work spot the plan must not be pulled back to
     it, so the blend follows the distance along the walk, not to the spot."""
     door, _ = door_reward(door_angle=SWING * door_angle, **door_kwargs)
-    walk, _ = walk_toward(pelvis_pos, np.asarray(WORK_SPOT), door_kwargs["head_height"], door_kwargs["torso_upright"],
-                          com_vel, door_kwargs["actuator_force"])
+    stand = (door_kwargs["head_height"], door_kwargs["torso_upright"])
+    walk, _ = walk_toward(pelvis_pos, np.asarray(WORK_SPOT), *stand, com_vel, door_kwargs["actuator_force"])
     lo, hi = WALK_UP
     far = np.clip((WORK_SPOT[0] - pelvis_pos[..., 0] - lo) / (hi - lo), 0.0, 1.0)
-    return far * walk + (1.0 - far) * door
+    # an open door is walked through: the door reward's passage term is a step past the plane, too
+    # far for a half-second plan to see, and the sprung door swings back while the robot waits
+    through, _ = walk_toward(pelvis_pos, np.asarray(THROUGH_SPOT), *stand, com_vel, door_kwargs["actuator_force"])
+    opened = np.clip(SWING * door_angle / WALK_IN_ANGLE, 0.0, 1.0)
+    return far * walk + (1.0 - far) * (door + opened * through)
 
 
 def _planner_reward():
