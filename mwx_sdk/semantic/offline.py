@@ -50,7 +50,7 @@ def _predicate_parts(pred: str) -> tuple[set[str], set[str]]:
     return set(tokens(pred.replace("_", " "))), set()
 
 
-def choose_predicate(clause: str, predicates: Sequence[str]) -> str | None:
+def choose_predicate(clause: str, predicates: Sequence[str], mentioned: Sequence[str | None] = ()) -> str | None:
     """The published predicate that best says when ``clause`` is done, or ``None``.
 
     A predicate's head words (``near``, ``seated`` -> ``sit``, ``door_open``) count twice when
@@ -60,22 +60,32 @@ def choose_predicate(clause: str, predicates: Sequence[str]) -> str | None:
     Args:
         clause: one action clause.
         predicates: predicate names published by the task.
+        mentioned: the scene objects the clause acts on, however it names them (its target and
+            destination: "put it on the table" acts on the box that "it" refers to, so
+            ``on_table(box)`` says when it is done).
 
     Returns:
         The chosen predicate name or ``None`` when none matches.
     """
     words = set(re.findall(r"[a-z]+", clause.lower())) | set(tokens(clause))
-    best, best_score = None, 0
+    # an object the clause refers to without naming it ("it") counts for less than one it names:
+    # "carry it to the destination" is done near the destination, not near what is carried
+    referred = set()
+    for name in mentioned:
+        if name:
+            referred |= set(tokens(name.replace("_", " ")))
+    referred -= words
+    best, best_score = None, 0.0
     for pred in predicates:
         heads, args = _predicate_parts(pred)
-        if args and not (args & words):
+        if args and not (args & (words | referred)):
             continue  # near(chair) says nothing about a clause that never mentions a chair
-        score = 0
+        score = 0.0
         for h in heads:
             cues = _HEAD_CUES.get(h, {h})
             if words & (cues | {h}):
                 score += 2
-        score += len(args & words)
+        score += len(args & words) + 0.5 * len(args & referred)
         if score > best_score:
             best, best_score = pred, score
     return best
@@ -136,7 +146,7 @@ class OfflineInterpreter:
                 SubGoal(
                     description=clause,
                     weights=dict(zip(names, w.tolist())),
-                    predicate=choose_predicate(clause, predicates),
+                    predicate=choose_predicate(clause, predicates, (found.target, found.destination)),
                     scores=dict(zip(names, raw.tolist())),
                     target=found.target,
                     destination=found.destination,

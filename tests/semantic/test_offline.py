@@ -78,6 +78,22 @@ def test_choose_predicate():
     assert choose_predicate("carry it to the table", preds) is None
 
 
+def test_a_pronoun_clause_is_done_by_the_predicate_on_what_it_refers_to():
+    interpreter = OfflineInterpreter(LexicalScorer(), backend="lexical")
+    preds = ["holding(box)", "on_table(box)", "near(box)", "near(table)"]
+    plan = interpreter.interpret("pick up the box and put it on the table", TEST_EXPERTS, preds,
+                                 objects=("box", "table"))
+    assert [(s.target, s.destination, s.predicate) for s in plan.subgoals] == [
+        ("box", None, "holding(box)"), ("box", "table", "on_table(box)")]
+    # without the objects the clause acts on, "put it on the table" reads as being near the table
+    assert choose_predicate("put it on the table", preds) == "near(table)"
+    assert choose_predicate("put it on the table", preds, ("box", "table")) == "on_table(box)"
+    assert choose_predicate("pick up the package", ["holding(package_a)"], ("package_a", None)) == "holding(package_a)"
+    # a named object outweighs the one referred to: carrying it somewhere is done there
+    assert choose_predicate("carry it to the destination", ["near(package_a)", "near(destination)"],
+                            ("package_a", "destination")) == "near(destination)"
+
+
 def test_lexical_plan_compound_is_ordered_and_deterministic():
     interpreter = OfflineInterpreter(LexicalScorer(), backend="lexical")
     preds = ["standing", "near(chair)", "seated"]
