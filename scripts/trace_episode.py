@@ -25,8 +25,8 @@ from mwx_sdk.task import task_for_env
 
 
 class Trace(EpisodeCallback):
-    def __init__(self, base, agent, every: int, lo: int, hi: int) -> None:
-        self.base, self.agent, self.every, self.lo, self.hi = base, agent, every, lo, hi
+    def __init__(self, base, agent, every: int, lo: int, hi: int, hands: bool = False) -> None:
+        self.base, self.agent, self.every, self.lo, self.hi, self.hands = base, agent, every, lo, hi, hands
 
     def on_start(self, env, agent, obs, plan):
         print("plan:", [(s.description, s.target, s.predicate) for s in plan.subgoals])
@@ -46,6 +46,13 @@ class Trace(EpisodeCallback):
         for name in ("_door", "_hatch"):
             if hasattr(b, name):
                 parts.append(f"{name[1:]} {float(b.data.qpos[getattr(b, name)]):.2f}")
+        if self.hands:
+            q = b.q
+            parts.append(f"hands L {np.round(q.left_hand_pos(b.data), 2).tolist()} R {np.round(q.right_hand_pos(b.data), 2).tolist()}")
+        # the phase of the experts that work in stages (open: reach, over, turn, pull)
+        stages = {e.spec.name: e.stage for e in self.agent.experts if isinstance(getattr(e, "stage", None), str)}
+        if stages:
+            parts.append(f"stages {stages}")
         parts.append(f"r {st.reward:.2f} return {st.episode_return:.1f}")
         parts.append(str({n: round(float(w), 2) for n, w in zip(self.agent.expert_names, d.blend_weights)}))
         parts.append(str({k2[5:]: round(v, 2) for k2, v in d.planner.items() if k2.startswith("task.")}))
@@ -61,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--from", dest="lo", type=int, default=0, help="first step printed")
     ap.add_argument("--to", dest="hi", type=int, default=10**9, help="last step printed")
     ap.add_argument("--planner-config", default="{}", help="JSON object of mppi settings over the task's")
+    ap.add_argument("--hands", action="store_true", help="print where both hands are (m, world frame)")
     args = ap.parse_args(argv)
     try:
         overrides = json.loads(args.planner_config)
@@ -75,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     agent = compose(env=env, router="fusion", planner="mppi", vlm="embedding",
                     config={"seed": args.seed, "keep_history": False}, planner_config=overrides or None)
     out = run_agent_episode(env, agent, task.composition.instruction, seed=args.seed, steps=args.steps,
-                            callbacks=[Trace(env.unwrapped, agent, args.every, args.lo, args.hi)])
+                            callbacks=[Trace(env.unwrapped, agent, args.every, args.lo, args.hi, args.hands)])
     print(f"return {out.episode_return:.1f} over {out.steps} steps; terminated {out.terminated}")
     env.close()
     return 0

@@ -40,6 +40,14 @@ def test_trace_episode_prints_the_plan_and_each_traced_step(capsys):
     assert te.main(["--env", "mwx/h1-reach-v0", "--planner-config", "[1]"]) == 2
 
 
+def test_trace_episode_prints_the_hands_and_the_stages_of_staged_skills(capsys):
+    te = _load("trace_episode")
+    assert te.main(["--env", "mwx/h1-door_wall-v0", "--steps", "2", "--every", "1", "--hands"]) == 0
+    out = capsys.readouterr().out
+    # the open skill works in stages and starts by reaching for the handle
+    assert out.count("stages {'open': 'reach'}") == 2 and out.count("hands L [") == 2
+
+
 def test_door_forces_shows_the_latch_holding_until_the_handle_turns():
     import mwx_sdk
 
