@@ -338,6 +338,18 @@ class Agent:
         if not (keep_index and same):
             self.ctx.subgoal_index = 0
             self._subgoal_steps = 0
+            self._pass_implied()
+
+    def _pass_implied(self) -> None:
+        """Move past implied steps (a walk up to an object) whose predicate already holds."""
+        plan = self.plan
+        while self.ctx.subgoal_index < len(plan.subgoals) - 1:
+            sg = plan.subgoals[self.ctx.subgoal_index]
+            fn = self._predicates.get(sg.predicate) if sg.implied and sg.predicate else None
+            if fn is None or not fn():
+                return
+            self.ctx.subgoal_index += 1
+            self._subgoal_steps = 0
 
     def _advance(self) -> None:
         plan = self.plan
@@ -351,6 +363,7 @@ class Agent:
         if (fn is not None and fn()) or (timeout and n >= timeout):
             self.ctx.subgoal_index = i + 1
             self._subgoal_steps = 0
+            self._pass_implied()
             self.ctx.target = self._resolve_target()
             for e in self.experts:
                 e.reset(self.ctx)

@@ -79,6 +79,9 @@ class SubGoal:
             objects the task publishes, or ``None``; the agent resolves it at every step into
             :attr:`StepContext.target`.
         destination: where the target goes or where to (``"goal"``, ``"table"``), or ``None``.
+        implied: a step the instruction leaves unsaid (the walk up to an object that "pick up
+            the box" acts on); the agent passes over it when its predicate already holds as it
+            starts.
     """
 
     description: str
@@ -87,6 +90,7 @@ class SubGoal:
     scores: dict[str, float] = field(default_factory=dict)
     target: str | None = None
     destination: str | None = None
+    implied: bool = False
 
     def __post_init__(self) -> None:
         if not self.weights:

@@ -124,7 +124,11 @@ class OfflineInterpreter:
             scene: the scene's name for error messages (an env id or task name).
 
         Returns:
-            One sub-goal per clause.
+            One sub-goal per clause, and before a clause that acts on an object in place (a
+            non-locomotion skill, a target and no destination: "pick up the box") a walk to that
+            object, marked ``implied``, where the scene publishes ``near(<object>)`` and the
+            step before does not already end there. The agent passes over an implied walk that
+            starts near its object.
 
         Raises:
             UnknownObjectError: a clause names an object the scene does not have.
@@ -132,27 +136,37 @@ class OfflineInterpreter:
         if not experts:
             raise ValueError("no experts to plan over; compose at least one expert")
         names = [e.name for e in experts]
-        subgoals = []
+        moves = {e.name for e in experts if "locomotion" in e.tags}
+        subgoals: list[SubGoal] = []
         previous = None
         for clause in split_clauses(instruction):
             found = find_targets(clause, objects, previous, scene)
             previous = found.target or previous
-            raw = np.asarray(self.scorer.scores(strip_objects(clause, objects) if objects else clause, experts),
-                             dtype=np.float64)
-            lo, hi = float(raw.min()), float(raw.max())
-            scaled = (raw - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(raw)
-            w = scores_to_weights(scaled, self.tau)
-            subgoals.append(
-                SubGoal(
-                    description=clause,
-                    weights=dict(zip(names, w.tolist())),
-                    predicate=choose_predicate(clause, predicates, (found.target, found.destination)),
-                    scores=dict(zip(names, raw.tolist())),
-                    target=found.target,
-                    destination=found.destination,
-                )
-            )
+            sg = self._subgoal(clause, experts, predicates, objects, found.target, found.destination)
+            near = f"near({sg.target})"
+            if (sg.target is not None and sg.destination is None and near in predicates and sg.lead not in moves
+                    and sg.predicate != near and not (subgoals and subgoals[-1].predicate == near)):
+                # "pick up the box" from across the room: walk to it first, as a VLM would plan
+                word = next((w for w in re.split(r"[^a-z]+", sg.target.lower()) if len(w) > 1), sg.target)
+                walk = self._subgoal(f"walk to the {word}", experts, predicates, objects, sg.target, None)
+                subgoals.append(SubGoal(description=walk.description, weights=walk.weights, predicate=near,
+                                        scores=walk.scores, target=sg.target, implied=True))
+            subgoals.append(sg)
         return SemanticPlan(instruction=instruction, subgoals=subgoals, backend=self.backend)
+
+    def _subgoal(self, clause: str, experts: Sequence[ExpertSpec], predicates: Sequence[str],
+                 objects: Sequence[str] | Mapping[str, Sequence[str]] | None, target: str | None,
+                 destination: str | None) -> SubGoal:
+        """One clause's sub-goal: expert weights from its scores (object words left out)."""
+        raw = np.asarray(self.scorer.scores(strip_objects(clause, objects) if objects else clause, experts),
+                         dtype=np.float64)
+        lo, hi = float(raw.min()), float(raw.max())
+        scaled = (raw - lo) / (hi - lo) if hi - lo > 1e-9 else np.zeros_like(raw)
+        w = scores_to_weights(scaled, self.tau)
+        names = [e.name for e in experts]
+        return SubGoal(description=clause, weights=dict(zip(names, w.tolist())),
+                       predicate=choose_predicate(clause, predicates, (target, destination)),
+                       scores=dict(zip(names, raw.tolist())), target=target, destination=destination)
 
     def plan(
         self, instruction: str, experts: Sequence[ExpertSpec], predicates: Sequence[str] = ()

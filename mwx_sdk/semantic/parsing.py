@@ -276,6 +276,7 @@ def parse_plan(
                 weights={n: float(x) for n, x in zip(names, w)},
                 predicate=chosen,
                 scores={n: float(x) for n, x in zip(names, vec)},
+                implied=item.get("implied") is True,
                 **roles,
             )
         )
@@ -326,7 +327,7 @@ def plan_to_json(plan: SemanticPlan) -> str:
         {
             "subgoals": [
                 {"description": sg.description, "scores": dict(sg.scores), "predicate": sg.predicate,
-                 "target": sg.target, "destination": sg.destination}
+                 "target": sg.target, "destination": sg.destination, **({"implied": True} if sg.implied else {})}
                 for sg in plan.subgoals
             ]
         },

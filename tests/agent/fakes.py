@@ -36,7 +36,7 @@ class ConstantExpert(Expert):
 
 
 class ScriptedBackend(VLMBackend):
-    """Returns a fixed plan; counts calls."""
+    """Returns a fixed plan (``(description, weights, predicate[, implied])`` per sub-goal); counts calls."""
 
     name = "scripted"
 
@@ -49,7 +49,8 @@ class ScriptedBackend(VLMBackend):
         self.calls += 1
         self.seen_predicates = tuple(predicates)
         return SemanticPlan(
-            instruction, [SubGoal(d, dict(w), p) for d, w, p in self.subgoals], backend=self.name
+            instruction, [SubGoal(d, dict(w), p, implied=bool(rest and rest[0])) for d, w, p, *rest in self.subgoals],
+            backend=self.name
         )
 
 

@@ -122,6 +122,33 @@ def test_subgoal_advances_when_predicate_holds_after_min_steps():
     assert env.x < 0.6  # after switching, expert b (action -1) drives it back
 
 
+def test_an_implied_step_is_passed_over_when_its_predicate_already_holds():
+    cfg = AgentConfig(min_subgoal_steps=3)
+    # at home already: the implied walk home is passed over at reset, a said one is not
+    for implied, start in ((True, 1), (False, 0)):
+        backend = ScriptedBackend([("walk home", {"a": 1.0}, "home", implied), ("move out", {"a": 1.0}, "far")])
+        agent = Agent(_experts(), SemanticRouter(), RecordingPlanner(), backend, cfg)
+        agent.reset("move out", ToyEnv())
+        assert agent.ctx.subgoal_index == start
+    # not there yet: the implied step runs until its predicate holds
+    backend = ScriptedBackend([("go far", {"a": 1.0}, "far", True), ("come back", {"b": 1.0}, "home")])
+    agent = Agent(_experts(), SemanticRouter(), RecordingPlanner(), backend, cfg)
+    env = ToyEnv()
+    agent.reset("come back", env)
+    assert agent.ctx.subgoal_index == 0
+    # reached mid-plan: "move out" ends far away, where the implied "go far" already holds
+    backend = ScriptedBackend([("move out", {"a": 1.0}, "far"), ("go far", {"a": 1.0}, "far", True),
+                               ("come back", {"b": 1.0}, "home")])
+    agent = Agent(_experts(), SemanticRouter(), RecordingPlanner(), backend, cfg)
+    env = ToyEnv()
+    agent.reset("move out then come back", env)
+    obs = env.reset()
+    for _ in range(30):
+        obs = env.step(agent.act(obs))
+    assert [d.subgoal_index for d in agent.history if d.subgoal_index][0] == 2
+    assert "go far" not in {d.subgoal for d in agent.history}
+
+
 def test_subgoal_without_predicate_advances_after_timeout():
     experts = _experts()
     backend = ScriptedBackend([("walk a bit", {"a": 1.0}, None), ("stop", {"c": 1.0}, "never")])

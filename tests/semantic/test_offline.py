@@ -84,7 +84,7 @@ def test_a_pronoun_clause_is_done_by_the_predicate_on_what_it_refers_to():
     plan = interpreter.interpret("pick up the box and put it on the table", TEST_EXPERTS, preds,
                                  objects=("box", "table"))
     assert [(s.target, s.destination, s.predicate) for s in plan.subgoals] == [
-        ("box", None, "holding(box)"), ("box", "table", "on_table(box)")]
+        ("box", None, "near(box)"), ("box", None, "holding(box)"), ("box", "table", "on_table(box)")]
     # without the objects the clause acts on, "put it on the table" reads as being near the table
     assert choose_predicate("put it on the table", preds) == "near(table)"
     assert choose_predicate("put it on the table", preds, ("box", "table")) == "on_table(box)"
@@ -150,3 +150,32 @@ def test_flat_scores_give_uniform_weights():
 
     plan = OfflineInterpreter(Flat()).interpret("do something", TEST_EXPERTS)
     assert np.allclose(list(plan.subgoals[0].weights.values()), 1 / len(TEST_EXPERTS))
+
+
+# the lexical scorer gives "pick up the box" no positive score; the JSON round trip says so
+@pytest.mark.filterwarnings("ignore:plan sub-goal")
+def test_a_clause_acting_on_an_object_in_place_gets_an_implied_walk_to_it():
+    from dataclasses import replace
+
+    experts = [replace(e, tags=("locomotion",)) if e.name in ("walk", "run") else e for e in TEST_EXPERTS]
+    interpreter = OfflineInterpreter(LexicalScorer(), backend="lexical")
+    preds = ["holding(box)", "on_table(box)", "near(box)", "near(table)", "near(chair)", "seated"]
+    objects = ("box", "table", "chair")
+    plan = interpreter.interpret("pick up the box and put it on the table", experts, preds, objects=objects)
+    walk, pick, put = plan.subgoals
+    assert (walk.description, walk.lead, walk.predicate, walk.target, walk.implied) == (
+        "walk to the box", "walk", "near(box)", "box", True)
+    assert not pick.implied and not put.implied and pick.lead != "walk"
+    # said already, or a walk itself, or carrying something somewhere: nothing is added
+    for text in ("walk to the box and pick it up", "walk to the chair and sit down", "carry the box to the table"):
+        plan = interpreter.interpret(text, experts, preds, objects=objects)
+        assert not any(s.implied for s in plan.subgoals), text
+    # without a near() predicate for the object there is nothing to walk up to
+    plan = interpreter.interpret("pick up the box", experts, ["holding(box)"], objects=objects)
+    assert [s.description for s in plan.subgoals] == ["pick up the box"]
+    # the plan's JSON keeps the mark, and reads back with it
+    from mwx_sdk.semantic.parsing import parse_plan, plan_to_json
+
+    plan = interpreter.interpret("pick up the box", experts, preds, objects=objects)
+    back = parse_plan(plan_to_json(plan), plan.instruction, [e.name for e in experts], preds, objects=objects)
+    assert [s.implied for s in back.subgoals] == [True, False]
