@@ -135,7 +135,6 @@ class OfflineInterpreter:
         """
         if not experts:
             raise ValueError("no experts to plan over; compose at least one expert")
-        names = [e.name for e in experts]
         moves = {e.name for e in experts if "locomotion" in e.tags}
         subgoals: list[SubGoal] = []
         previous = None

@@ -145,7 +145,7 @@ def test_an_implied_step_is_passed_over_when_its_predicate_already_holds():
     obs = env.reset()
     for _ in range(30):
         obs = env.step(agent.act(obs))
-    assert [d.subgoal_index for d in agent.history if d.subgoal_index][0] == 2
+    assert next(d.subgoal_index for d in agent.history if d.subgoal_index) == 2
     assert "go far" not in {d.subgoal for d in agent.history}
 
 
