@@ -395,6 +395,12 @@ class H1Env(gym.Env):
         return r, {"per_timestep_reward": r, **terms}
 
     def _terminated(self) -> bool:
+        return self.robot_down()
+
+    def robot_down(self) -> bool:
+        """The robot's own end of an episode: the pelvis below ``terminate_height``. Tasks also
+        end episodes on their objects (basketball's dropped ball, push's box at the goal), which
+        is not a fall."""
         th = self.terminate_height
         return th is not None and self._qpos.item(self._root_z) < th
 
@@ -513,7 +519,7 @@ class H1Env(gym.Env):
             "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
             # a task that ends its episode on success (walk_sit, door_wall) has not fallen there
             "fallen": lambda: (q.head_height(d) < FALLEN_HEAD_HEIGHT
-                               or (bool(self._terminated()) and not self._success_now())),
+                               or self.robot_down()),
             "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
             "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
             "success": lambda: self._success_now(),

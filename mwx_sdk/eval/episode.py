@@ -303,6 +303,13 @@ def _nanmean(x: np.ndarray) -> float:
     return float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
 
 
+def _robot_down(env: Any) -> bool | None:
+    """The env's own fall rule at the episode's end (a dropped ball ends basketball's episode,
+    which is not a fall), or ``None`` where the env has none."""
+    down = getattr(getattr(env, "unwrapped", env), "robot_down", None)
+    return bool(down()) if callable(down) else None
+
+
 def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[str], steps: int,
             max_steps: int, dt: float, terminated: bool, plan_cost: np.ndarray, plan_ms: np.ndarray,
             wall: float, keep_trace: bool) -> dict[str, Any]:
@@ -341,7 +348,8 @@ def _result(spec: EpisodeSpec, env: Any, rec: EpisodeRecorder, names: Sequence[s
         "success": success,
         "task_success": bool(rec.task_success),
         "terminated": bool(terminated),
-        "fell": metrics.fell(rec.trimmed("pelvis_z"), terminated, spec.fall_height, succeeded=bool(rec.task_success)),
+        "fell": metrics.fell(rec.trimmed("pelvis_z"), terminated, spec.fall_height, succeeded=bool(rec.task_success),
+                             robot_down=_robot_down(env)),
         "ms_per_step": agent_ms + env_ms,
         "agent_ms_per_step": agent_ms,
         "env_ms_per_step": env_ms,

@@ -151,7 +151,7 @@ def rms_joint_error(q: np.ndarray, q_ref: np.ndarray) -> float:
 
 
 def fell(pelvis_z: np.ndarray, terminated: bool, fall_height: float = DEFAULT_FALL_HEIGHT,
-         succeeded: bool = False) -> bool:
+         succeeded: bool = False, robot_down: bool | None = None) -> bool:
     """Whether an episode counts as a fall.
 
     Args:
@@ -160,14 +160,21 @@ def fell(pelvis_z: np.ndarray, terminated: bool, fall_height: float = DEFAULT_FA
         fall_height: pelvis height under which the robot has fallen (m).
         succeeded: the episode ended on the task's own success (push ends when the box reaches
             the goal): that termination is not a fall.
+        robot_down: whether the env's own fall rule held at the end (its ``robot_down()``),
+            where the env says so; ``None`` for an env that does not (HumanoidBench's own),
+            whose termination other than by success then counts as a fall.
 
     Returns:
-        ``True`` when the env terminated the episode other than by success, or the pelvis went
-        below ``fall_height``.
+        ``True`` when the pelvis went below ``fall_height``, or the env ended the episode on the
+        robot's fall (on anything other than success, where the env does not tell).
     """
     z = np.asarray(pelvis_z, dtype=np.float64)
     z = z[np.isfinite(z)]
-    return (bool(terminated) and not succeeded) or bool(z.size and z.min() < fall_height)
+    if bool(z.size and z.min() < fall_height):
+        return True
+    if not terminated or succeeded:
+        return False
+    return True if robot_down is None else bool(robot_down)
 
 
 def imitation_term(q: np.ndarray, q_ref: np.ndarray) -> np.ndarray:

@@ -68,6 +68,30 @@ def test_fall_from_termination_or_low_pelvis():
     # a task that ends on its own success (push) did not fall; a low pelvis still counts
     assert not metrics.fell(standing, terminated=True, succeeded=True)
     assert metrics.fell(low, terminated=True, succeeded=True)
+    # an env that tells its own fall rule: a termination on an object (a dropped ball) is no fall
+    assert not metrics.fell(standing, terminated=True, robot_down=False)
+    assert metrics.fell(standing, terminated=True, robot_down=True)
+    assert metrics.fell(low, terminated=True, robot_down=False)
+
+
+def test_a_dropped_ball_ends_basketball_without_a_fall():
+    """HumanoidBench's basketball ends its episode when the ball drops below 0.5 m; the robot,
+    still standing, has not fallen (the eval's ``fell`` and the ``fallen`` predicate)."""
+    import mwx_sdk
+    from mwx_sdk.eval.episode import _robot_down
+
+    env = mwx_sdk.make_env("mwx/h1-basketball-v0")
+    env.reset(seed=0)
+    base = env.unwrapped
+    a = base._ball_q
+    base.data.qpos[a : a + 3] = (1.0, 0.0, 0.3)  # the ball on its way to the floor
+    base.data.qvel[base._ball_v : base._ball_v + 3] = 0.0
+    _, _, terminated, _, _ = env.step(np.zeros(env.action_space.shape))
+    assert terminated and _robot_down(env) is False and not base.predicates()["fallen"]()
+    assert not metrics.fell(np.full(1, float(base.data.qpos[2])), terminated, robot_down=_robot_down(env))
+    base.data.qpos[2] = 0.3  # the pelvis on the floor: the robot's own rule
+    assert _robot_down(env) is True and base.predicates()["fallen"]()
+    env.close()
 
 
 def test_mean_std_is_population_std_and_ignores_missing():
