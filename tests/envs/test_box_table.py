@@ -70,5 +70,30 @@ def test_the_instruction_picks_it_and_names_its_objects():
     agent = mwx_sdk.compose(env=env, planner="direct", vlm="lexical")
     env.reset(seed=0)
     plan = agent.reset("pick up the box and put it on the table", env)
-    assert [(sg.target, sg.destination) for sg in plan.subgoals] == [("box", None), ("box", "table")]
+    # the walk to the box is implied (the box is 1.5-2.5 m away), and "put it" is done on the table
+    assert [(sg.target, sg.destination, sg.predicate, sg.implied) for sg in plan.subgoals] == [
+        ("box", None, "near(box)", True), ("box", None, "holding(box)", False),
+        ("box", "table", "on_table(box)", False)]
+    assert agent.ctx.subgoal_index == 0 and plan.subgoals[0].lead == "walk"
     env.close()
+
+
+def test_the_planner_is_paid_to_walk_up_to_the_box_then_for_the_box():
+    from mwx_sdk.envs.tasks.box_table import PICK_STANDOFF, _walk_up_then_box, box_table_reward
+
+    n = 3
+    box = np.tile([BOX_X, 0.0, BOX_HALF], (n, 1))
+    common = {"box_pos": box, "left_hand": np.tile([0.0, 0.3, 0.9], (n, 1)),
+              "right_hand": np.tile([0.0, -0.3, 0.9], (n, 1)), "head_height": np.full(n, 1.65),
+              "torso_upright": np.ones(n), "actuator_force": np.zeros((n, 19))}
+    moving = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    # 1.5 m short of the spot before the box: still, walking to it at 1 m/s, walking away
+    far = np.tile([BOX_X - PICK_STANDOFF - 1.5, 0.0, 0.98], (n, 1))
+    still, toward, away = _walk_up_then_box(**common, pelvis_pos=far, com_vel=moving)
+    assert toward > 3 * still and toward > 3 * away
+    # at the spot: the box-table reward, whatever the gait
+    at = np.tile([BOX_X - PICK_STANDOFF, 0.0, 0.98], (n, 1))
+    r = _walk_up_then_box(**common, pelvis_pos=at, com_vel=moving)
+    expect, _ = box_table_reward(box, common["left_hand"], common["right_hand"], common["head_height"],
+                                 common["torso_upright"])
+    np.testing.assert_allclose(r, expect)

@@ -23,7 +23,7 @@ from mwx_sdk.task import Composition, Task
 
 from .. import rewards as R
 from ..base import H1Env
-from .manipulation import MANIPULATION_PLANNING
+from .manipulation import MANIPULATION_PLANNING, walk_toward
 
 BOX_X = 3.0  # m; the box's start in the scene (the table stands 1 m beyond it)
 TABLE_X = 4.0
@@ -32,6 +32,8 @@ TABLE_HALF = (0.4, 0.6)  # m; half extents of the top
 BOX_HALF = 0.15  # m
 BOX_DISTANCE = (1.5, 2.5)  # m from the robot's start to the box
 RESTING_STEPS = 50  # control steps the box rests on the table for success (1 s)
+PICK_STANDOFF = 0.45  # m; the pelvis this far before the box (along x) to pick it up
+WALK_UP = (0.1, 0.5)  # m short of that spot (along x): the walk reward's weight falls from full to none
 
 
 def box_table_reward(box_pos: np.ndarray, left_hand: np.ndarray, right_hand: np.ndarray, head_height,
@@ -57,19 +59,38 @@ def _shaping(q, c):
             "object_to_goal": np.linalg.norm(box - rest, axis=-1)}
 
 
+def _walk_up_then_box(*, box_pos, pelvis_pos, com_vel, actuator_force, **kwargs):
+    """The planner's reward: HumanoidBench's walk reward toward the spot before the box while
+    the robot is short of it, the box-table reward from there on, blended along x.
+
+    The box-table reward pays the same for standing anywhere far from the box, so a half-second
+    plan sees nothing to gain in walking to it (walk_sit, door_wall and reach needed the same)."""
+    box, _ = box_table_reward(box_pos, **kwargs)
+    spot = np.asarray(box_pos, dtype=np.float64)[..., :2] - np.array([PICK_STANDOFF, 0.0])
+    walk, _ = walk_toward(pelvis_pos, spot, kwargs["head_height"], kwargs["torso_upright"], com_vel, actuator_force)
+    lo, hi = WALK_UP
+    far = np.clip((spot[..., 0] - pelvis_pos[..., 0] - lo) / (hi - lo), 0.0, 1.0)
+    return far * walk + (1.0 - far) * box
+
+
 def _planner_reward():
-    """The box-table reward on the planner's rollout quantities, and its shaping."""
+    """The walk up to the box, then the box-table reward, on the planner's rollout quantities,
+    and the shaping."""
     from ...planning.rewards_adapter import LEFT_HAND, RIGHT_HAND, TaskAdapter
 
     return TaskAdapter(
         "box_table",
         lambda q, c: {"box_pos": q["box"], "left_hand": q["left_hand"], "right_hand": q["right_hand"],
-                      "head_height": q["head_height"], "torso_upright": q["torso_upright"]},
-        box_table_reward,
+                      "head_height": q["head_height"], "torso_upright": q["torso_upright"],
+                      "pelvis_pos": q["qpos"][..., 0:3], "com_vel": q["com_vel"],
+                      "actuator_force": q["actuator_force"]},
+        _walk_up_then_box,
         sensors=(LEFT_HAND, RIGHT_HAND),
         joints={"box": "free_box"},
         shaping=_shaping,
         shaping_names=("approach", "object_to_goal"),
+        objective="HumanoidBench's walk reward toward the spot before the box while short of it, then the "
+                  "box-table reward; the env's reward is the box-table reward",
     )
 
 
