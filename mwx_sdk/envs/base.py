@@ -517,9 +517,9 @@ class H1Env(gym.Env):
         q, d = self.q, self.data
         preds: dict[str, Callable[[], bool]] = {
             "standing": lambda: q.head_height(d) > STANDING_HEAD_HEIGHT and q.torso_upright(d) > STANDING_UPRIGHT,
-            # a task that ends its episode on success (walk_sit, door_wall) has not fallen there
-            "fallen": lambda: (q.head_height(d) < FALLEN_HEAD_HEIGHT
-                               or self.robot_down()),
+            # the robot's own fall: a task's end on success (walk_sit) or on its objects
+            # (basketball's dropped ball) is none
+            "fallen": lambda: q.head_height(d) < FALLEN_HEAD_HEIGHT or self.robot_down(),
             "moving": lambda: float(np.hypot(*q.com_velocity(d)[:2])) > MOVING_SPEED,
             "still": lambda: float(np.hypot(*q.com_velocity(d)[:2])) <= MOVING_SPEED,
             "success": lambda: self._success_now(),
