@@ -23,7 +23,7 @@ from mwx_sdk.task import Composition, Task
 
 from .. import rewards as R
 from ..base import H1Env
-from .manipulation import MANIPULATION_PLANNING, walk_toward
+from .manipulation import MANIPULATION_PLANNING, short_of, walk_toward
 
 BOX_X = 3.0  # m; the box's start in the scene (the table stands 1 m beyond it)
 TABLE_X = 4.0
@@ -68,8 +68,7 @@ def _walk_up_then_box(*, box_pos, pelvis_pos, com_vel, actuator_force, **kwargs)
     box, _ = box_table_reward(box_pos, **kwargs)
     spot = np.asarray(box_pos, dtype=np.float64)[..., :2] - np.array([PICK_STANDOFF, 0.0])
     walk, _ = walk_toward(pelvis_pos, spot, kwargs["head_height"], kwargs["torso_upright"], com_vel, actuator_force)
-    lo, hi = WALK_UP
-    far = np.clip((spot[..., 0] - pelvis_pos[..., 0] - lo) / (hi - lo), 0.0, 1.0)
+    far = short_of(pelvis_pos[..., 0], spot[..., 0], WALK_UP)
     return far * walk + (1.0 - far) * box
 
 

@@ -29,7 +29,7 @@ from ..rewards import door_reward
 from .door import DOOR_X as HB_DOOR_X
 from .door import TASK as DOOR
 from .door import DoorEnv, door_shaping
-from .manipulation import walk_toward
+from .manipulation import short_of, walk_toward
 
 DOOR_X = 3.8  # m; the door's plane in the scene
 DOOR_DISTANCE = (2.5, 3.5)  # m from the robot's start to the door's plane
@@ -74,8 +74,7 @@ def _walk_up_then_door(*, door_angle, pelvis_pos, com_vel, **door_kwargs):
     door, _ = door_reward(door_angle=SWING * door_angle, **door_kwargs)
     stand = (door_kwargs["head_height"], door_kwargs["torso_upright"])
     walk, _ = walk_toward(pelvis_pos, np.asarray(WORK_SPOT), *stand, com_vel, door_kwargs["actuator_force"])
-    lo, hi = WALK_UP
-    far = np.clip((WORK_SPOT[0] - pelvis_pos[..., 0] - lo) / (hi - lo), 0.0, 1.0)
+    far = short_of(pelvis_pos[..., 0], WORK_SPOT[0], WALK_UP)
     # an open door is walked through: the door reward's passage term is a step past the plane, too
     # far for a half-second plan to see, and the sprung door swings back while the robot waits
     through, _ = walk_toward(pelvis_pos, np.asarray(THROUGH_SPOT), *stand, com_vel, door_kwargs["actuator_force"])

@@ -55,3 +55,12 @@ def walk_toward(pelvis_pos, target_xy, head_height, torso_upright, com_vel, actu
     vel = np.concatenate([toward[..., None], com_vel[..., 1:]], axis=-1)
     walk, _ = R.walk_reward(head_height, torso_upright, vel, actuator_force)
     return walk, dist
+
+
+def short_of(pelvis_x, spot_x, span: tuple[float, float]):
+    """How far the pelvis still is from reaching ``spot_x`` along x: 1 while it is more than
+    ``span[1]`` short of it, 0 from ``span[0]`` short on (and past it), linear between. The weight
+    of a walk-up reward that hands over to the task's own reward along the way in, so that a plan
+    past the spot is not pulled back to it. Batched over leading axes."""
+    lo, hi = span
+    return np.clip((spot_x - pelvis_x - lo) / (hi - lo), 0.0, 1.0)
