@@ -119,10 +119,8 @@ class BasketballEnv(H1Env):
                    "stand_reward": st, "small_control": sc, "success_subtasks": int(throw), "success": success}
 
     def _terminated(self):
-        qpos, th = self._qpos, self.terminate_height
         # ball dropped, robot fell (the base rule), or ball in the hoop
-        return (qpos.item(self._ball_q + 2) < 0.5 or (th is not None and qpos.item(self._root_z) < th)
-                or self._hoop_d < 0.05)
+        return self._qpos.item(self._ball_q + 2) < 0.5 or self.robot_down() or self._hoop_d < 0.05
 
     def _task_predicates(self):
         q, d, a = self.q, self.v, self._ball_q
