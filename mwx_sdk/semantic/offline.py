@@ -23,7 +23,7 @@ from ..interfaces import ExpertSpec, SemanticPlan, SubGoal
 from .clauses import split_clauses
 from .lexical import tokens
 from .parsing import DEFAULT_TAU, scores_to_weights
-from .targets import find_targets, strip_objects
+from .targets import find_targets, name_words, strip_objects
 
 
 class ClauseScorer(Protocol):
@@ -146,7 +146,7 @@ class OfflineInterpreter:
             if (sg.target is not None and sg.destination is None and near in predicates and sg.lead not in moves
                     and sg.predicate != near and not (subgoals and subgoals[-1].predicate == near)):
                 # "pick up the box" from across the room: walk to it first, as a VLM would plan
-                word = next((w for w in re.split(r"[^a-z]+", sg.target.lower()) if len(w) > 1), sg.target)
+                word = next(iter(name_words(sg.target)), sg.target)
                 walk = self._subgoal(f"walk to the {word}", experts, predicates, objects, sg.target, None)
                 subgoals.append(SubGoal(description=walk.description, weights=walk.weights, predicate=near,
                                         scores=walk.scores, target=sg.target, implied=True))

@@ -29,7 +29,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["ClauseTargets", "UnknownObjectError", "find_targets", "scene_objects", "strip_objects"]
+__all__ = ["ClauseTargets", "UnknownObjectError", "find_targets", "name_words", "scene_objects", "strip_objects"]
 
 #: Other words for common scene objects, by the object's name or one of its words; a task adds its
 #: own (:attr:`mwx_sdk.task.Task.object_words`).
@@ -76,8 +76,13 @@ class ClauseTargets:
 Objects = Sequence[str] | Mapping[str, Sequence[str]]
 
 
+def name_words(name: str) -> list[str]:
+    """The words of an object's name, in order: ``package_a`` -> ``["package"]``."""
+    return [p for p in re.split(r"[^a-z]+", name.lower()) if p and not p.isdigit() and len(p) > 1]
+
+
 def _words(name: str, objects: Objects = ()) -> set[str]:
-    parts = [p for p in re.split(r"[^a-z]+", name.lower()) if p and not p.isdigit() and len(p) > 1]
+    parts = name_words(name)
     out = set(parts)
     for p in [name.lower(), *parts]:
         out |= set(OBJECT_SYNONYMS.get(p, ()))
