@@ -49,8 +49,10 @@ class Trace(EpisodeCallback):
         if self.hands:
             q = b.q
             parts.append(f"hands L {np.round(q.left_hand_pos(b.data), 2).tolist()} R {np.round(q.right_hand_pos(b.data), 2).tolist()}")
-        # the phase of the experts that work in stages (open: reach, over, turn, pull)
-        stages = {e.spec.name: e.stage for e in self.agent.experts if isinstance(getattr(e, "stage", None), str)}
+        # the phase of the experts that work in stages (open: reach, over, turn, pull); a stage
+        # that is only a setting (carry's starting segment) is not part of the expert's state
+        stages = {e.spec.name: e.stage for e in self.agent.experts
+                  if isinstance(getattr(e, "stage", None), str) and "stage" in e.save_state()}
         if stages:
             parts.append(f"stages {stages}")
         parts.append(f"r {st.reward:.2f} return {st.episode_return:.1f}")
