@@ -5,10 +5,6 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("mujoco")
-
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "agent_overhead.py"
 
 

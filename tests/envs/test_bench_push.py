@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import json
 import itertools
+import json
 
 import numpy as np
 import pytest
-
-pytest.importorskip("mujoco")
 
 
 def _push():

@@ -16,10 +16,9 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib
 
+import mujoco
 import numpy as np
 import pytest
-
-mujoco = pytest.importorskip("mujoco")
 
 import mwx_sdk
 from mwx_sdk.envs import h1_constants as h1

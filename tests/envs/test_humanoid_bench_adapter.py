@@ -15,8 +15,6 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-pytest.importorskip("mujoco")
-
 import mwx_sdk
 from mwx_sdk.envs import humanoid_bench as hb
 from mwx_sdk.envs.assets import scene_path

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
-pytest.importorskip("mujoco")
 
 
 def test_feet_touch_the_floor_in_stance_and_not_in_the_air():

@@ -17,8 +17,8 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 
-torch = pytest.importorskip("torch")
 # the toy task and tiny TD-MPC2 sizes of the learner tests (tests/learn is the package "learn")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -7,8 +7,7 @@ import json
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from mwx_sdk.learn.checkpoint import CheckpointError
 from mwx_sdk.learn.replay import ReplayBuffer

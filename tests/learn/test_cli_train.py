@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
-pytest.importorskip("torch")
 from mwx_cli.train import app
 from typer.testing import CliRunner
 

@@ -7,9 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-pytest.importorskip("mujoco")
-
 import mwx_sdk
 from mwx_sdk.episode import EpisodeCallback, run_agent_episode
 from mwx_sdk.learn.distill import DistillConfig, StudentActor, distill, evaluate_mlp, teacher_agent

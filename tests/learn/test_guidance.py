@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from mwx_sdk.learn.replay import ReplayBuffer
 from mwx_sdk.learn.tdmpc2 import TDMPC2Agent, TDMPC2Config

@@ -6,8 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
-
 from mwx_sdk.interfaces import StepContext
 from mwx_sdk.learn.checkpoint import CheckpointError
 from mwx_sdk.learn.distill import fit_mlp

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch
 
 from mwx_sdk.learn.trainer import LearnerActor, TrainConfig, Trainer, guide_agent
 

@@ -53,7 +53,9 @@ def test_without_clearance_the_human_arm_swing_passes_through_the_thighs():
     cmu = Path(__file__).resolve().parents[3] / "shared" / "motion" / "cmu"
     if not cmu.is_dir():
         pytest.skip("../shared/motion/cmu is not present")
-    if not hasattr(pytest.importorskip("mujoco"), "mj_geomDistance"):
+    import mujoco
+
+    if not hasattr(mujoco, "mj_geomDistance"):
         pytest.skip("the clearance needs geom distances (mujoco 3.2 and later)")
     human = load_bvh(cmu / "07_01.bvh").frames(0, 120)
     raw = retarget(human, RetargetConfig(fps=50.0, clearance=None))

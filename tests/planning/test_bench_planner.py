@@ -9,8 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mujoco")
-
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "planner.py"
 
 

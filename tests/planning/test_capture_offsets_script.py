@@ -8,8 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("mujoco")
-
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "capture_offsets.py"
 
 

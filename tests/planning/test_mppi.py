@@ -7,8 +7,6 @@ import pytest
 
 from mwx_sdk.interfaces import StepContext
 
-pytest.importorskip("mujoco")
-
 
 def _stand_env(seed: int = 0):
     from mwx_sdk.envs.tasks import StandEnv

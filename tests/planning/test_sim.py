@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import mujoco
 import numpy as np
 import pytest
-
-mujoco = pytest.importorskip("mujoco")
 
 
 @pytest.fixture

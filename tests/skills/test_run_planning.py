@@ -9,8 +9,6 @@ import pytest
 import mwx_sdk
 from mwx_sdk.interfaces import StepContext
 
-pytest.importorskip("mujoco")
-
 
 @pytest.mark.slow
 def test_mppi_with_the_run_prior_runs_past_walking_pace():

@@ -9,8 +9,6 @@ import pytest
 import mwx_sdk
 from mwx_sdk.interfaces import StepContext
 
-pytest.importorskip("mujoco")
-
 
 def test_mppi_with_the_run_prior_plans_bounded_actions():
     from mwx_sdk.planning import MPPIPlanner, prior_horizon
